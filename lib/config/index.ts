@@ -1,0 +1,109 @@
+/**
+ * The configuration contract of ARCHITECTURE.md: environment variables, with a `.env`
+ * file read too. Both processes and mailctl read it through loadConfig().
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { config as loadDotenv } from "dotenv";
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  provider: "sqlite" | "postgresql";
+  hostname: string;
+  bindAddress: string;
+  smtpPort: number;
+  submissionPort: number;
+  submissionsPort: number;
+  imapPort: number;
+  imapsPort: number;
+  webPort: number;
+  tlsCert: string | null;
+  tlsKey: string | null;
+  dnsServers: string[];
+  /** Largest message accepted, in bytes (SIZE, RFC 1870). */
+  maxMessageSize: number;
+  /** Where raw messages live: "file" (DATA_DIR/blobs) or "database". */
+  blobStore: "file" | "database";
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** Failed sign-ins (web, SMTP AUTH, IMAP) from one address before it is locked out. */
+  authLockoutFailures: number;
+  authLockoutMinutes: number;
+  /** Delay added to the answer of the n-th failure: n x this, at most 5 s. */
+  authFailureDelayMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${name}=${raw} is not a port number (0 disables the listener, 1-65535 binds it)`);
+  }
+  return n;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name}=${raw} must be a positive whole number`);
+  return n;
+}
+
+let dotenvLoaded = false;
+
+/** Reads the configuration; `.env` in the working directory fills variables that are not set. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (env === process.env && !dotenvLoaded) {
+    dotenvLoaded = true;
+    loadDotenv({ quiet: true } as never);
+  }
+  const dataDir = path.resolve(env.DATA_DIR || "./data");
+  const databaseUrl = env.DATABASE_URL || `file:${path.join(dataDir, "mail.db")}`;
+  let provider: Config["provider"];
+  if (databaseUrl.startsWith("file:")) provider = "sqlite";
+  else if (/^postgres(ql)?:\/\//.test(databaseUrl)) provider = "postgresql";
+  else throw new ConfigError(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got ${databaseUrl}`);
+  const blobStore = (env.BLOB_STORE || "file") as Config["blobStore"];
+  if (blobStore !== "file" && blobStore !== "database") throw new ConfigError(`BLOB_STORE must be "file" or "database", got ${blobStore}`);
+  const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got ${logLevel}`);
+  const tlsCert = env.TLS_CERT || null;
+  const tlsKey = env.TLS_KEY || null;
+  if ((tlsCert === null) !== (tlsKey === null)) throw new ConfigError("TLS_CERT and TLS_KEY must be set together (or neither, for a generated self-signed pair)");
+  return {
+    dataDir,
+    databaseUrl,
+    provider,
+    hostname: (env.MAIL_HOSTNAME || os.hostname()).toLowerCase(),
+    bindAddress: env.BIND_ADDRESS || "0.0.0.0",
+    smtpPort: port(env, "SMTP_PORT", 25),
+    submissionPort: port(env, "SUBMISSION_PORT", 587),
+    submissionsPort: port(env, "SUBMISSIONS_PORT", 465),
+    imapPort: port(env, "IMAP_PORT", 143),
+    imapsPort: port(env, "IMAPS_PORT", 993),
+    webPort: port(env, "WEB_PORT", 3000),
+    tlsCert,
+    tlsKey,
+    dnsServers: (env.DNS_SERVERS || "").split(",").map((s) => s.trim()).filter(Boolean),
+    maxMessageSize: positiveInt(env, "MAX_MESSAGE_SIZE", 50 * 1024 * 1024),
+    blobStore,
+    logLevel,
+    authLockoutFailures: positiveInt(env, "AUTH_LOCKOUT_FAILURES", 10),
+    authLockoutMinutes: positiveInt(env, "AUTH_LOCKOUT_MINUTES", 15),
+    authFailureDelayMs: positiveInt(env, "AUTH_FAILURE_DELAY_MS", 250),
+  };
+}
+
+/** The SQLite file path of a `file:` URL. */
+export function sqlitePath(databaseUrl: string): string {
+  return path.resolve(databaseUrl.replace(/^file:/, "").replace(/\?.*$/, ""));
+}
+
+export function ensureDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+}

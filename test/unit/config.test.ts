@@ -1,0 +1,27 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { loadConfig, ConfigError } from "../../lib/config";
+
+test("defaults follow the configuration contract", () => {
+  const c = loadConfig({ MAIL_HOSTNAME: "mx.example.com" });
+  assert.equal(c.dataDir, path.resolve("./data"));
+  assert.equal(c.databaseUrl, `file:${path.resolve("./data/mail.db")}`);
+  assert.equal(c.provider, "sqlite");
+  assert.deepEqual([c.smtpPort, c.submissionPort, c.submissionsPort, c.imapPort, c.imapsPort, c.webPort], [25, 587, 465, 143, 993, 3000]);
+  assert.equal(c.bindAddress, "0.0.0.0");
+  assert.equal(c.maxMessageSize, 50 * 1024 * 1024);
+});
+
+test("postgresql URLs select PostgreSQL; port 0 disables; DNS servers are a list", () => {
+  const c = loadConfig({ DATABASE_URL: "postgresql://u@h/db", SMTP_PORT: "0", DNS_SERVERS: "127.0.0.1:5353, 10.0.0.1" });
+  assert.equal(c.provider, "postgresql");
+  assert.equal(c.smtpPort, 0);
+  assert.deepEqual(c.dnsServers, ["127.0.0.1:5353", "10.0.0.1"]);
+});
+
+test("bad values are refused with a message naming the variable", () => {
+  assert.throws(() => loadConfig({ SMTP_PORT: "70000" }), (e: unknown) => e instanceof ConfigError && /SMTP_PORT/.test(e.message));
+  assert.throws(() => loadConfig({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
+  assert.throws(() => loadConfig({ TLS_CERT: "/x.pem" }), /TLS_CERT and TLS_KEY/);
+});
