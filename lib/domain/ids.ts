@@ -9,3 +9,9 @@ export function newQueueId(): string {
   for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
   return out;
 }
+
+/** A row id for rows whose id is needed before insert (lower-case, 25 characters, sortable by time). */
+export function createId(): string {
+  const time = Date.now().toString(36).padStart(9, "0");
+  return "c" + time + crypto.randomBytes(10).toString("hex").slice(0, 15);
+}

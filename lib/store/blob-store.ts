@@ -1,0 +1,118 @@
+/**
+ * The content-addressed blob store for raw RFC 5322 messages (SHA-256 of the bytes).
+ *
+ * File backend (default): DATA_DIR/blobs/ab/cd/<hash>. A blob is written to
+ * blobs/tmp, fsynced, renamed into place and its directory fsynced, so once put()
+ * resolves the bytes survive a crash; writing the same bytes twice stores them once.
+ * Database backend (BLOB_STORE=database): the bytes go into Blob.data in the same
+ * transaction as the message rows, for nodes without a shared disk.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Db } from "../db/client";
+
+export interface BlobRef {
+  hash: string;
+  size: number;
+  /** Bytes to store in the Blob row (database backend only). */
+  inlineData: Buffer | null;
+}
+
+export interface BlobStore {
+  readonly kind: "file" | "database";
+  /** Makes the bytes durable (file backend) and returns their address. */
+  put(data: Buffer): Promise<BlobRef>;
+  get(hash: string): Promise<Buffer>;
+}
+
+export function sha256(data: Buffer): string {
+  return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export class FileBlobStore implements BlobStore {
+  readonly kind = "file" as const;
+  private readonly tmpDir: string;
+  private readonly knownDirs = new Set<string>();
+
+  constructor(readonly root: string) {
+    this.tmpDir = path.join(root, "tmp");
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  pathOf(hash: string): string {
+    if (!HASH.test(hash)) throw new Error(`not a blob hash: ${hash}`);
+    return path.join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
+  }
+
+  async put(data: Buffer): Promise<BlobRef> {
+    const hash = sha256(data);
+    const final = this.pathOf(hash);
+    const ref = { hash, size: data.length, inlineData: null };
+    if (await exists(final)) return ref; // same bytes already durable
+    const dir = path.dirname(final);
+    if (!this.knownDirs.has(dir)) {
+      await fs.promises.mkdir(dir, { recursive: true });
+      await fsyncDir(path.dirname(dir));
+      await fsyncDir(path.dirname(path.dirname(dir)));
+      this.knownDirs.add(dir);
+    }
+    const tmp = path.join(this.tmpDir, `${hash}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+    const fh = await fs.promises.open(tmp, "wx", 0o640);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    await fs.promises.rename(tmp, final);
+    await fsyncDir(dir);
+    return ref;
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    return fs.promises.readFile(this.pathOf(hash));
+  }
+}
+
+export class DatabaseBlobStore implements BlobStore {
+  readonly kind = "database" as const;
+  constructor(private readonly db: Db) {}
+
+  async put(data: Buffer): Promise<BlobRef> {
+    return { hash: sha256(data), size: data.length, inlineData: data };
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    const row = await this.db.blob.findUnique({ where: { hash }, select: { data: true } });
+    if (!row?.data) throw new Error(`blob ${hash} is not in the database`);
+    return Buffer.from(row.data);
+  }
+}
+
+export function createBlobStore(config: { blobStore: "file" | "database"; dataDir: string }, db: Db): BlobStore {
+  return config.blobStore === "database" ? new DatabaseBlobStore(db) : new FileBlobStore(path.join(config.dataDir, "blobs"));
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.promises.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

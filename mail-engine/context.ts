@@ -1,0 +1,14 @@
+/** What every part of the engine is given: configuration, the store and TLS material. */
+import type { Config } from "../lib/config";
+import type { Db } from "../lib/db/client";
+import type { BlobStore } from "../lib/store/blob-store";
+import type { TlsMaterial } from "../lib/tls";
+import type { Logger } from "../lib/log";
+
+export interface EngineContext {
+  config: Config;
+  db: Db;
+  blobs: BlobStore;
+  tls: TlsMaterial;
+  log: Logger;
+}

@@ -1,0 +1,46 @@
+/** Starts and stops the whole engine: store, TLS material, SMTP listeners. */
+import { loadConfig, type Config } from "../lib/config";
+import { migrate } from "../lib/db/migrate";
+import { createDb } from "../lib/db/client";
+import { createBlobStore } from "../lib/store/blob-store";
+import { ensureTlsMaterial } from "../lib/tls";
+import { log as rootLog, type Logger } from "../lib/log";
+import type { EngineContext } from "./context";
+import { startSmtp, type SmtpListeners } from "./smtp/server";
+
+export interface Engine {
+  ctx: EngineContext;
+  smtp: SmtpListeners;
+  stop(): Promise<void>;
+}
+
+export interface EngineOptions {
+  randomPorts?: boolean;
+  log?: Logger;
+}
+
+export async function startEngine(config: Config = loadConfig(), opts: EngineOptions = {}): Promise<Engine> {
+  const log = opts.log ?? rootLog.child({ proc: "engine" });
+  const applied = await migrate(config);
+  if (applied.length) log.info("db.migrated", { applied });
+  const db = await createDb(config);
+  const tls = ensureTlsMaterial(config);
+  if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
+  const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log };
+  let smtp: SmtpListeners;
+  try {
+    smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
+  } catch (err) {
+    await db.$disconnect();
+    throw err;
+  }
+  return {
+    ctx,
+    smtp,
+    async stop() {
+      await smtp.close();
+      await db.$disconnect();
+      log.info("engine.stopped");
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The engine on random loopback ports over a fresh test database, with a domain
+ * (example.test), alice and bob (password "correct horse"), for integration tests.
+ */
+import { testDatabase, type TestDatabase } from "./db";
+import { startEngine, type Engine } from "../../mail-engine/engine";
+import { addAccount, addDomain } from "../../lib/directory";
+import { createLogger, setLogSink } from "../../lib/log";
+
+export const PASSWORD = "correct horse";
+
+export interface TestEngine extends TestDatabase {
+  engine: Engine;
+  mxPort: number;
+  submissionPort: number;
+  submissionsPort: number;
+  /** Log lines the engine wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestEngine(env: Record<string, string> = {}, opts: { seed?: boolean } = {}): Promise<TestEngine> {
+  const t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "0", IMAPS_PORT: "0", ...env });
+  const logs: Array<Record<string, unknown>> = [];
+  setLogSink((line) => {
+    logs.push(JSON.parse(line));
+    if (process.env.TEST_LOG) process.stderr.write(line + "\n");
+  });
+  if (opts.seed !== false) {
+    await addDomain(t.db, "example.test", "test");
+    await addAccount(t.db, { email: "alice@example.test", password: PASSWORD, displayName: "Alice" }, "test");
+    await addAccount(t.db, { email: "bob@example.test", password: PASSWORD, displayName: "Bob" }, "test");
+  }
+  const engine = await startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }) });
+  const stop = async () => {
+    await engine.stop();
+    await t.cleanup();
+  };
+  return {
+    ...t,
+    engine,
+    mxPort: engine.smtp.ports.mx ?? 0,
+    submissionPort: engine.smtp.ports.submission ?? 0,
+    submissionsPort: engine.smtp.ports.submissions ?? 0,
+    logs,
+    stop,
+    cleanup: stop,
+  };
+}
