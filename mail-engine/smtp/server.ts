@@ -115,6 +115,13 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
 
     onConnect(session, cb) {
       log.debug("smtp.connect", { cid: session.id, ip: session.remoteAddress });
+      // RFC 8314 / 4954: no AUTH (not even advertised) until the connection is encrypted.
+      if (kind === "submission") (session as Session & { disabledCommands?: string[] }).disabledCommands = ["AUTH"];
+      cb();
+    },
+
+    onSecure(_socket, session, cb) {
+      if (kind === "submission") (session as Session & { disabledCommands?: string[] }).disabledCommands = [];
       cb();
     },
 
@@ -147,7 +154,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
         cb();
       };
       if (isMx) return finish();
-      const user = session.user!;
+      const user = session.user;
+      if (!user) return cb(smtpError(530, "5.7.0", "Authentication required: use STARTTLS, then AUTH, before MAIL FROM"));
       mayUseSender(db, user, address.address)
         .then((ok) => (ok ? finish() : cb(smtpError(553, "5.7.1", `Sender address <${address.address}> is not yours to send as (${user.email})`))))
         .catch((err) => {
