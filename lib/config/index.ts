@@ -36,7 +36,7 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function port(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -46,7 +46,7 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -57,7 +57,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 let dotenvLoaded = false;
 
 /** Reads the configuration; `.env` in the working directory fills variables that are not set. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   if (env === process.env && !dotenvLoaded) {
     dotenvLoaded = true;
     loadDotenv({ quiet: true } as never);

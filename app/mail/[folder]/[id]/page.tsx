@@ -1,0 +1,73 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+import crypto from "node:crypto";
+import { currentAccount, requireSession } from "@/lib/web/session";
+import { getStore, openMessage } from "@/lib/web/mail";
+import { listFolders } from "@/lib/store/read";
+import { folderHref, folderLabel, folderState, messageHref } from "@/lib/web/format";
+import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
+import { AppShell } from "@/components/app-shell";
+import { MessageView } from "@/components/mail/message-view";
+import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
+import { ArrowLeftIcon, EnvelopeOpenIcon } from "@/components/ui/icons";
+import { markUnreadAction } from "../../actions";
+
+type Props = { params: Promise<{ folder: string; id: string }>; searchParams: Promise<SearchParams> };
+
+/** Opening marks the message read; cached so metadata and page share one load per request. */
+const load = cache((accountId: string, id: string) => openMessage(accountId, id));
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const account = await currentAccount();
+  if (!account) return {};
+  const opened = await load(account.id, (await params).id);
+  return { title: opened ? opened.message.subject.trim() || "(no subject)" : "Not found" };
+}
+
+export default async function MessagePage({ params, searchParams }: Props) {
+  const { folder: folderParam, id } = await params;
+  const folder = folderFromParam(folderParam);
+  const account = await requireSession(messageHref(folder, id));
+  const opened = await load(account.id, id);
+  if (!opened) notFound();
+  const { message, rendered } = opened;
+  if (message.mailboxName !== folder) redirect(messageHref(message.mailboxName, message.id));
+  const view = firstParam((await searchParams).view) === "text" ? "text" : "html";
+  const folders = await listFolders((await getStore()).db, account.id);
+  const base = messageHref(message.mailboxName, message.id);
+
+  return (
+    <AppShell account={account} folders={folders} currentFolder={message.mailboxName}>
+      <MailboxWatcher renderId={crypto.randomUUID()} state={folderState(folders)} />
+      <div className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
+        <Link
+          href={folderHref(message.mailboxName)}
+          className="flex items-center gap-2 rounded-full px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
+          data-testid="back-to-folder"
+        >
+          <ArrowLeftIcon className="h-4 w-4" />
+          {folderLabel(message.mailboxName)}
+        </Link>
+        <form action={markUnreadAction} className="ml-auto">
+          <input type="hidden" name="id" value={message.id} />
+          <button type="submit" className="flex items-center gap-2 rounded-full px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100" data-testid="mark-unread">
+            <EnvelopeOpenIcon className="h-4 w-4" />
+            Mark as unread
+          </button>
+        </form>
+      </div>
+      <div className="p-3 sm:p-6">
+        <MessageView
+          rendered={rendered}
+          fallbackSubject={message.subject}
+          fallbackDate={message.sentDate ?? message.internalDate}
+          view={view}
+          viewHref={(v) => (v === "text" ? `${base}?view=text` : base)}
+          attachmentHref={(i) => `${base}/attachments/${i}`}
+        />
+      </div>
+    </AppShell>
+  );
+}

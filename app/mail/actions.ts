@@ -1,0 +1,19 @@
+"use server";
+
+import { notFound, redirect } from "next/navigation";
+import { requireSession } from "@/lib/web/session";
+import { getStore, isMessageId } from "@/lib/web/mail";
+import { getMessage, setSeen } from "@/lib/store/read";
+import { folderHref } from "@/lib/web/format";
+
+/** "Mark as unread" on an open message: clears \Seen and goes back to its folder. */
+export async function markUnreadAction(formData: FormData): Promise<void> {
+  const account = await requireSession();
+  const id = String(formData.get("id") ?? "");
+  if (!isMessageId(id)) notFound();
+  const { db } = await getStore();
+  const message = await getMessage(db, account.id, id);
+  if (!message) notFound();
+  await setSeen(db, account.id, message.id, false);
+  redirect(folderHref(message.mailboxName));
+}

@@ -1,0 +1,73 @@
+/** The frame of every signed-in page: header (address, Admin link for admins, sign out), folder list, content. */
+import Link from "next/link";
+import type { ReactNode } from "react";
+import type { SessionAccount } from "@/lib/web/session";
+import type { FolderInfo } from "@/lib/store/read";
+import { SignOutButton } from "./auth/sign-out-button";
+import { FolderList } from "./mail/folder-list";
+import { MailIcon } from "./ui/icons";
+
+export function AppShell({
+  account,
+  folders,
+  currentFolder,
+  section = "mail",
+  children,
+}: {
+  account: SessionAccount;
+  folders: FolderInfo[];
+  currentFolder?: string;
+  section?: "mail" | "admin";
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex min-h-full flex-col">
+      <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
+        <div className="flex h-14 items-center gap-3 px-3 sm:px-5">
+          <Link href="/mail/INBOX" className="flex items-center gap-2 font-semibold text-slate-800" aria-label="Mail home">
+            <span className="flex h-8 w-8 items-center justify-center rounded-lg bg-blue-600 text-white">
+              <MailIcon className="h-5 w-5" />
+            </span>
+            <span className="hidden text-lg sm:inline">Mail</span>
+          </Link>
+          <nav className="ml-2 flex items-center gap-1 text-sm">
+            <Link
+              href="/mail/INBOX"
+              className={`rounded-md px-2.5 py-1.5 font-medium ${section === "mail" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
+            >
+              Mail
+            </Link>
+            {account.role === "admin" && (
+              <Link
+                href="/admin"
+                data-testid="admin-link"
+                className={`rounded-md px-2.5 py-1.5 font-medium ${section === "admin" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
+              >
+                Admin
+              </Link>
+            )}
+          </nav>
+          <div className="ml-auto flex min-w-0 items-center gap-3">
+            <span className="hidden min-w-0 truncate text-sm text-slate-600 sm:block" data-testid="account-email" title={account.displayName || account.email}>
+              {account.email}
+            </span>
+            <span
+              className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold uppercase text-indigo-700 sm:hidden"
+              title={account.email}
+              aria-hidden="true"
+            >
+              {(account.displayName || account.email).slice(0, 1)}
+            </span>
+            <SignOutButton />
+          </div>
+        </div>
+      </header>
+      <div className="flex flex-1 flex-col md:flex-row">
+        <aside className="border-b border-slate-200 bg-white md:w-60 md:shrink-0 md:border-r md:border-b-0">
+          <FolderList folders={folders} current={currentFolder} />
+        </aside>
+        <main className="min-w-0 flex-1">{children}</main>
+      </div>
+    </div>
+  );
+}

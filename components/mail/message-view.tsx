@@ -1,0 +1,161 @@
+/** One opened message: header fields, body (sanitised HTML in a sandboxed frame, or text), attachments. */
+import Link from "next/link";
+import type { RenderedAddress, RenderedMessage } from "@/lib/mime/render";
+import { htmlDocument } from "@/lib/mime/render";
+import { formatFullDate, formatSize, fullAddress, personName } from "@/lib/web/format";
+import { LocalTime } from "./local-time";
+import { PlainText } from "./plain-text";
+import { DownloadIcon, PaperclipIcon, ShieldIcon } from "../ui/icons";
+
+function AddressLine({ label, list, testId }: { label: string; list: RenderedAddress[]; testId: string }) {
+  if (list.length === 0) return null;
+  return (
+    <div className="flex gap-2 text-sm">
+      <dt className="w-12 shrink-0 text-slate-500">{label}</dt>
+      <dd className="min-w-0 break-words text-slate-700" data-testid={testId}>
+        {list.map((a, i) => (
+          <span key={i} title={a.address}>
+            {i > 0 && ", "}
+            {fullAddress(a)}
+          </span>
+        ))}
+      </dd>
+    </div>
+  );
+}
+
+export function MessageView({
+  rendered,
+  fallbackSubject,
+  fallbackDate,
+  view,
+  viewHref,
+  attachmentHref,
+}: {
+  rendered: RenderedMessage;
+  fallbackSubject: string;
+  fallbackDate: Date;
+  view: "html" | "text";
+  viewHref: (view: "html" | "text") => string;
+  attachmentHref: (index: number) => string;
+}) {
+  const subject = rendered.subject.trim() || fallbackSubject.trim() || "(no subject)";
+  const date = rendered.date ?? fallbackDate;
+  const sender = rendered.from[0];
+  const hasHtml = rendered.html !== null;
+  const hasText = rendered.text !== null && rendered.text.trim() !== "";
+  const showHtml = hasHtml && (view === "html" || !hasText);
+  const listed = rendered.attachments.filter((a) => !a.inline);
+
+  return (
+    <article className="mx-auto max-w-5xl">
+      <h1 className="px-1 text-xl font-semibold break-words text-slate-900 sm:text-2xl" data-testid="message-subject-heading">
+        {subject}
+      </h1>
+
+      <div className="mt-4 flex items-start gap-3 rounded-xl border border-slate-200 bg-white p-4">
+        <span className="flex h-10 w-10 shrink-0 items-center justify-center rounded-full bg-indigo-100 font-semibold uppercase text-indigo-700" aria-hidden="true">
+          {sender ? personName(sender).slice(0, 1) : "?"}
+        </span>
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+            <p className="min-w-0 break-words">
+              <span className="font-semibold text-slate-900" data-testid="message-from-name">
+                {sender ? personName(sender) : "(unknown sender)"}
+              </span>
+              {sender?.name && sender.address && <span className="text-sm text-slate-500"> &lt;{sender.address}&gt;</span>}
+            </p>
+          </div>
+          <dl className="mt-2 space-y-0.5">
+            <AddressLine label="From" list={rendered.from} testId="message-from" />
+            <AddressLine label="To" list={rendered.to} testId="message-to" />
+            <AddressLine label="Cc" list={rendered.cc} testId="message-cc" />
+            <AddressLine label="Bcc" list={rendered.bcc} testId="message-bcc" />
+            <AddressLine label="Reply" list={rendered.replyTo} testId="message-reply-to" />
+            <div className="flex gap-2 text-sm">
+              <dt className="w-12 shrink-0 text-slate-500">Date</dt>
+              <dd className="text-slate-700" data-testid="message-date">
+                <LocalTime iso={date.toISOString()} mode="full" initial={formatFullDate(date)} />
+              </dd>
+            </div>
+          </dl>
+        </div>
+      </div>
+
+      {hasHtml && hasText && (
+        <div className="mt-4 flex items-center gap-1 text-sm" role="tablist" aria-label="Message format">
+          {(["html", "text"] as const).map((v) => (
+            <Link
+              key={v}
+              href={viewHref(v)}
+              replace
+              role="tab"
+              aria-selected={(v === "html") === showHtml}
+              className={`rounded-full px-3 py-1 font-medium ${(v === "html") === showHtml ? "bg-slate-800 text-white" : "text-slate-600 hover:bg-slate-200"}`}
+            >
+              {v === "html" ? "Formatted" : "Plain text"}
+            </Link>
+          ))}
+        </div>
+      )}
+
+      {showHtml && rendered.blockedRemoteContent > 0 && (
+        <p className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="remote-blocked">
+          <ShieldIcon className="h-4 w-4 shrink-0" />
+          Remote images and styles were blocked to protect your privacy.
+        </p>
+      )}
+
+      <div className="mt-4 overflow-hidden rounded-xl border border-slate-200 bg-white">
+        {showHtml ? (
+          <iframe
+            title="Message body"
+            data-testid="message-html"
+            sandbox="allow-popups allow-popups-to-escape-sandbox"
+            referrerPolicy="no-referrer"
+            srcDoc={htmlDocument(rendered.html ?? "")}
+            className="block h-[70vh] min-h-80 w-full resize-y border-0"
+          />
+        ) : hasText ? (
+          <div className="p-5">
+            <PlainText text={rendered.text ?? ""} />
+          </div>
+        ) : (
+          <p className="p-5 text-sm text-slate-500 italic">This message has no text.</p>
+        )}
+      </div>
+
+      {listed.length > 0 && (
+        <section className="mt-5" aria-labelledby="attachments-heading">
+          <h2 id="attachments-heading" className="mb-2 flex items-center gap-2 px-1 text-sm font-semibold text-slate-700">
+            <PaperclipIcon className="h-4 w-4" />
+            {listed.length} attachment{listed.length === 1 ? "" : "s"}
+          </h2>
+          <ul className="grid gap-2 sm:grid-cols-2 lg:grid-cols-3" data-testid="attachments">
+            {listed.map((a) => (
+              <li key={a.index} className="flex items-center gap-3 rounded-lg border border-slate-200 bg-white px-3 py-2">
+                <div className="min-w-0 flex-1">
+                  <p className="truncate text-sm font-medium text-slate-800" title={a.filename} data-testid="attachment-name">
+                    {a.filename}
+                  </p>
+                  <p className="truncate text-xs text-slate-500">
+                    {a.contentType} · {formatSize(a.size)}
+                  </p>
+                </div>
+                <a
+                  href={attachmentHref(a.index)}
+                  download={a.filename}
+                  className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full text-slate-600 hover:bg-slate-100"
+                  aria-label={`Download ${a.filename}`}
+                  data-testid="attachment-download"
+                >
+                  <DownloadIcon className="h-4 w-4" />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </article>
+  );
+}

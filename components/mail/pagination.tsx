@@ -1,0 +1,35 @@
+import Link from "next/link";
+import { folderHref } from "@/lib/web/format";
+import { ChevronLeftIcon, ChevronRightIcon } from "../ui/icons";
+
+/** "1–50 of 123" with newer/older page links. */
+export function Pagination({ folder, page, pageCount, pageSize, total }: { folder: string; page: number; pageCount: number; pageSize: number; total: number }) {
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  const button = "flex h-8 w-8 items-center justify-center rounded-full";
+  return (
+    <div className="flex items-center gap-1 text-sm text-slate-600">
+      <span className="mr-2 tabular-nums" data-testid="page-range">
+        {total === 0 ? "0" : `${first}–${last}`} of {total}
+      </span>
+      {page > 1 ? (
+        <Link href={folderHref(folder, page - 1)} className={`${button} hover:bg-slate-200`} aria-label="Previous page (newer)" rel="prev" data-testid="page-prev">
+          <ChevronLeftIcon />
+        </Link>
+      ) : (
+        <span className={`${button} text-slate-300`} aria-hidden="true">
+          <ChevronLeftIcon />
+        </span>
+      )}
+      {page < pageCount ? (
+        <Link href={folderHref(folder, page + 1)} className={`${button} hover:bg-slate-200`} aria-label="Next page (older)" rel="next" data-testid="page-next">
+          <ChevronRightIcon />
+        </Link>
+      ) : (
+        <span className={`${button} text-slate-300`} aria-hidden="true">
+          <ChevronRightIcon />
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * The read side of the store for the web app: folders with unread counts, a page of a
+ * folder newest first, one message, and the \Seen flag. Every function takes the
+ * account id and filters by it, so one account can never reach another's messages;
+ * a message that is not the caller's is simply "not found".
+ */
+import type { Db } from "../db/client";
+import type { AddressEntry } from "../mime/summary";
+import { DEFAULT_MAILBOXES } from "./mailboxes";
+
+export const PAGE_SIZE = 50;
+
+export interface FolderInfo {
+  id: string;
+  name: string;
+  specialUse: string | null;
+  total: number;
+  unread: number;
+  highestModSeq: bigint;
+}
+
+export interface MessageListItem {
+  id: string;
+  uid: number;
+  fromAddress: string;
+  fromName: string;
+  to: AddressEntry[];
+  subject: string;
+  snippet: string;
+  internalDate: Date;
+  sentDate: Date | null;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  draft: boolean;
+  hasAttachments: boolean;
+  size: number;
+}
+
+export interface MessagePage {
+  folder: FolderInfo;
+  messages: MessageListItem[];
+  /** 1-based, clamped to [1, pageCount]. */
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  total: number;
+}
+
+export interface MessageDetail extends MessageListItem {
+  mailboxId: string;
+  mailboxName: string;
+  cc: AddressEntry[];
+  blobHash: string;
+  modSeq: bigint;
+  threadId: string;
+}
+
+/** Order of the special-use folders in the folder list; other folders follow by name. */
+const SPECIAL_ORDER = new Map(DEFAULT_MAILBOXES.map((m, i) => [m.specialUse, i]));
+
+function folderRank(f: { specialUse: string | null }): number {
+  return f.specialUse !== null && SPECIAL_ORDER.has(f.specialUse) ? SPECIAL_ORDER.get(f.specialUse)! : SPECIAL_ORDER.size;
+}
+
+/** The account's folders, special-use first (Inbox, Drafts, Sent, Archive, Junk, Trash), then by name. */
+export async function listFolders(db: Db, accountId: string): Promise<FolderInfo[]> {
+  const boxes = await db.mailbox.findMany({ where: { accountId }, select: { id: true, name: true, specialUse: true, highestModSeq: true } });
+  const ids = boxes.map((b) => b.id);
+  // Counted per mailbox (the [mailboxId, seen] index), not by scanning the account's messages.
+  const [unread, totals] = await Promise.all([
+    db.message.groupBy({ by: ["mailboxId"], where: { mailboxId: { in: ids }, accountId, seen: false }, _count: { _all: true } }),
+    db.message.groupBy({ by: ["mailboxId"], where: { mailboxId: { in: ids }, accountId }, _count: { _all: true } }),
+  ]);
+  const unreadBy = new Map(unread.map((r) => [r.mailboxId, r._count._all]));
+  const totalBy = new Map(totals.map((r) => [r.mailboxId, r._count._all]));
+  return boxes
+    .map((b) => ({ ...b, unread: unreadBy.get(b.id) ?? 0, total: totalBy.get(b.id) ?? 0 }))
+    .sort((a, b) => folderRank(a) - folderRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One folder of the account by its full name ("INBOX" case-insensitively, RFC 3501 5.1), or null. */
+export async function findFolder(db: Db, accountId: string, name: string): Promise<FolderInfo | null> {
+  const wanted = name.toUpperCase() === "INBOX" ? "INBOX" : name;
+  const box = await db.mailbox.findUnique({
+    where: { accountId_name: { accountId, name: wanted } },
+    select: { id: true, name: true, specialUse: true, highestModSeq: true },
+  });
+  if (!box) return null;
+  const [total, unread] = await Promise.all([
+    db.message.count({ where: { accountId, mailboxId: box.id } }),
+    db.message.count({ where: { accountId, mailboxId: box.id, seen: false } }),
+  ]);
+  return { ...box, total, unread };
+}
+
+/** Clamps a requested page number (any input) to [1, pageCount]. */
+export function clampPage(requested: unknown, pageCount: number): number {
+  const n = typeof requested === "number" ? requested : Number.parseInt(String(requested ?? ""), 10);
+  if (!Number.isFinite(n) || n < 1) return 1;
+  return Math.min(Math.floor(n), Math.max(1, pageCount));
+}
+
+const LIST_SELECT = {
+  id: true,
+  uid: true,
+  fromAddress: true,
+  fromName: true,
+  toAddresses: true,
+  subject: true,
+  snippet: true,
+  internalDate: true,
+  sentDate: true,
+  seen: true,
+  flagged: true,
+  answered: true,
+  draft: true,
+  hasAttachments: true,
+  size: true,
+} as const;
+
+type ListRow = {
+  id: string;
+  uid: number;
+  fromAddress: string;
+  fromName: string;
+  toAddresses: string;
+  subject: string;
+  snippet: string;
+  internalDate: Date;
+  sentDate: Date | null;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  draft: boolean;
+  hasAttachments: boolean;
+  size: number;
+};
+
+/** The stored JSON address list ([{name,address}]); [] when empty or damaged. */
+export function parseAddressList(json: string): AddressEntry[] {
+  if (!json) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter((a): a is Record<string, unknown> => typeof a === "object" && a !== null)
+      .map((a) => ({ name: typeof a.name === "string" ? a.name : "", address: typeof a.address === "string" ? a.address : "" }));
+  } catch {
+    return [];
+  }
+}
+
+function toListItem(row: ListRow): MessageListItem {
+  const { toAddresses, ...rest } = row;
+  return { ...rest, to: parseAddressList(toAddresses) };
+}
+
+/**
+ * One page of a folder, newest first (internal date, then UID, both descending).
+ * Null when the account has no folder of that name. The page is clamped.
+ */
+export async function listMessages(
+  db: Db,
+  accountId: string,
+  folderName: string,
+  opts: { page?: unknown; pageSize?: number } = {},
+): Promise<MessagePage | null> {
+  const folder = await findFolder(db, accountId, folderName);
+  if (!folder) return null;
+  const pageSize = Math.max(1, Math.min(opts.pageSize ?? PAGE_SIZE, 500));
+  const pageCount = Math.max(1, Math.ceil(folder.total / pageSize));
+  const page = clampPage(opts.page, pageCount);
+  const rows = await db.message.findMany({
+    where: { accountId, mailboxId: folder.id },
+    orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
+    skip: (page - 1) * pageSize,
+    take: pageSize,
+    select: LIST_SELECT,
+  });
+  return { folder, messages: rows.map(toListItem), page, pageCount, pageSize, total: folder.total };
+}
+
+/** One message of the account, or null (also when the id belongs to another account). */
+export async function getMessage(db: Db, accountId: string, messageId: string): Promise<MessageDetail | null> {
+  if (typeof messageId !== "string" || messageId.length === 0 || messageId.length > 64) return null;
+  const row = await db.message.findFirst({
+    where: { id: messageId, accountId },
+    select: {
+      ...LIST_SELECT,
+      mailboxId: true,
+      ccAddresses: true,
+      blobHash: true,
+      modSeq: true,
+      threadId: true,
+      mailbox: { select: { name: true, accountId: true } },
+    },
+  });
+  // The mailbox check is belt and braces: a message row and its mailbox share an owner.
+  if (!row || row.mailbox.accountId !== accountId) return null;
+  const { ccAddresses, mailbox, mailboxId, blobHash, modSeq, threadId, ...list } = row;
+  return { ...toListItem(list), mailboxId, mailboxName: mailbox.name, cc: parseAddressList(ccAddresses), blobHash, modSeq, threadId };
+}
+
+class Unchanged extends Error {}
+
+/**
+ * Sets or clears \Seen on one of the account's messages. A change bumps the folder's
+ * HIGHESTMODSEQ and gives the message that MODSEQ (RFC 7162 3.1), in one transaction
+ * whose first statement is a write (SQLite takes its write lock there). Returns true
+ * when the flag changed, false when it already had that value or the message is not
+ * the account's.
+ */
+export async function setSeen(db: Db, accountId: string, messageId: string, seen: boolean): Promise<boolean> {
+  const msg = await db.message.findFirst({ where: { id: messageId, accountId }, select: { mailboxId: true, seen: true } });
+  if (!msg || msg.seen === seen) return false;
+  try {
+    await db.$transaction(async (tx) => {
+      const box = await tx.mailbox.update({
+        where: { id: msg.mailboxId, accountId },
+        data: { highestModSeq: { increment: 1 } },
+        select: { highestModSeq: true },
+      });
+      const { count } = await tx.message.updateMany({
+        where: { id: messageId, accountId, mailboxId: msg.mailboxId, seen: !seen },
+        data: { seen, modSeq: box.highestModSeq },
+      });
+      if (count === 0) throw new Unchanged(); // changed meanwhile (another client, or moved): undo the bump
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof Unchanged) return false;
+    throw err;
+  }
+}
+
+/** Marks a message read; see setSeen. */
+export function markSeen(db: Db, accountId: string, messageId: string): Promise<boolean> {
+  return setSeen(db, accountId, messageId, true);
+}

@@ -1,0 +1,66 @@
+/**
+ * Server-side helpers of the webmail pages: the process's store handles and "open a
+ * message" (load it for its owner, parse and sanitise it, mark it read). No Next or
+ * React here; the pages call these after requireSession().
+ */
+import { loadConfig, type Config } from "../config";
+import { getDb, type Db } from "../db/client";
+import { createBlobStore, type BlobStore } from "../store/blob-store";
+import { getMessage, markSeen, type MessageDetail } from "../store/read";
+import { extractAttachment, renderMessage, type RenderedMessage } from "../mime/render";
+
+export interface Store {
+  config: Config;
+  db: Db;
+  blobs: BlobStore;
+}
+
+let store: Promise<Store> | null = null;
+
+export function getStore(): Promise<Store> {
+  store ??= (async () => {
+    const config = loadConfig();
+    const db = await getDb();
+    return { config, db, blobs: createBlobStore(config, db) };
+  })();
+  store.catch(() => {
+    store = null;
+  });
+  return store;
+}
+
+export interface OpenedMessage {
+  message: MessageDetail;
+  rendered: RenderedMessage;
+}
+
+/** Ids are ours (cuid-like); anything else is not found without asking the database. */
+export function isMessageId(id: string): boolean {
+  return /^[a-z0-9_-]{1,64}$/i.test(id);
+}
+
+/**
+ * One of the account's messages, parsed for display, marked read (unless `markRead`
+ * is false). Null when the account has no such message.
+ */
+export async function openMessage(accountId: string, messageId: string, opts: { markRead?: boolean } = {}): Promise<OpenedMessage | null> {
+  if (!isMessageId(messageId)) return null;
+  const { db, blobs } = await getStore();
+  const message = await getMessage(db, accountId, messageId);
+  if (!message) return null;
+  const rendered = await renderMessage(await blobs.get(message.blobHash));
+  if (!message.seen && opts.markRead !== false) {
+    await markSeen(db, accountId, message.id);
+    message.seen = true;
+  }
+  return { message, rendered };
+}
+
+/** One attachment of one of the account's messages, or null. */
+export async function openAttachment(accountId: string, messageId: string, index: number) {
+  if (!isMessageId(messageId)) return null;
+  const { db, blobs } = await getStore();
+  const message = await getMessage(db, accountId, messageId);
+  if (!message) return null;
+  return extractAttachment(await blobs.get(message.blobHash), index);
+}

@@ -1,0 +1,71 @@
+/**
+ * First line in front of every request (Next.js proxy, Node runtime):
+ * - a per-request nonce and a strict Content-Security-Policy for the pages;
+ * - requests without a valid session cookie are turned away before any page code runs:
+ *   pages are redirected to /login, /api/* answers 401. /login and next-auth's own
+ *   /api/auth/* are open.
+ * This is only the early check: every page, route and action still calls
+ * lib/web/session (which also checks the session row and the account).
+ */
+import { NextResponse, type NextRequest } from "next/server";
+import { getToken } from "next-auth/jwt";
+import { loadConfig } from "./lib/config";
+import { webSecret } from "./lib/web/secret";
+
+function isPublic(pathname: string): boolean {
+  return pathname === "/login" || pathname === "/api/auth" || pathname.startsWith("/api/auth/");
+}
+
+function contentSecurityPolicy(nonce: string): string {
+  const dev = process.env.NODE_ENV === "development";
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    // Inline styles: the message iframe (srcdoc) inherits this policy, and e-mail HTML is styled inline.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** Whether next-auth names its cookies __Secure-: the same rule it uses (NEXTAUTH_URL, else the request's protocol). */
+function secureCookies(req: NextRequest): boolean {
+  const url = process.env.NEXTAUTH_URL;
+  if (url) return url.startsWith("https://");
+  const proto = req.headers.get("x-forwarded-proto");
+  return proto ? proto.split(",")[0].trim() === "https" : req.nextUrl.protocol === "https:";
+}
+
+export async function proxy(req: NextRequest) {
+  const { pathname, search } = req.nextUrl;
+  if (!isPublic(pathname)) {
+    const token = await getToken({ req, secret: webSecret(loadConfig()), secureCookie: secureCookies(req) }).catch(() => null);
+    if (!token) {
+      if (pathname.startsWith("/api/")) {
+        return NextResponse.json({ error: "not signed in" }, { status: 401, headers: { "cache-control": "no-store" } });
+      }
+      const login = req.nextUrl.clone();
+      login.pathname = "/login";
+      login.search = pathname === "/" ? "" : `?callbackUrl=${encodeURIComponent(pathname + search)}`;
+      return NextResponse.redirect(login);
+    }
+  }
+  const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
+  const csp = contentSecurityPolicy(nonce);
+  const requestHeaders = new Headers(req.headers);
+  requestHeaders.set("x-nonce", nonce);
+  requestHeaders.set("content-security-policy", csp);
+  const res = NextResponse.next({ request: { headers: requestHeaders } });
+  res.headers.set("content-security-policy", csp);
+  return res;
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|icon.svg|robots.txt).*)"],
+};

@@ -1,0 +1,460 @@
+/**
+ * Webmail in a real browser: the built Next.js app (`next start`) over the test engine's
+ * database, mail sent in over SMTP, driven with Chromium through playwright-core.
+ * Builds the app first when .next/BUILD_ID is missing or older than the sources (minutes
+ * on two cores; WEB_TEST_REBUILD=0 uses whatever build there is).
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import nodemailer from "nodemailer";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
+import { freePort } from "../helpers/ports";
+import { addAccount } from "../../lib/directory";
+import { deliver } from "../../lib/store/deliver";
+import { createBlobStore } from "../../lib/store/blob-store";
+import { newQueueId } from "../../lib/domain/ids";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const BUILD_TIMEOUT_MS = 15 * 60_000;
+const WAIT_MS = 15_000;
+const LOCKOUT_FAILURES = 3;
+
+let t: TestEngine;
+let web: ChildProcess | null = null;
+let webLog = "";
+let base = "";
+let browser: Browser;
+let tracker: http.Server;
+const trackerHits: string[] = [];
+let trackerUrl = "";
+
+const SUBJECT = "Quarterly numbers for the web test";
+const BODY_TEXT = "The numbers look good this quarter.";
+const PDF = Buffer.from("%PDF-1.4\n% fake pdf for the web test\n");
+let aliceMessageUrl = "";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The newest modification time under the web app's sources (a build older than that is stale). */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (p: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p)) if (e !== "node_modules" && !e.startsWith(".")) visit(path.join(p, e));
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "types", "generated", "proxy.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "tsconfig.web.json", "package-lock.json"]) {
+    visit(path.join(ROOT, p));
+  }
+  return newest;
+}
+
+function needsBuild(): boolean {
+  const id = path.join(ROOT, ".next/BUILD_ID");
+  if (!fs.existsSync(id)) return true;
+  return process.env.WEB_TEST_REBUILD !== "0" && fs.statSync(id).mtimeMs < newestSource();
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (web?.exitCode !== null && web?.exitCode !== undefined) throw new Error(`next start exited with ${web.exitCode}:\n${webLog}`);
+    try {
+      const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
+      if (res.status < 500) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(250);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last}):\n${webLog}`);
+}
+
+function send(mail: nodemailer.SendMailOptions) {
+  const tr = nodemailer.createTransport({ host: "127.0.0.1", port: t.mxPort, secure: false, tls: { rejectUnauthorized: false } });
+  return tr.sendMail(mail).finally(() => tr.close());
+}
+
+async function newContext(headers?: Record<string, string>): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ baseURL: base, extraHTTPHeaders: headers });
+  ctx.setDefaultTimeout(WAIT_MS);
+  ctx.setDefaultNavigationTimeout(WAIT_MS);
+  return ctx;
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"]');
+}
+
+/** Screenshots for looking at the UI: WEB_TEST_SCREENSHOTS=<dir>. */
+async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.WEB_TEST_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+function row(page: Page, subject: string) {
+  return page.locator('[data-testid="message-row"]', { hasText: subject });
+}
+
+async function fontWeight(page: Page, subject: string): Promise<number> {
+  const weight = await row(page, subject).locator('[data-testid="message-subject"]').evaluate((el) => getComputedStyle(el).fontWeight);
+  return Number(weight);
+}
+
+before(async () => {
+  if (needsBuild()) {
+    const build = spawnSync(process.execPath, [NEXT_BIN, "build"], { cwd: ROOT, stdio: "inherit", timeout: BUILD_TIMEOUT_MS, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    assert.equal(build.status, 0, "next build failed");
+  }
+
+  // A "remote server" that must never be contacted by the reader: remote images and CSS point here.
+  tracker = http.createServer((req, res) => {
+    trackerHits.push(req.url ?? "");
+    res.end("x");
+  });
+  await new Promise<void>((r) => tracker.listen(0, "127.0.0.1", r));
+  trackerUrl = `http://127.0.0.1:${(tracker.address() as AddressInfo).port}`;
+
+  t = await startTestEngine();
+  await addAccount(t.db, { email: "admin@example.test", password: PASSWORD, admin: true, displayName: "Admin" }, "test");
+  await addAccount(t.db, { email: "carol@example.test", password: PASSWORD }, "test");
+
+  await send({
+    from: '"Remote Sender" <sender@remote.example>',
+    to: "alice@example.test",
+    cc: "bob@example.test",
+    subject: SUBJECT,
+    text: `${BODY_TEXT}\nSee the attachment.`,
+    html:
+      `<p id="body">${BODY_TEXT}</p><p>See the attachment.</p>` +
+      `<script>document.body.setAttribute("data-pwned", "script"); parent.document.title = "PWNED";</script>` +
+      `<img src="${trackerUrl}/pixel.gif" alt="pixel"><img src="x" onerror="document.body.setAttribute('data-pwned','onerror')">` +
+      `<div style="background:url('${trackerUrl}/bg.png')">styled</div><style>@import url("${trackerUrl}/import.css"); p{color:#123456}</style>` +
+      `<a href="javascript:document.body.setAttribute('data-pwned','link')" id="jslink">click me</a>`,
+    attachments: [{ filename: "numbers.pdf", content: PDF, contentType: "application/pdf" }],
+  });
+  await send({ from: "second@remote.example", to: "alice@example.test", subject: "Second message", text: "second body" });
+  await send({ from: "bob@example.test", to: "bob@example.test", subject: "Bob's own note", text: "bob body" });
+  // A nested folder (its name has a "/" and a space) with one message, filed by the store directly.
+  const alice = await t.db.account.findUniqueOrThrow({ where: { email: "alice@example.test" } });
+  await t.db.mailbox.create({ data: { accountId: alice.id, name: "Work/Q1 reports", uidValidity: 1 } });
+  await deliver(t.db, createBlobStore(t.config, t.db), {
+    raw: Buffer.from("From: boss@example.test\r\nTo: alice@example.test\r\nSubject: Filed report\r\n\r\nfiled body\r\n"),
+    queueId: newQueueId(),
+    targets: [{ accountId: alice.id, mailbox: "Work/Q1 reports" }],
+  });
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  web = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATA_DIR: t.config.dataDir,
+      DATABASE_URL: t.config.databaseUrl,
+      NEXTAUTH_URL: base,
+      NEXTAUTH_SECRET: "",
+      AUTH_LOCKOUT_FAILURES: String(LOCKOUT_FAILURES),
+      AUTH_FAILURE_DELAY_MS: "1",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  web.stdout?.on("data", (d) => (webLog += d));
+  web.stderr?.on("data", (d) => (webLog += d));
+  await waitForHttp(`${base}/login`, 60_000);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    timeout: 30_000,
+  });
+});
+
+after(async () => {
+  if (process.env.TEST_LOG) process.stderr.write(`--- next start output ---\n${webLog}\n`);
+  await browser?.close().catch(() => {});
+  if (web && web.exitCode === null) {
+    const exited = new Promise((r) => web!.once("exit", r));
+    web.kill("SIGTERM");
+    const timer = setTimeout(() => web?.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await new Promise((r) => tracker?.close(r));
+  await t?.stop();
+});
+
+test("without a session, pages go to /login and API routes answer 401", async () => {
+  const page = await fetch(`${base}/mail/INBOX?page=2`, { redirect: "manual" });
+  assert.ok([302, 303, 307].includes(page.status), `status ${page.status}`);
+  const location = new URL(page.headers.get("location") ?? "", base);
+  assert.equal(location.pathname, "/login");
+  assert.equal(location.searchParams.get("callbackUrl"), "/mail/INBOX?page=2");
+
+  const root = await fetch(`${base}/`, { redirect: "manual" });
+  assert.equal(new URL(root.headers.get("location") ?? "", base).pathname, "/login");
+
+  const api = await fetch(`${base}/api/folders`);
+  assert.equal(api.status, 401);
+
+  const forged = await fetch(`${base}/api/folders`, { headers: { cookie: "next-auth.session-token=forged" } });
+  assert.equal(forged.status, 401, "a cookie that does not verify is no session");
+
+  const login = await fetch(`${base}/login`);
+  assert.equal(login.status, 200);
+  const csp = login.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(login.headers.get("x-content-type-options"), "nosniff");
+
+  const secret = path.join(t.config.dataDir, "web-secret");
+  assert.equal(fs.statSync(secret).mode & 0o777, 0o600, "the generated session key is private");
+});
+
+test("a wrong password shows the error and no session", async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, "alice@example.test", "not the password");
+    await page.getByText("wrong email or password").waitFor();
+    await shot(page, "login-error");
+    assert.equal(new URL(page.url()).pathname, "/login");
+    const throttle = await t.db.authThrottle.findUnique({ where: { key: "ip:127.0.0.1" } });
+    assert.equal(throttle?.failures, 1, "the failure was counted against the client address");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("alice reads her mail: inbox, message, sanitised HTML, attachment, read state, sign-out", async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    const titles: string[] = [];
+    page.on("framenavigated", async () => titles.push(await page.title().catch(() => "")));
+    await signIn(page, "alice@example.test", PASSWORD);
+    await page.waitForURL(`${base}/mail/INBOX`);
+    assert.equal(await t.db.authThrottle.count({ where: { key: "ip:127.0.0.1" } }), 0, "a good sign-in clears the failure count");
+
+    // The inbox: newest first, unread in bold, the unread count in the folder list.
+    await row(page, SUBJECT).waitFor();
+    await shot(page, "inbox");
+    assert.equal(await page.getByTestId("account-email").textContent(), "alice@example.test");
+    assert.equal(await page.getByTestId("admin-link").count(), 0, "no Admin link for a user");
+    const subjects = await page.getByTestId("message-subject").allTextContents();
+    assert.deepEqual(subjects, ["Second message", SUBJECT]);
+    assert.equal(await row(page, SUBJECT).getAttribute("data-unread"), "true");
+    assert.ok((await fontWeight(page, SUBJECT)) >= 600, "unread is bold");
+    assert.equal(await row(page, SUBJECT).getByTestId("message-sender").textContent(), "Remote Sender");
+    assert.equal((await page.getByTestId("unread-INBOX").textContent())?.trim(), "2");
+    for (const f of ["INBOX", "Drafts", "Sent", "Archive", "Junk", "Trash"]) assert.equal(await page.getByTestId(`folder-${f}`).count(), 1, f);
+
+    // Open the message.
+    await row(page, SUBJECT).click();
+    await page.getByTestId("message-subject-heading").waitFor();
+    aliceMessageUrl = new URL(page.url()).pathname;
+    assert.match(aliceMessageUrl, /^\/mail\/INBOX\/[a-z0-9]+$/);
+    assert.equal(await page.getByTestId("message-subject-heading").textContent(), SUBJECT);
+    assert.match((await page.getByTestId("message-from").textContent()) ?? "", /Remote Sender <sender@remote\.example>/);
+    assert.match((await page.getByTestId("message-to").textContent()) ?? "", /alice@example\.test/);
+    assert.match((await page.getByTestId("message-cc").textContent()) ?? "", /bob@example\.test/);
+    assert.ok(((await page.getByTestId("message-date").textContent()) ?? "").length > 5);
+
+    // The HTML part: in a sandboxed frame with its own CSP; the text is there, nothing ran, nothing was fetched.
+    const frameEl = page.getByTestId("message-html");
+    const sandbox = (await frameEl.getAttribute("sandbox")) ?? "";
+    assert.doesNotMatch(sandbox, /allow-scripts|allow-same-origin/);
+    const srcdoc = (await frameEl.getAttribute("srcdoc")) ?? "";
+    assert.ok(srcdoc.includes(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`));
+    assert.doesNotMatch(srcdoc, /<script|onerror|javascript:|127\.0\.0\.1/i);
+    const frame = page.frameLocator('[data-testid="message-html"]');
+    await frame.getByText(BODY_TEXT).waitFor();
+    await frame.locator("#jslink").click().catch(() => {});
+    await sleep(300);
+    assert.equal(await frame.locator("body[data-pwned]").count(), 0, "no script in the message ran");
+    assert.notEqual(await page.title(), "PWNED");
+    assert.ok(!titles.includes("PWNED"));
+    assert.equal(await page.getByTestId("remote-blocked").count(), 1, "the reader is told remote content was blocked");
+    assert.deepEqual(trackerHits, [], "no remote image, stylesheet or link was fetched");
+    await shot(page, "message");
+
+    // The attachment: listed, and downloadable only as an attachment.
+    assert.equal(await page.getByTestId("attachment-name").textContent(), "numbers.pdf");
+    const href = (await page.getByTestId("attachment-download").getAttribute("href")) ?? "";
+    assert.equal(href, `${aliceMessageUrl}/attachments/0`);
+    const dl = await page.request.get(href);
+    assert.equal(dl.status(), 200);
+    assert.equal(dl.headers()["content-type"], "application/pdf");
+    assert.match(dl.headers()["content-disposition"] ?? "", /^attachment; filename="numbers\.pdf"/);
+    assert.equal(dl.headers()["x-content-type-options"], "nosniff");
+    assert.deepEqual(Buffer.from(await dl.body()), PDF);
+    assert.equal((await page.request.get(`${aliceMessageUrl}/attachments/7`)).status(), 404);
+    assert.equal((await page.request.get(`${aliceMessageUrl}/attachments/x`)).status(), 404);
+
+    // The plain-text view of the same message.
+    await page.getByRole("tab", { name: "Plain text" }).click();
+    await page.getByTestId("message-text").getByText(BODY_TEXT).waitFor();
+
+    // Back in the inbox the message is read: no longer bold, one unread left.
+    await page.getByTestId("back-to-folder").click();
+    await page.waitForURL(`${base}/mail/INBOX`);
+    await row(page, SUBJECT).waitFor();
+    assert.equal(await row(page, SUBJECT).getAttribute("data-unread"), "false");
+    assert.ok((await fontWeight(page, SUBJECT)) < 600, "read is not bold");
+    assert.equal((await page.getByTestId("unread-INBOX").textContent())?.trim(), "1");
+
+    // Opening the other message and going Back in browser history shows fresh state too.
+    await row(page, "Second message").click();
+    await page.getByTestId("message-subject-heading").waitFor();
+    await page.goBack();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="message-row"][data-unread="true"]') === null,
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    assert.equal(await page.getByTestId("unread-INBOX").count(), 0);
+
+    // Mark as unread again from the message view.
+    await row(page, SUBJECT).click();
+    await page.getByTestId("mark-unread").click();
+    await page.waitForURL(`${base}/mail/INBOX`);
+    await page.waitForFunction((s) => [...document.querySelectorAll('[data-testid="message-row"][data-unread="true"]')].some((e) => e.textContent?.includes(s)), SUBJECT, { timeout: WAIT_MS });
+
+    // Another folder, whose name needs escaping in the URL.
+    await page.getByTestId("folder-Work/Q1 reports").click();
+    await page.waitForURL(`${base}/mail/Work%2FQ1%20reports`);
+    await row(page, "Filed report").click();
+    await page.getByTestId("message-text").getByText("filed body").waitFor();
+    assert.equal(await page.getByTestId("back-to-folder").textContent(), "Work/Q1 reports");
+    assert.equal(await page.getByTestId("folder-title").count(), 0);
+    await page.getByTestId("back-to-folder").click();
+    await page.getByTestId("folder-title").getByText("Work/Q1 reports").waitFor();
+
+    // Bad ids and bad page numbers: 404 or a clamped page, never a crash.
+    assert.equal((await page.goto("/mail/INBOX/doesnotexist"))?.status(), 404);
+    assert.equal((await page.goto("/mail/INBOX/%00%27"))?.status(), 404);
+    assert.equal((await page.goto("/mail/NoSuchFolder"))?.status(), 404);
+    assert.equal((await page.goto("/mail/INBOX?page=999"))?.status(), 200);
+    await row(page, SUBJECT).waitFor();
+    assert.equal((await page.goto("/mail/INBOX?page=-3"))?.status(), 200);
+    assert.equal((await page.goto("/admin"))?.status(), 404, "the admin console does not exist for a user");
+    assert.equal((await page.goto("/"))?.url(), `${base}/mail/INBOX`, "/ lands on the Inbox");
+
+    // Sign out: back to /login, and the pages are closed again.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((u) => u.pathname === "/login");
+    await page.goto("/mail/INBOX");
+    assert.equal(new URL(page.url()).pathname, "/login");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("bob cannot open alice's message or its attachment", async () => {
+  assert.ok(aliceMessageUrl, "the previous test found alice's message");
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, "bob@example.test", PASSWORD);
+    await page.waitForURL(`${base}/mail/INBOX`);
+    await row(page, "Bob's own note").waitFor();
+    assert.equal(await row(page, SUBJECT).count(), 1, "bob got his own Cc copy");
+
+    const res = await page.goto(aliceMessageUrl);
+    assert.equal(res?.status(), 404);
+    assert.equal(await page.getByText(BODY_TEXT).count(), 0);
+    assert.equal(await page.getByTestId("not-found").count(), 1);
+    const id = aliceMessageUrl.split("/").pop();
+    assert.equal((await page.goto(`/mail/Archive/${id}`))?.status(), 404);
+    assert.equal((await page.request.get(`${aliceMessageUrl}/attachments/0`)).status(), 404);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("an admin sees the Admin link and the admin console", async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, "admin@example.test", PASSWORD);
+    await page.waitForURL(`${base}/mail/INBOX`);
+    await page.getByTestId("admin-link").click();
+    await page.waitForURL(`${base}/admin`);
+    const domains = page.getByTestId("admin-domains");
+    await domains.getByText("example.test").waitFor();
+    await shot(page, "admin");
+    const cells = await domains.locator("tbody tr", { hasText: "example.test" }).locator("td").allTextContents();
+    assert.deepEqual(cells.slice(0, 3), ["example.test", "4", "0"], "name, accounts, aliases");
+    const accounts = page.getByTestId("admin-accounts");
+    for (const email of ["admin@example.test", "alice@example.test", "bob@example.test", "carol@example.test"]) {
+      await accounts.getByText(email, { exact: true }).waitFor();
+    }
+    assert.match((await accounts.locator("tr", { hasText: "admin@example.test" }).textContent()) ?? "", /admin/);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("disabling or deleting an account ends its session at once", async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, "carol@example.test", PASSWORD);
+    await page.waitForURL(`${base}/mail/INBOX`);
+    await t.db.account.update({ where: { email: "carol@example.test" }, data: { disabled: true } });
+    await page.goto("/mail/INBOX");
+    assert.equal(new URL(page.url()).pathname, "/login", "the still-valid cookie no longer signs in");
+    assert.equal((await page.request.get("/api/folders")).status(), 401);
+
+    await t.db.account.update({ where: { email: "carol@example.test" }, data: { disabled: false } });
+    await signIn(page, "carol@example.test", PASSWORD);
+    await page.waitForURL(`${base}/mail/INBOX`);
+    await t.db.account.delete({ where: { email: "carol@example.test" } });
+    await page.goto("/mail/INBOX");
+    assert.equal(new URL(page.url()).pathname, "/login");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("repeated failures lock the client address out, as for SMTP AUTH", async () => {
+  const ctx = await newContext({ "x-forwarded-for": "203.0.113.9" });
+  try {
+    const page = await ctx.newPage();
+    for (let i = 1; i < LOCKOUT_FAILURES; i++) {
+      await signIn(page, "alice@example.test", `wrong ${i}`);
+      await page.getByText("wrong email or password").waitFor();
+    }
+    await signIn(page, "alice@example.test", "wrong again");
+    await page.getByText("too many failed sign-ins, try again later").waitFor();
+    await signIn(page, "alice@example.test", PASSWORD);
+    await page.getByText("too many failed sign-ins, try again later").waitFor();
+    assert.equal(new URL(page.url()).pathname, "/login", "even the right password is refused while locked");
+    const row = await t.db.authThrottle.findUnique({ where: { key: "ip:203.0.113.9" } });
+    assert.ok(row?.lockedUntil && row.lockedUntil > new Date());
+  } finally {
+    await ctx.close();
+  }
+});

@@ -1,0 +1,187 @@
+/**
+ * The web app's read side of the store (lib/store/read.ts) and its session rows: what
+ * one account can see of the store, in which order, with which unread counts, and
+ * what marking a message read changes.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { testDatabase, type TestDatabase } from "../helpers/db";
+import { addAccount, addDomain } from "../../lib/directory";
+import { createBlobStore } from "../../lib/store/blob-store";
+import { deliver } from "../../lib/store/deliver";
+import { newQueueId } from "../../lib/domain/ids";
+import { findFolder, getMessage, listFolders, listMessages, markSeen, PAGE_SIZE, setSeen } from "../../lib/store/read";
+import { createWebSession, endWebSession, findSessionAccount } from "../../lib/web/web-sessions";
+import { webSecret } from "../../lib/web/secret";
+
+let t: TestDatabase;
+let alice: string;
+let bob: string;
+
+const T0 = Date.UTC(2025, 0, 1);
+
+function raw(subject: string, body = "hello"): Buffer {
+  return Buffer.from(`From: "Sender" <sender@remote.example>\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, "")}.${Math.random()}@remote.example>\r\n\r\n${body}\r\n`);
+}
+
+async function put(accountId: string, subject: string, opts: { minute: number; mailbox?: string; seen?: boolean }) {
+  const [d] = await deliver(t.db, createBlobStore(t.config, t.db), {
+    raw: raw(subject),
+    queueId: newQueueId(),
+    targets: [{ accountId, mailbox: opts.mailbox, flags: opts.seen ? { seen: true } : undefined }],
+    internalDate: new Date(T0 + opts.minute * 60_000),
+  });
+  return d!.messageId;
+}
+
+before(async () => {
+  t = await testDatabase();
+  await addDomain(t.db, "example.test", "test");
+  alice = (await addAccount(t.db, { email: "alice@example.test", password: "correct horse" }, "test")).id;
+  bob = (await addAccount(t.db, { email: "bob@example.test", password: "correct horse" }, "test")).id;
+});
+after(() => t.cleanup());
+
+test("an account sees only its own messages, whatever id it asks for", async () => {
+  const aliceMsg = await put(alice, "for alice only", { minute: 1 });
+  const bobMsg = await put(bob, "for bob only", { minute: 2 });
+
+  assert.equal((await getMessage(t.db, alice, aliceMsg))?.subject, "for alice only");
+  assert.equal(await getMessage(t.db, bob, aliceMsg), null, "bob cannot open alice's message by id");
+  assert.equal(await getMessage(t.db, alice, bobMsg), null);
+  assert.equal(await getMessage(t.db, alice, "no-such-id"), null);
+  assert.equal(await getMessage(t.db, alice, ""), null);
+
+  const bobInbox = await listMessages(t.db, bob, "INBOX");
+  assert.deepEqual(bobInbox?.messages.map((m) => m.subject), ["for bob only"]);
+  assert.ok(!(await listMessages(t.db, alice, "INBOX"))?.messages.some((m) => m.id === bobMsg));
+
+  // Neither reading nor writing reaches across accounts.
+  assert.equal(await markSeen(t.db, bob, aliceMsg), false);
+  assert.equal(await setSeen(t.db, bob, aliceMsg, false), false);
+  assert.equal((await getMessage(t.db, alice, aliceMsg))?.seen, false, "alice's message is untouched");
+  assert.equal(await listMessages(t.db, bob, "No Such Folder"), null);
+});
+
+test("folders come special-use first, with unread and total counts", async () => {
+  await put(alice, "archived unread", { minute: 3, mailbox: "Archive" });
+  await put(alice, "archived read", { minute: 4, mailbox: "Archive", seen: true });
+  await t.db.mailbox.create({ data: { accountId: alice, name: "Projects", uidValidity: 1 } });
+  const folders = await listFolders(t.db, alice);
+  assert.deepEqual(
+    folders.map((f) => f.name),
+    ["INBOX", "Drafts", "Sent", "Archive", "Junk", "Trash", "Projects"],
+  );
+  const archive = folders.find((f) => f.name === "Archive")!;
+  assert.equal(archive.unread, 1);
+  assert.equal(archive.total, 2);
+  assert.equal(folders.find((f) => f.name === "Sent")!.unread, 0);
+  assert.equal((await findFolder(t.db, alice, "inbox"))?.name, "INBOX", "INBOX is case-insensitive");
+  assert.equal(await findFolder(t.db, alice, "archive"), null, "other names are case-sensitive");
+  assert.ok((await listFolders(t.db, bob)).every((f) => f.name !== "Projects"));
+});
+
+test("a folder pages newest first, 50 a page, with clamped page numbers", async () => {
+  const folder = "Paging";
+  await t.db.mailbox.create({ data: { accountId: alice, name: folder, uidValidity: 1 } });
+  const count = PAGE_SIZE + 7;
+  // Delivered in shuffled time order: the list follows the internal date, not the UID.
+  const minutes = Array.from({ length: count }, (_, i) => (i * 37) % count);
+  for (const m of minutes) await put(alice, `msg ${String(m).padStart(3, "0")}`, { minute: 100 + m, mailbox: folder });
+
+  const p1 = await listMessages(t.db, alice, folder);
+  assert.ok(p1);
+  assert.equal(p1.total, count);
+  assert.equal(p1.pageCount, 2);
+  assert.equal(p1.page, 1);
+  assert.equal(p1.messages.length, PAGE_SIZE);
+  assert.equal(p1.messages[0]!.subject, `msg ${String(count - 1).padStart(3, "0")}`, "newest first");
+  for (let i = 1; i < p1.messages.length; i++) {
+    assert.ok(p1.messages[i - 1]!.internalDate >= p1.messages[i]!.internalDate, "descending internal date");
+  }
+  const p2 = await listMessages(t.db, alice, folder, { page: "2" });
+  assert.equal(p2?.messages.length, 7);
+  assert.equal(p2?.messages.at(-1)?.subject, "msg 000", "oldest last");
+  assert.equal(new Set([...p1.messages, ...p2!.messages].map((m) => m.id)).size, count, "no message on two pages");
+
+  assert.equal((await listMessages(t.db, alice, folder, { page: "99" }))?.page, 2, "past the end: the last page");
+  assert.equal((await listMessages(t.db, alice, folder, { page: "0" }))?.page, 1);
+  assert.equal((await listMessages(t.db, alice, folder, { page: "x" }))?.page, 1);
+  const empty = await listMessages(t.db, alice, "Junk", { page: "3" });
+  assert.equal(empty?.page, 1);
+  assert.equal(empty?.pageCount, 1);
+  assert.deepEqual(empty?.messages, []);
+});
+
+test("markSeen clears the unread count and gives the message a new MODSEQ, once", async () => {
+  const id = await put(alice, "to be read", { minute: 500 });
+  const before = await findFolder(t.db, alice, "INBOX");
+  const msgBefore = await getMessage(t.db, alice, id);
+  assert.equal(msgBefore?.seen, false);
+
+  assert.equal(await markSeen(t.db, alice, id), true);
+  const afterRead = await findFolder(t.db, alice, "INBOX");
+  const msg = await getMessage(t.db, alice, id);
+  assert.equal(msg?.seen, true);
+  assert.equal(afterRead!.unread, before!.unread - 1);
+  assert.equal(afterRead!.highestModSeq, before!.highestModSeq + BigInt(1), "HIGHESTMODSEQ bumped");
+  assert.equal(msg!.modSeq, afterRead!.highestModSeq, "the message carries the new MODSEQ");
+
+  assert.equal(await markSeen(t.db, alice, id), false, "already read: nothing changes");
+  assert.equal((await findFolder(t.db, alice, "INBOX"))!.highestModSeq, afterRead!.highestModSeq);
+
+  assert.equal(await setSeen(t.db, alice, id, false), true, "mark as unread");
+  const again = await findFolder(t.db, alice, "INBOX");
+  assert.equal(again!.unread, before!.unread);
+  assert.equal(again!.highestModSeq, afterRead!.highestModSeq + BigInt(1));
+});
+
+test("concurrent marks of the same message change it once", async () => {
+  const id = await put(alice, "raced", { minute: 600 });
+  const before = (await findFolder(t.db, alice, "INBOX"))!.highestModSeq;
+  const results = await Promise.all([markSeen(t.db, alice, id), markSeen(t.db, alice, id), markSeen(t.db, alice, id)]);
+  assert.equal((await getMessage(t.db, alice, id))?.seen, true);
+  const changed = results.filter(Boolean).length;
+  assert.ok(changed >= 1);
+  assert.equal((await findFolder(t.db, alice, "INBOX"))!.highestModSeq, before + BigInt(changed), "a bump for each real change only");
+});
+
+test("a web session ends with sign-out, expiry, a disabled or a deleted account", async () => {
+  await addAccount(t.db, { email: "carol@example.test", password: "correct horse" }, "test");
+  const carol = (await t.db.account.findUniqueOrThrow({ where: { email: "carol@example.test" } })).id;
+  const s = await createWebSession(t.db, { accountId: carol, ip: "127.0.0.1", userAgent: "test", maxAgeSeconds: 3600 });
+  assert.equal((await findSessionAccount(t.db, s.id, carol))?.email, "carol@example.test");
+  assert.equal(await findSessionAccount(t.db, s.id, alice), null, "a session names one account");
+
+  await t.db.account.update({ where: { id: carol }, data: { disabled: true } });
+  assert.equal(await findSessionAccount(t.db, s.id, carol), null, "disabled");
+  await t.db.account.update({ where: { id: carol }, data: { disabled: false } });
+  assert.equal(await findSessionAccount(t.db, s.id, carol), null, "enabling again does not revive the session");
+
+  const s2 = await createWebSession(t.db, { accountId: carol, ip: "127.0.0.1", userAgent: "test", maxAgeSeconds: 3600 });
+  assert.ok(await findSessionAccount(t.db, s2.id, carol));
+  await endWebSession(t.db, s2.id);
+  assert.equal(await findSessionAccount(t.db, s2.id, carol), null, "signed out");
+
+  const expired = await createWebSession(t.db, { accountId: carol, ip: "127.0.0.1", userAgent: "test", maxAgeSeconds: 3600 });
+  await t.db.webSession.update({ where: { id: expired.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  assert.equal(await findSessionAccount(t.db, expired.id, carol), null, "expired");
+
+  const live = await createWebSession(t.db, { accountId: carol, ip: "127.0.0.1", userAgent: "test", maxAgeSeconds: 3600 });
+  assert.equal(await t.db.webSession.count({ where: { id: expired.id } }), 0, "a new sign-in clears the account's expired rows");
+  await t.db.account.delete({ where: { id: carol } });
+  assert.equal(await findSessionAccount(t.db, live.id, carol), null, "deleted");
+});
+
+test("the web secret is made once, kept private in DATA_DIR and stable", () => {
+  const dir = path.join(t.dataDir, "secret-test");
+  const first = webSecret({ dataDir: dir }, {});
+  const file = path.join(dir, "web-secret");
+  assert.ok(first.length >= 32);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.equal(fs.readFileSync(file, "utf8").trim(), first);
+  assert.equal(webSecret({ dataDir: dir }, {}), first);
+  assert.equal(webSecret({ dataDir: dir }, { NEXTAUTH_SECRET: "from-the-environment" }), "from-the-environment");
+});
