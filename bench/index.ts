@@ -1,0 +1,62 @@
+/**
+ * Benchmarks: `npm run bench -- <name> [options]`. Without a name, lists them.
+ * Each benchmark module exports `run(argv)` resolving to an exit code.
+ */
+import { UsageError } from "./lib/args";
+
+interface BenchModule {
+  run(argv: string[]): Promise<number>;
+  help(): string;
+}
+
+const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchModule> }> = {
+  "smtp-inbound": {
+    summary: "concurrent sessions deliver ~4 KB messages to one mailbox over the MX port; msgs/s, p50/p99, peak RSS; side by side with Postfix when installed",
+    load: () => import("./smtp-inbound"),
+  },
+};
+
+function list(): string {
+  const width = Math.max(...Object.keys(BENCHMARKS).map((n) => n.length));
+  return [
+    "usage: npm run bench -- <name> [options]     (npm run bench -- <name> --help for its options)",
+    "",
+    "benchmarks:",
+    ...Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(width)}  ${b.summary}`),
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === "--help" || name === "-h" || name === "list") {
+    console.log(list());
+    return 0;
+  }
+  const bench = BENCHMARKS[name];
+  if (!bench) {
+    console.error(`unknown benchmark "${name}"\n\n${list()}`);
+    return 2;
+  }
+  const mod = await bench.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`usage: npm run bench -- ${name} [options]\n\n${mod.help()}`);
+    return 0;
+  }
+  try {
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${name}: ${err.message}\n\nusage: npm run bench -- ${name} [options]\n${mod.help()}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
