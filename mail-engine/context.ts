@@ -4,6 +4,7 @@ import type { Db } from "../lib/db/client";
 import type { BlobStore } from "../lib/store/blob-store";
 import type { TlsMaterial } from "../lib/tls";
 import type { Logger } from "../lib/log";
+import type { SqliteStoreWriter } from "../lib/store/sqlite-writer";
 
 export interface EngineContext {
   config: Config;
@@ -11,4 +12,6 @@ export interface EngineContext {
   blobs: BlobStore;
   tls: TlsMaterial;
   log: Logger;
+  /** The SQLite fast path for deliveries and recipient look-ups; null on PostgreSQL. */
+  writer: SqliteStoreWriter | null;
 }

@@ -1,5 +1,6 @@
 /** Starts and stops the whole engine: store, TLS material, SMTP listeners. */
-import { loadConfig, type Config } from "../lib/config";
+import { loadConfig, sqlitePath, type Config } from "../lib/config";
+import { SqliteStoreWriter } from "../lib/store/sqlite-writer";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { createBlobStore } from "../lib/store/blob-store";
@@ -26,11 +27,13 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const db = await createDb(config);
   const tls = ensureTlsMaterial(config);
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
-  const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log };
+  const writer = config.provider === "sqlite" ? new SqliteStoreWriter(sqlitePath(config.databaseUrl)) : null;
+  const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log, writer };
   let smtp: SmtpListeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
   } catch (err) {
+    writer?.close();
     await db.$disconnect();
     throw err;
   }
@@ -39,6 +42,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     smtp,
     async stop() {
       await smtp.close();
+      writer?.close();
       await db.$disconnect();
       log.info("engine.stopped");
     },

@@ -23,14 +23,30 @@ export type Resolution =
 const MAX_DEPTH = 5;
 const accountSelect = { id: true, email: true, quotaBytes: true, usedBytes: true, disabled: true } as const;
 
-export async function isLocalDomain(db: Db, domain: string): Promise<boolean> {
-  return (await db.domain.count({ where: { name: domain } })) > 0;
+/** The three reads resolution needs; Prisma by default, prepared statements on the engine's SQLite fast path. */
+export interface DirectoryLookup {
+  domainExists(name: string): Promise<boolean>;
+  aliasDestinations(address: string): Promise<string[]>;
+  account(email: string): Promise<(LocalAccount & { disabled: boolean }) | null>;
 }
 
-export async function resolveRecipient(db: Db, address: string): Promise<Resolution> {
+export function prismaLookup(db: Db): DirectoryLookup {
+  return {
+    domainExists: async (name) => (await db.domain.count({ where: { name } })) > 0,
+    aliasDestinations: async (address) => (await db.alias.findMany({ where: { address }, select: { destination: true } })).map((a) => a.destination),
+    account: (email) => db.account.findUnique({ where: { email }, select: accountSelect }),
+  };
+}
+
+export async function isLocalDomain(db: Db, domain: string): Promise<boolean> {
+  return prismaLookup(db).domainExists(domain);
+}
+
+export async function resolveRecipient(db: Db | DirectoryLookup, address: string): Promise<Resolution> {
+  const look: DirectoryLookup = "domainExists" in db ? db : prismaLookup(db);
   const addr = parseAddress(address);
   if (!addr) return { kind: "invalid" };
-  if (!(await isLocalDomain(db, addr.domain))) return { kind: "remote", address: addr.address };
+  if (!(await look.domainExists(addr.domain))) return { kind: "remote", address: addr.address };
   const accounts = new Map<string, LocalAccount>();
   const forwards = new Set<string>();
   let sawDisabled = false;
@@ -38,21 +54,21 @@ export async function resolveRecipient(db: Db, address: string): Promise<Resolut
   const expand = async (a: ParsedAddress, depth: number, seen: Set<string>): Promise<boolean> => {
     if (seen.has(a.address) || depth > MAX_DEPTH) return false;
     seen.add(a.address);
-    if (depth > 0 && !(await isLocalDomain(db, a.domain))) {
+    if (depth > 0 && !(await look.domainExists(a.domain))) {
       forwards.add(a.address);
       return true;
     }
     const exact = async (x: ParsedAddress): Promise<boolean> => {
-      const aliases = await db.alias.findMany({ where: { address: x.address }, select: { destination: true } });
+      const aliases = await look.aliasDestinations(x.address);
       if (aliases.length) {
         let any = false;
-        for (const al of aliases) {
-          const d = parseAddress(al.destination);
+        for (const dest of aliases) {
+          const d = parseAddress(dest);
           if (d && (await expand(d, depth + 1, seen))) any = true;
         }
         return any;
       }
-      const acc = await db.account.findUnique({ where: { email: x.address }, select: accountSelect });
+      const acc = await look.account(x.address);
       if (!acc) return false;
       if (acc.disabled) {
         sawDisabled = true;
@@ -64,10 +80,10 @@ export async function resolveRecipient(db: Db, address: string): Promise<Resolut
     if (await exact(a)) return true;
     const base = stripPlusTag(a);
     if (base && (await exact(base))) return true;
-    const catchAll = await db.alias.findMany({ where: { address: catchAllKey(a.domain) }, select: { destination: true } });
+    const catchAll = await look.aliasDestinations(catchAllKey(a.domain));
     let any = false;
-    for (const al of catchAll) {
-      const d = parseAddress(al.destination);
+    for (const dest of catchAll) {
+      const d = parseAddress(dest);
       if (d && d.address !== a.address && (await expand(d, depth + 1, seen))) any = true;
     }
     return any;

@@ -7,9 +7,10 @@
  */
 import { createId } from "../domain/ids";
 import type { Db } from "../db/client";
-import type { BlobStore } from "./blob-store";
+import type { BlobRef, BlobStore } from "./blob-store";
 import { summarise, type MessageSummary } from "../mime/summary";
 import { INBOX } from "./mailboxes";
+import type { SqliteStoreWriter } from "./sqlite-writer";
 
 export interface DeliveryTarget {
   accountId: string;
@@ -48,12 +49,26 @@ export interface Delivered {
   uid: number;
 }
 
-export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest): Promise<Delivered[]> {
+/**
+ * `writer` is the engine's SQLite fast path (sqlite-writer.ts); without it the rows are
+ * written through Prisma, as on PostgreSQL.
+ */
+export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, writer?: SqliteStoreWriter | null): Promise<Delivered[]> {
   const queued = req.queue && req.queue.recipients.length ? req.queue : null;
   if (req.targets.length === 0 && !queued) return [];
   const summary = req.targets.length ? (req.summary ?? (await summarise(req.raw))) : null;
-  const blob = req.targets.length ? await blobs.put(req.raw) : null;
-  const queueBlob = queued ? (blob && queued.raw.equals(req.raw) ? blob : await blobs.put(queued.raw)) : null;
+  const [blob, queueBlob] = await Promise.all([
+    req.targets.length ? blobs.put(req.raw) : null,
+    queued && (req.targets.length === 0 || !queued.raw.equals(req.raw)) ? blobs.put(queued.raw) : null,
+  ]);
+  const qBlob = queued ? (queueBlob ?? blob) : null;
+  if (writer) {
+    return writer.write({ queueId: req.queueId, blob, queueBlob: qBlob, summary, targets: req.targets, queue: queued, internalDate: req.internalDate ?? new Date(), receivedFrom: req.receivedFrom });
+  }
+  return deliverWithPrisma(db, req, summary, blob, qBlob, queued);
+}
+
+async function deliverWithPrisma(db: Db, req: DeliveryRequest, summary: MessageSummary | null, blob: BlobRef | null, queueBlob: BlobRef | null, queued: QueueRequest | null): Promise<Delivered[]> {
   const threadIds = new Map<string, string>();
   for (const accountId of new Set(req.targets.map((t) => t.accountId))) {
     threadIds.set(accountId, await findThreadId(db, accountId, summary!));

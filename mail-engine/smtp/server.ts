@@ -169,7 +169,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       if (!txn) return cb(smtpError(503, "5.5.1", "Need MAIL FROM first"));
       if (txn.accepted.length + txn.remote.size >= MAX_RECIPIENTS) return cb(smtpError(452, "4.5.3", "Too many recipients; send the rest in another transaction"));
       const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
-      resolveRecipient(db, address.address)
+      resolveRecipient(ctx.writer ?? db, address.address)
         .then((r) => {
           switch (r.kind) {
             case "invalid":
@@ -239,7 +239,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             targets: [...txn.local.values()],
             queue: txn.remote.size ? { raw: forQueue, mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote] } : undefined,
             receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}`,
-          });
+          }, ctx.writer);
           log.info("smtp.accepted", {
             cid: session.id,
             msgId: txn.queueId,
