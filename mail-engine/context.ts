@@ -5,6 +5,7 @@ import type { BlobStore } from "../lib/store/blob-store";
 import type { TlsMaterial } from "../lib/tls";
 import type { Logger } from "../lib/log";
 import type { SqliteStoreWriter } from "../lib/store/sqlite-writer";
+import type { SummaryPool } from "../lib/mime/summary-pool";
 
 export interface EngineContext {
   config: Config;
@@ -14,4 +15,6 @@ export interface EngineContext {
   log: Logger;
   /** The SQLite fast path for deliveries and recipient look-ups; null on PostgreSQL. */
   writer: SqliteStoreWriter | null;
+  /** MIME parsing on a worker thread. */
+  summaries: SummaryPool;
 }

@@ -235,6 +235,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           body = local;
           await deliver(db, blobs, {
             raw: body,
+            summary: txn.local.size ? await ctx.summaries.summarise(body) : undefined,
             queueId: txn.queueId,
             targets: [...txn.local.values()],
             queue: txn.remote.size ? { raw: forQueue, mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote] } : undefined,

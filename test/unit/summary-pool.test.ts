@@ -1,0 +1,20 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SummaryPool } from "../../lib/mime/summary-pool";
+
+test("the summary worker parses messages off the main thread", async () => {
+  const pool = new SummaryPool();
+  try {
+    assert.ok((pool as unknown as { worker: unknown }).worker, "the worker started");
+    const raw = Buffer.from("From: \"Ann\" <Ann@Example.com>\r\nTo: b@example.com, c@example.com\r\nSubject: =?UTF-8?B?SGVsbG8g8J+Riw==?=\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <m1@example.com>\r\n\r\nBody  text\r\n");
+    const s = await Promise.all([pool.summarise(raw), pool.summarise(raw)]);
+    assert.equal(s[0].fromAddress, "ann@example.com");
+    assert.equal(s[0].subject, "Hello 👋");
+    assert.deepEqual(s[1].to.map((a) => a.address), ["b@example.com", "c@example.com"]);
+    assert.ok(s[0].sentDate instanceof Date && s[0].sentDate.toISOString() === "2026-11-23T10:00:00.000Z");
+    assert.equal(s[0].snippet, "Body text");
+    assert.ok((pool as unknown as { worker: unknown }).worker, "still on the worker, no fallback");
+  } finally {
+    await pool.close();
+  }
+});
