@@ -5,7 +5,7 @@
  *   pages are redirected to /login, /api/* answers 401. /login and next-auth's own
  *   /api/auth/* are open.
  * This is only the early check: every page, route and action still calls
- * lib/web/session (which also checks the session row and the account).
+ * app/_lib/session (which also checks the session row and the account).
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";

@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { requireSession } from "@/lib/web/session";
+import { requireSession } from "@/app/_lib/session";
 
 export default async function Home() {
   await requireSession("/");

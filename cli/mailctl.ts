@@ -12,6 +12,8 @@ import { createDb, type Db } from "../lib/db/client";
 import { setLogLevel } from "../lib/log";
 import * as dir from "../lib/directory";
 import * as queue from "../lib/queue/admin";
+import { parseAddress } from "../lib/domain/address";
+import { formatSize } from "../lib/web/format";
 
 const USAGE = `usage: mailctl <command>
 
@@ -63,19 +65,6 @@ export function parseSize(s: string): number {
   if (!m) throw new UsageError(`"${s}" is not a size (examples: 500M, 2G, 0 for unlimited)`);
   const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
   return Math.round(Number(m[1]) * mult);
-}
-
-function formatBytes(n: number | bigint): string {
-  const v = Number(n);
-  if (v < 1024) return `${v} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let x = v / 1024;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${x.toFixed(x < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 function table(rows: string[][]): string {
@@ -158,7 +147,7 @@ export async function run(argv: string[], db: Db, out: (s: string) => void): Pro
       const [email] = need(rest, 1, "address (mailctl user add alice@example.com --password ...)");
       const quota = typeof flags.quota === "string" ? parseSize(flags.quota) : 0;
       // Validate the address before asking for a password.
-      if (!(await import("../lib/domain/address")).parseAddress(email)) {
+      if (!parseAddress(email)) {
         throw new dir.DirectoryError(`"${email}" is not a mail address (expected local@domain, e.g. alice@example.com)`);
       }
       const a = await dir.addAccount(db, { email, password: await password(flags), admin: flags.admin === true, displayName: typeof flags.name === "string" ? flags.name : "", quotaBytes: quota }, actor);
@@ -169,7 +158,7 @@ export async function run(argv: string[], db: Db, out: (s: string) => void): Pro
       const rows = await dir.listAccounts(db, rest[0]);
       out(
         rows.length
-          ? table([["ADDRESS", "ROLE", "USED", "QUOTA", "STATUS"], ...rows.map((a) => [a.email, a.role, formatBytes(a.usedBytes), a.quotaBytes > 0n ? formatBytes(a.quotaBytes) : "unlimited", a.disabled ? "disabled" : "active"])])
+          ? table([["ADDRESS", "ROLE", "USED", "QUOTA", "STATUS"], ...rows.map((a) => [a.email, a.role, formatSize(a.usedBytes), a.quotaBytes > 0n ? formatSize(a.quotaBytes) : "unlimited", a.disabled ? "disabled" : "active"])])
           : "no users",
       );
       return;
@@ -212,7 +201,7 @@ export async function run(argv: string[], db: Db, out: (s: string) => void): Pro
       const rows = [["QUEUE ID", "FROM", "RECIPIENT", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "SIZE", "LAST REPLY"]];
       for (const m of items) {
         for (const r of m.recipients) {
-          rows.push([m.id, m.mailFrom || "<>", r.address, r.status, String(r.attempts), r.status === "delivered" || r.status === "failed" ? "-" : r.nextAttemptAt.toISOString(), formatBytes(m.size), r.lastReply]);
+          rows.push([m.id, m.mailFrom || "<>", r.address, r.status, String(r.attempts), r.status === "delivered" || r.status === "failed" ? "-" : r.nextAttemptAt.toISOString(), formatSize(m.size), r.lastReply]);
         }
       }
       out(table(rows));

@@ -1,7 +1,7 @@
 /** The frame of every signed-in page: header (address, Admin link for admins, sign out), folder list, content. */
 import Link from "next/link";
 import type { ReactNode } from "react";
-import type { SessionAccount } from "@/lib/web/session";
+import type { SessionAccount } from "@/app/_lib/session";
 import type { FolderInfo } from "@/lib/store/read";
 import { SignOutButton } from "./auth/sign-out-button";
 import { FolderList } from "./mail/folder-list";

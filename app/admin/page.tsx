@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { requireAdmin } from "@/lib/web/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
 import { listAccounts, listDomains } from "@/lib/directory";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { currentAccount, safeCallbackPath } from "@/lib/web/session";
+import { currentAccount, safeCallbackPath } from "@/app/_lib/session";
 import { LoginForm } from "@/components/auth/login-form";
 import { MailIcon } from "@/components/ui/icons";
 

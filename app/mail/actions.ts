@@ -1,7 +1,7 @@
 "use server";
 
 import { notFound, redirect } from "next/navigation";
-import { requireSession } from "@/lib/web/session";
+import { requireSession } from "@/app/_lib/session";
 import { getStore, isMessageId } from "@/lib/web/mail";
 import { getMessage, setSeen } from "@/lib/store/read";
 import { folderHref } from "@/lib/web/format";

@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
 
-/** What the sign-in page says for each failure (the codes lib/web/auth.ts throws). */
+/** What the sign-in page says for each failure (the codes app/_lib/auth.ts throws). */
 export function signInErrorMessage(code: string | null | undefined): string | null {
   switch (code) {
     case null:

@@ -38,10 +38,6 @@ export function prismaLookup(db: Db): DirectoryLookup {
   };
 }
 
-export async function isLocalDomain(db: Db, domain: string): Promise<boolean> {
-  return prismaLookup(db).domainExists(domain);
-}
-
 export async function resolveRecipient(db: Db | DirectoryLookup, address: string): Promise<Resolution> {
   const look: DirectoryLookup = "domainExists" in db ? db : prismaLookup(db);
   const addr = parseAddress(address);

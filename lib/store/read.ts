@@ -119,23 +119,7 @@ const LIST_SELECT = {
   size: true,
 } as const;
 
-type ListRow = {
-  id: string;
-  uid: number;
-  fromAddress: string;
-  fromName: string;
-  toAddresses: string;
-  subject: string;
-  snippet: string;
-  internalDate: Date;
-  sentDate: Date | null;
-  seen: boolean;
-  flagged: boolean;
-  answered: boolean;
-  draft: boolean;
-  hasAttachments: boolean;
-  size: number;
-};
+type ListRow = Omit<MessageListItem, "to"> & { toAddresses: string };
 
 /** The stored JSON address list ([{name,address}]); [] when empty or damaged. */
 export function parseAddressList(json: string): AddressEntry[] {

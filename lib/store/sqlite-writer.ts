@@ -12,8 +12,7 @@
  */
 import Database from "better-sqlite3";
 import { createId } from "../domain/ids";
-import type { DirectoryLookup } from "../routing/resolve";
-import type { LocalAccount } from "../routing/resolve";
+import type { DirectoryLookup, LocalAccount } from "../routing/resolve";
 import type { BlobRef } from "./blob-store";
 import type { MessageSummary } from "../mime/summary";
 import type { Delivered, DeliveryTarget, QueueRequest } from "./deliver";
@@ -72,7 +71,6 @@ export class SqliteStoreWriter implements DirectoryLookup {
       ),
       log: p(`INSERT INTO "DeliveryLog" ("id", "queueId", "recipient", "event", "detail", "remoteHost", "tls", "createdAt") VALUES (?, ?, ?, ?, ?, '', '', ?)`),
     };
-    this.conn.defaultSafeIntegers(false);
     this.s.account.safeIntegers(true);
   }
 

@@ -215,7 +215,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "bare line ending", ip: session.remoteAddress });
             throw smtpError(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
           }
-          let body = msg.data;
+          const body = msg.data;
           let extra = "";
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
           if (!isMx) {
@@ -232,10 +232,9 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           const received = receivedHeader(config.hostname, session, txn.queueId);
           const forQueue = Buffer.concat([Buffer.from(received + extra), body]);
           const local = Buffer.concat([Buffer.from(`Return-Path: <${mailFrom}>\r\n`), forQueue]);
-          body = local;
           await deliver(db, blobs, {
-            raw: body,
-            summary: txn.local.size ? await ctx.summaries.summarise(body) : undefined,
+            raw: local,
+            summary: txn.local.size ? await ctx.summaries.summarise(local) : undefined,
             queueId: txn.queueId,
             targets: [...txn.local.values()],
             queue: txn.remote.size ? { raw: forQueue, mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote] } : undefined,
@@ -248,7 +247,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             from: mailFrom,
             to: txn.accepted,
             remote: [...txn.remote],
-            size: body.length,
+            size: local.length,
             user: session.user?.email,
             ms: Date.now() - started,
           });

@@ -1,4 +1,4 @@
-import { apiRoute } from "@/lib/web/session";
+import { apiRoute } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
 import { folderState } from "@/lib/web/format";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
-import { requireSession, currentAccount } from "@/lib/web/session";
+import { requireSession, currentAccount } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
 import { findFolder, listFolders, listMessages } from "@/lib/store/read";
 import { folderHref, folderLabel, folderState } from "@/lib/web/format";

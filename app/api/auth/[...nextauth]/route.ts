@@ -1,6 +1,6 @@
 import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
-import { authOptions } from "@/lib/web/auth";
+import { authOptions } from "@/app/_lib/auth";
 
 type Context = { params: Promise<{ nextauth: string[] }> };
 

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
-import { currentAccount, requireSession } from "@/lib/web/session";
+import { currentAccount, requireSession } from "@/app/_lib/session";
 import { getStore, openMessage } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
 import { folderHref, folderLabel, folderState, messageHref } from "@/lib/web/format";

@@ -1,4 +1,4 @@
-import { apiRoute } from "@/lib/web/session";
+import { apiRoute } from "@/app/_lib/session";
 import { openAttachment } from "@/lib/web/mail";
 import { downloadHeaders, safeFilename } from "@/lib/web/download";
 

@@ -10,10 +10,10 @@
 import { cache } from "react";
 import { getServerSession } from "next-auth";
 import { notFound, redirect } from "next/navigation";
-import { getDb } from "../db/client";
+import { getDb } from "@/lib/db/client";
 import { authOptions } from "./auth";
-import { findSessionAccount, type SessionAccount } from "./web-sessions";
-import { safeCallbackPath } from "./params";
+import { findSessionAccount, type SessionAccount } from "@/lib/web/web-sessions";
+import { safeCallbackPath } from "@/lib/web/params";
 
 export type { SessionAccount };
 export { safeCallbackPath };

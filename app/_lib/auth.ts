@@ -7,13 +7,13 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
-import { loadConfig } from "../config";
-import { getDb } from "../db/client";
-import { authenticate, AuthError } from "../auth/authenticate";
-import { createLogger } from "../log";
-import { webSecret } from "./secret";
-import { clientIp } from "./client-ip";
-import { createWebSession, endWebSession } from "./web-sessions";
+import { loadConfig } from "@/lib/config";
+import { getDb } from "@/lib/db/client";
+import { authenticate, AuthError } from "@/lib/auth/authenticate";
+import { createLogger } from "@/lib/log";
+import { webSecret } from "@/lib/web/secret";
+import { clientIp } from "@/lib/web/client-ip";
+import { createWebSession, endWebSession } from "@/lib/web/web-sessions";
 
 /** How long a sign-in lasts. */
 export const SESSION_MAX_AGE_SECONDS = 14 * 24 * 60 * 60;
