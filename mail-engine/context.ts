@@ -4,7 +4,8 @@ import type { Db } from "../lib/db/client";
 import type { BlobStore } from "../lib/store/blob-store";
 import type { TlsMaterial } from "../lib/tls";
 import type { Logger } from "../lib/log";
-import type { SqliteStoreWriter } from "../lib/store/sqlite-writer";
+import type { SqliteLookup } from "../lib/store/sqlite-writer";
+import type { SqliteWriterThread } from "../lib/store/sqlite-writer-thread";
 import type { SummaryPool } from "../lib/mime/summary-pool";
 
 export interface EngineContext {
@@ -14,7 +15,8 @@ export interface EngineContext {
   tls: TlsMaterial;
   log: Logger;
   /** The SQLite fast path for deliveries and recipient look-ups; null on PostgreSQL. */
-  writer: SqliteStoreWriter | null;
+  writer: SqliteWriterThread | null;
+  lookup: SqliteLookup | null;
   /** MIME parsing on a worker thread. */
   summaries: SummaryPool;
 }

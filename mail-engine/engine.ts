@@ -1,6 +1,7 @@
 /** Starts and stops the whole engine: store, TLS material, SMTP listeners. */
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
-import { SqliteStoreWriter } from "../lib/store/sqlite-writer";
+import { SqliteLookup } from "../lib/store/sqlite-writer";
+import { SqliteWriterThread } from "../lib/store/sqlite-writer-thread";
 import { SummaryPool } from "../lib/mime/summary-pool";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
@@ -28,13 +29,16 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const db = await createDb(config);
   const tls = ensureTlsMaterial(config);
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
-  const writer = config.provider === "sqlite" ? new SqliteStoreWriter(sqlitePath(config.databaseUrl)) : null;
-  const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log, writer, summaries: new SummaryPool() };
+  const sqlite = config.provider === "sqlite" ? sqlitePath(config.databaseUrl) : null;
+  const writer = sqlite ? new SqliteWriterThread(sqlite) : null;
+  const lookup = sqlite ? new SqliteLookup(sqlite) : null;
+  const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log, writer, lookup, summaries: new SummaryPool() };
   let smtp: SmtpListeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
   } catch (err) {
-    writer?.close();
+    await writer?.close();
+    lookup?.close();
     await ctx.summaries.close();
     await db.$disconnect();
     throw err;
@@ -44,7 +48,8 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     smtp,
     async stop() {
       await smtp.close();
-      writer?.close();
+      await writer?.close();
+      lookup?.close();
       await ctx.summaries.close();
       await db.$disconnect();
       log.info("engine.stopped");

@@ -10,7 +10,12 @@ import type { Db } from "../db/client";
 import type { BlobRef, BlobStore } from "./blob-store";
 import { summarise, type MessageSummary } from "../mime/summary";
 import { INBOX } from "./mailboxes";
-import type { SqliteStoreWriter } from "./sqlite-writer";
+import type { PreparedDelivery } from "./sqlite-writer";
+
+/** A faster writer of the same rows (the engine's SQLite writer thread). */
+export interface RowWriter {
+  write(d: PreparedDelivery): Promise<Delivered[]>;
+}
 
 export interface DeliveryTarget {
   accountId: string;
@@ -53,7 +58,7 @@ export interface Delivered {
  * `writer` is the engine's SQLite fast path (sqlite-writer.ts); without it the rows are
  * written through Prisma, as on PostgreSQL.
  */
-export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, writer?: SqliteStoreWriter | null): Promise<Delivered[]> {
+export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, writer?: RowWriter | null): Promise<Delivered[]> {
   const queued = req.queue && req.queue.recipients.length ? req.queue : null;
   if (req.targets.length === 0 && !queued) return [];
   const summary = req.targets.length ? (req.summary ?? (await summarise(req.raw))) : null;

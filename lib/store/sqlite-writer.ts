@@ -9,6 +9,10 @@
  * SAVEPOINT so one failure does not fail its neighbours). The rows are exactly those
  * Prisma writes (same ids, dates as ISO text, booleans as 0/1), and the web app reads
  * them with Prisma. PostgreSQL uses the Prisma path in deliver.ts.
+ *
+ * The engine runs the writer on its own thread (sqlite-writer-thread.ts), so the
+ * COMMIT's fsync never blocks SMTP; recipient look-ups use SqliteLookup, a read-only
+ * connection on the main thread.
  */
 import Database from "better-sqlite3";
 import { createId } from "../domain/ids";
@@ -38,7 +42,7 @@ interface Job {
 const MAX_BATCH = 256;
 const iso = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
-export class SqliteStoreWriter implements DirectoryLookup {
+export class SqliteStoreWriter {
   private readonly conn: Database.Database;
   private readonly s: Record<string, Database.Statement>;
   private pending: Job[] = [];
@@ -52,9 +56,6 @@ export class SqliteStoreWriter implements DirectoryLookup {
     this.conn.pragma("foreign_keys = ON");
     const p = (sql: string) => this.conn.prepare(sql);
     this.s = {
-      domain: p(`SELECT 1 FROM "Domain" WHERE "name" = ?`),
-      aliases: p(`SELECT "destination" FROM "Alias" WHERE "address" = ?`),
-      account: p(`SELECT "id", "email", "quotaBytes", "usedBytes", "disabled" FROM "Account" WHERE "email" = ?`),
       blob: p(`INSERT INTO "Blob" ("hash", "size", "data", "createdAt") VALUES (?, ?, ?, ?) ON CONFLICT ("hash") DO NOTHING`),
       mailbox: p(`UPDATE "Mailbox" SET "uidNext" = "uidNext" + 1, "highestModSeq" = "highestModSeq" + 1 WHERE "accountId" = ? AND "name" = ? RETURNING "id", "uidNext", "highestModSeq"`),
       thread: p(`SELECT "threadId" FROM "Message" WHERE "accountId" = ? AND "messageIdHeader" = ? AND "threadId" != '' LIMIT 1`),
@@ -71,19 +72,6 @@ export class SqliteStoreWriter implements DirectoryLookup {
       ),
       log: p(`INSERT INTO "DeliveryLog" ("id", "queueId", "recipient", "event", "detail", "remoteHost", "tls", "createdAt") VALUES (?, ?, ?, ?, ?, '', '', ?)`),
     };
-    this.s.account.safeIntegers(true);
-  }
-
-  // DirectoryLookup: the reads recipient resolution needs, on the same connection.
-  async domainExists(name: string): Promise<boolean> {
-    return this.s.domain.get(name) !== undefined;
-  }
-  async aliasDestinations(address: string): Promise<string[]> {
-    return (this.s.aliases.all(address) as Array<{ destination: string }>).map((r) => r.destination);
-  }
-  async account(email: string): Promise<(LocalAccount & { disabled: boolean }) | null> {
-    const r = this.s.account.get(email) as { id: string; email: string; quotaBytes: bigint; usedBytes: bigint; disabled: bigint } | undefined;
-    return r ? { id: r.id, email: r.email, quotaBytes: BigInt(r.quotaBytes), usedBytes: BigInt(r.usedBytes), disabled: Number(r.disabled) !== 0 } : null;
   }
 
   write(d: PreparedDelivery): Promise<Delivered[]> {
@@ -194,6 +182,36 @@ export class SqliteStoreWriter implements DirectoryLookup {
     if (this.closed) return;
     this.closed = true;
     if (this.pending.length) this.flush();
+    this.conn.close();
+  }
+}
+
+/** The reads recipient resolution needs, as statements prepared once on a read-only connection. */
+export class SqliteLookup implements DirectoryLookup {
+  private readonly conn: Database.Database;
+  private readonly s: Record<"domain" | "aliases" | "account", Database.Statement>;
+
+  constructor(file: string) {
+    this.conn = new Database(file, { readonly: true, timeout: 15_000 });
+    this.s = {
+      domain: this.conn.prepare(`SELECT 1 FROM "Domain" WHERE "name" = ?`),
+      aliases: this.conn.prepare(`SELECT "destination" FROM "Alias" WHERE "address" = ?`),
+      account: this.conn.prepare(`SELECT "id", "email", "quotaBytes", "usedBytes", "disabled" FROM "Account" WHERE "email" = ?`).safeIntegers(true),
+    };
+  }
+
+  async domainExists(name: string): Promise<boolean> {
+    return this.s.domain.get(name) !== undefined;
+  }
+  async aliasDestinations(address: string): Promise<string[]> {
+    return (this.s.aliases.all(address) as Array<{ destination: string }>).map((r) => r.destination);
+  }
+  async account(email: string): Promise<(LocalAccount & { disabled: boolean }) | null> {
+    const r = this.s.account.get(email) as { id: string; email: string; quotaBytes: bigint; usedBytes: bigint; disabled: bigint } | undefined;
+    return r ? { id: r.id, email: r.email, quotaBytes: r.quotaBytes, usedBytes: r.usedBytes, disabled: r.disabled !== 0n } : null;
+  }
+
+  close(): void {
     this.conn.close();
   }
 }

@@ -169,7 +169,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       if (!txn) return cb(smtpError(503, "5.5.1", "Need MAIL FROM first"));
       if (txn.accepted.length + txn.remote.size >= MAX_RECIPIENTS) return cb(smtpError(452, "4.5.3", "Too many recipients; send the rest in another transaction"));
       const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
-      resolveRecipient(ctx.writer ?? db, address.address)
+      resolveRecipient(ctx.lookup ?? db, address.address)
         .then((r) => {
           switch (r.kind) {
             case "invalid":
