@@ -1,7 +1,8 @@
 /**
  * The content-addressed blob store for raw RFC 5322 messages (SHA-256 of the bytes).
  *
- * File backend (default): DATA_DIR/blobs/ab/cd/<hash>. A blob is written to
+ * File backend (default): DATA_DIR/blobs/ab/<hash> (256 folders made at start, so
+ * storing a message never creates a folder). A blob is written to
  * blobs/tmp, fsynced, renamed into place and its directory fsynced, so once put()
  * resolves the bytes survive a crash; writing the same bytes twice stores them once.
  * Database backend (BLOB_STORE=database): the bytes go into Blob.data in the same
@@ -35,30 +36,33 @@ const HASH = /^[0-9a-f]{64}$/;
 export class FileBlobStore implements BlobStore {
   readonly kind = "file" as const;
   private readonly tmpDir: string;
-  private readonly knownDirs = new Set<string>();
 
   constructor(readonly root: string) {
     this.tmpDir = path.join(root, "tmp");
     fs.mkdirSync(this.tmpDir, { recursive: true });
+    let created = false;
+    for (let i = 0; i < 256; i++) {
+      const dir = path.join(root, i.toString(16).padStart(2, "0"));
+      if (!fs.existsSync(dir)) {
+        fs.mkdirSync(dir);
+        created = true;
+      }
+    }
+    if (created) fsyncDirSync(root);
   }
 
   pathOf(hash: string): string {
     if (!HASH.test(hash)) throw new Error(`not a blob hash: ${hash}`);
-    return path.join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
+    return path.join(this.root, hash.slice(0, 2), hash);
   }
 
   async put(data: Buffer): Promise<BlobRef> {
     const hash = sha256(data);
     const final = this.pathOf(hash);
     const ref = { hash, size: data.length, inlineData: null };
-    if (await exists(final)) return ref; // same bytes already durable
+    // No existence check first: stored messages start with a unique trace header, so a
+    // repeat is rare, and renaming identical bytes over identical bytes is harmless.
     const dir = path.dirname(final);
-    if (!this.knownDirs.has(dir)) {
-      await fs.promises.mkdir(dir, { recursive: true });
-      await fsyncDir(path.dirname(dir));
-      await fsyncDir(path.dirname(path.dirname(dir)));
-      this.knownDirs.add(dir);
-    }
     const tmp = path.join(this.tmpDir, `${hash}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
     const fh = await fs.promises.open(tmp, "wx", 0o640);
     try {
@@ -99,12 +103,12 @@ export function createBlobStore(config: { blobStore: "file" | "database"; dataDi
   return config.blobStore === "database" ? new DatabaseBlobStore(db) : new FileBlobStore(path.join(config.dataDir, "blobs"));
 }
 
-async function exists(p: string): Promise<boolean> {
+function fsyncDirSync(dir: string): void {
+  const fd = fs.openSync(dir, "r");
   try {
-    await fs.promises.access(p);
-    return true;
-  } catch {
-    return false;
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
