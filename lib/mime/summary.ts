@@ -40,7 +40,8 @@ function flatten(obj: AddressObject | AddressObject[] | undefined): AddressEntry
 const SNIPPET_LENGTH = 200;
 
 export async function summarise(raw: Buffer): Promise<MessageSummary> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, skipHtmlToText: false });
+  // textAsHtml is never used; html-to-text runs only for messages without a text part (the snippet).
+  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, skipHtmlToText: false, skipTextToHtml: true });
   const from = flatten(parsed.from)[0];
   const text = (parsed.text ?? "").replace(/\s+/g, " ").trim();
   const refs = parsed.references ? (Array.isArray(parsed.references) ? parsed.references : [parsed.references]) : [];
