@@ -2,7 +2,8 @@
  * The client address a web request comes from: the first hop of X-Forwarded-For (set
  * by a reverse proxy in front of the web app; `next start` sets it to the socket's
  * address when no proxy did), else X-Real-IP, else "unknown". It keys the sign-in
- * lock-out shared with SMTP AUTH and IMAP.
+ * lock-out shared with SMTP AUTH and IMAP. Without a proxy a client can forge the
+ * header; the per-account count in lib/auth/authenticate.ts bounds what that buys.
  */
 import { isIP } from "node:net";
 
