@@ -50,6 +50,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
       await smtp.close();
       await writer?.close();
       lookup?.close();
+      ctx.blobs.close?.();
       await ctx.summaries.close();
       await db.$disconnect();
       log.info("engine.stopped");

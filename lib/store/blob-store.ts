@@ -25,6 +25,8 @@ export interface BlobStore {
   /** Makes the bytes durable (file backend) and returns their address. */
   put(data: Buffer): Promise<BlobRef>;
   get(hash: string): Promise<Buffer>;
+  /** Releases what the store holds open. */
+  close?(): void;
 }
 
 export function sha256(data: Buffer): string {
@@ -36,6 +38,8 @@ const HASH = /^[0-9a-f]{64}$/;
 export class FileBlobStore implements BlobStore {
   readonly kind = "file" as const;
   private readonly tmpDir: string;
+  /** Open descriptors of the 256 folders, to fsync a folder after a rename without reopening it. */
+  private readonly dirFds = new Map<string, number>();
 
   constructor(readonly root: string) {
     this.tmpDir = path.join(root, "tmp");
@@ -64,19 +68,29 @@ export class FileBlobStore implements BlobStore {
     // repeat is rare, and renaming identical bytes over identical bytes is harmless.
     const dir = path.dirname(final);
     const tmp = path.join(this.tmpDir, `${hash}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
-    const fh = await fs.promises.open(tmp, "wx", 0o640);
     try {
-      await fh.writeFile(data);
-      await fh.sync();
+      await fs.promises.writeFile(tmp, data, { flag: "wx", mode: 0o640, flush: true }); // flush: fsync before close
     } catch (err) {
-      await fh.close().catch(() => {});
       await fs.promises.rm(tmp, { force: true });
       throw err;
     }
-    await fh.close();
     await fs.promises.rename(tmp, final);
-    await fsyncDir(dir);
+    await fsync(this.dirFd(dir));
     return ref;
+  }
+
+  private dirFd(dir: string): number {
+    let fd = this.dirFds.get(dir);
+    if (fd === undefined) {
+      fd = fs.openSync(dir, "r");
+      this.dirFds.set(dir, fd);
+    }
+    return fd;
+  }
+
+  close(): void {
+    for (const fd of this.dirFds.values()) fs.closeSync(fd);
+    this.dirFds.clear();
   }
 
   async get(hash: string): Promise<Buffer> {
@@ -112,11 +126,6 @@ function fsyncDirSync(dir: string): void {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.promises.open(dir, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+function fsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
