@@ -39,6 +39,7 @@ const SPEC: Record<string, OptionSpec> = {
   postgres: { type: "string", help: "run our engine on PostgreSQL: a URL whose server lets us CREATE DATABASE (a fresh database is made and dropped)" },
   "no-postfix": { type: "flag", help: "skip the Postfix side-by-side run" },
   "postfix-only": { type: "flag", help: "run only the Postfix side (for tuning the comparison)" },
+  "blob-store": { type: "string", default: "file", help: "the engine's BLOB_STORE: file or database" },
   profile: { type: "string", help: "write a V8 CPU profile of the engine (--cpu-prof) into this directory" },
   keep: { type: "flag", help: "keep the temporary data directories and print where they are" },
 };
@@ -113,7 +114,7 @@ async function freshPostgres(url: string): Promise<{ url: string; drop(): Promis
   return { url: target.toString(), drop: () => exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-async function runOurs(opts: { messages: number; sessions: number; size: number; postgres?: string; profile?: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; rows: number; ok: boolean }> {
+async function runOurs(opts: { messages: number; sessions: number; size: number; postgres?: string; profile?: string; blobStore: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; rows: number; ok: boolean }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-smtp-inbound-"));
   if (opts.keep) console.log(`ours: DATA_DIR kept at ${dataDir}`);
   else cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -135,6 +136,7 @@ async function runOurs(opts: { messages: number; sessions: number; size: number;
     IMAP_PORT: "0",
     IMAPS_PORT: "0",
     LOG_LEVEL,
+    BLOB_STORE: opts.blobStore,
   };
   const config: Config = loadConfig(env as NodeJS.ProcessEnv);
 
@@ -265,6 +267,7 @@ export async function run(argv: string[]): Promise<number> {
     size: o.size as number,
     postgres: o.postgres as string | undefined,
     profile: o.profile as string | undefined,
+    blobStore: o["blob-store"] as string,
     keep: !!o.keep,
   };
   const cleanups: Array<() => Promise<void> | void> = [];

@@ -24,8 +24,10 @@ export interface Config {
   dnsServers: string[];
   /** Largest message accepted, in bytes (SIZE, RFC 1870). */
   maxMessageSize: number;
-  /** Where raw messages live: "file" (DATA_DIR/blobs) or "database". */
+  /** Where raw messages live: "file" (DATA_DIR/blobs, small ones in the database) or "database" (all). */
   blobStore: "file" | "database";
+  /** With BLOB_STORE=file: messages up to this many bytes are kept in the database row; 0 = always files. */
+  blobInlineMax: number;
   logLevel: "debug" | "info" | "warn" | "error";
   /** Failed sign-ins (web, SMTP AUTH, IMAP) from one address before it is locked out. */
   authLockoutFailures: number;
@@ -51,6 +53,14 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name}=${raw} must be a positive whole number`);
+  return n;
+}
+
+function nonNegativeInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}=${raw} must be a whole number of bytes, 0 or more`);
   return n;
 }
 
@@ -92,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dnsServers: (env.DNS_SERVERS || "").split(",").map((s) => s.trim()).filter(Boolean),
     maxMessageSize: positiveInt(env, "MAX_MESSAGE_SIZE", 50 * 1024 * 1024),
     blobStore,
+    blobInlineMax: nonNegativeInt(env, "BLOB_INLINE_MAX", 64 * 1024),
     logLevel,
     authLockoutFailures: positiveInt(env, "AUTH_LOCKOUT_FAILURES", 10),
     authLockoutMinutes: positiveInt(env, "AUTH_LOCKOUT_MINUTES", 15),

@@ -1,16 +1,20 @@
 /** The MX listener: local delivery, relay denial, routing, size, headers, durability. */
+import fs from "node:fs";
+import path from "node:path";
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import nodemailer from "nodemailer";
 import { startTestEngine, type TestEngine } from "../helpers/engine";
 import { RawSmtp } from "../helpers/raw-smtp";
 import { addAlias, addAccount } from "../../lib/directory";
-import { FileBlobStore } from "../../lib/store/blob-store";
+import { createBlobStore } from "../../lib/store/blob-store";
 
 const MAX = 20_000;
+/** Messages above this many bytes are files under DATA_DIR/blobs, smaller ones Blob rows. */
+const INLINE_MAX = 4_000;
 let t: TestEngine;
 before(async () => {
-  t = await startTestEngine({ MAX_MESSAGE_SIZE: String(MAX) });
+  t = await startTestEngine({ MAX_MESSAGE_SIZE: String(MAX), BLOB_INLINE_MAX: String(INLINE_MAX) });
   await addAlias(t.db, "sales@example.test", "alice@example.test", "test");
   await addAlias(t.db, "team@example.test", "alice@example.test", "test");
   await addAlias(t.db, "team@example.test", "bob@example.test", "test");
@@ -51,8 +55,10 @@ test("a message for a local user is durable the moment 250 is read, with Return-
   const queueId = r.text.split(" ").pop()!;
   assert.equal(rows.length, 1);
   assert.equal(rows[0].queueId, queueId);
-  const blobs = new FileBlobStore(`${t.dataDir}/blobs`);
-  const raw = (await blobs.get(rows[0].blobHash)).toString();
+  const blob = await t.db.blob.findUniqueOrThrow({ where: { hash: rows[0].blobHash } });
+  assert.ok(blob.data, "a small message's bytes are in its Blob row, committed with it");
+  assert.equal(fs.existsSync(path.join(t.dataDir, "blobs", blob.hash.slice(0, 2), blob.hash)), false, "and not also a file");
+  const raw = (await createBlobStore(t.config, t.db).get(rows[0].blobHash)).toString();
   assert.match(raw, /^Return-Path: <carol@remote\.example>\r\nReceived: from sender\.remote\.example \(\[127\.0\.0\.1\]\)\r\n\tby mx\.test\.example \(mail-suite\) with ESMTP\r\n\tid [0-9A-Z]{12}; /);
   assert.match(raw, /\r\n\.leading dot\r\n/, "dot-stuffing is undone");
   assert.equal(rows[0].fromAddress, "carol@remote.example");
@@ -61,6 +67,29 @@ test("a message for a local user is durable the moment 250 is read, with Return-
   assert.ok(t.logs.some((l) => l.event === "smtp.accepted" && l.msgId === queueId), "the accepted log line carries the queue id");
   assert.equal(await t.db.deliveryLog.count({ where: { queueId } }), 2, "received + delivered");
   assert.equal((await c.command("QUIT")).code, 221);
+  c.close();
+});
+
+test("a message above BLOB_INLINE_MAX is a file under DATA_DIR/blobs, on disk when 250 is read", async () => {
+  const c = await RawSmtp.connect(t.mxPort);
+  await c.command("EHLO sender.remote.example");
+  await c.command("MAIL FROM:<carol@remote.example>");
+  assert.equal((await c.command("RCPT TO:<alice@example.test>")).code, 250);
+  assert.equal((await c.command("DATA")).code, 354);
+  const line = "0123456789".repeat(7) + "\r\n";
+  c.write(`Subject: large\r\nMessage-ID: <big1@remote.example>\r\n\r\n${line.repeat(Math.ceil((INLINE_MAX * 2) / line.length))}.\r\n`);
+  const r = await c.read();
+  const rows = await t.db.message.findMany({ where: { subject: "large" }, include: { blob: true } });
+  assert.equal(r.code, 250);
+  assert.equal(rows.length, 1);
+  assert.ok(rows[0].size > INLINE_MAX);
+  assert.equal(rows[0].blob.data, null, "a large message's bytes are not in the database");
+  const file = path.join(t.dataDir, "blobs", rows[0].blobHash.slice(0, 2), rows[0].blobHash);
+  assert.equal(fs.statSync(file).size, rows[0].size);
+  assert.equal(fs.readdirSync(path.join(t.dataDir, "blobs", "tmp")).length, 0, "no temporary file is left behind");
+  const raw = await createBlobStore(t.config, t.db).get(rows[0].blobHash);
+  assert.ok(raw.equals(fs.readFileSync(file)));
+  await c.command("QUIT");
   c.close();
 });
 
@@ -95,7 +124,7 @@ test("nodemailer delivers over STARTTLS; plus-addressing, aliases with several d
   assert.equal(bob.length, before.bob + 1);
   assert.equal(alice.at(-1)!.blobHash, bob.at(-1)!.blobHash, "one blob for every local recipient");
   const queueId = info.response.split(" ").pop()!;
-  const raw = await new FileBlobStore(`${t.dataDir}/blobs`).get(alice.at(-1)!.blobHash);
+  const raw = await createBlobStore(t.config, t.db).get(alice.at(-1)!.blobHash);
   assert.match(raw.toString(), new RegExp(`with ESMTPS \\(TLSv1\\.[23] cipher [A-Z0-9_-]+\\)\\r\\n\\tid ${queueId};`));
 });
 

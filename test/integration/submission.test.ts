@@ -7,7 +7,7 @@ import nodemailer from "nodemailer";
 import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
 import { RawSmtp, authPlain } from "../helpers/raw-smtp";
 import { addAlias } from "../../lib/directory";
-import { FileBlobStore } from "../../lib/store/blob-store";
+import { createBlobStore } from "../../lib/store/blob-store";
 
 let t: TestEngine;
 before(async () => {
@@ -59,7 +59,7 @@ test("AUTH PLAIN and LOGIN on 587, and 465 with implicit TLS, deliver to a local
     assert.match(info.response, /^250 2\.6\.0 Ok: queued as [0-9A-Z]{12}$/, name);
     const last = (await inbox("alice@example.test")).at(-1)!;
     assert.equal(last.subject, `via ${name}`);
-    const raw = (await new FileBlobStore(`${t.dataDir}/blobs`).get(last.blobHash)).toString();
+    const raw = (await createBlobStore(t.config, t.db).get(last.blobHash)).toString();
     assert.match(raw, /with ESMTPSA \(TLSv1\.[23]/, "the Received header records TLS and authentication");
   }
 });
@@ -74,7 +74,7 @@ test("remote recipients go to the outbound queue; local ones are delivered", asy
     ["carol@remote.example", "remote.example", "queued"],
     ["dave@other.example", "other.example", "queued"],
   ]);
-  const raw = (await new FileBlobStore(`${t.dataDir}/blobs`).get(out.blobHash)).toString();
+  const raw = (await createBlobStore(t.config, t.db).get(out.blobHash)).toString();
   assert.ok(!raw.startsWith("Return-Path:"), "the outbound copy carries no Return-Path");
   assert.match(raw, /^Received: /);
 });

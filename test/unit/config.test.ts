@@ -11,6 +11,9 @@ test("defaults follow the configuration contract", () => {
   assert.deepEqual([c.smtpPort, c.submissionPort, c.submissionsPort, c.imapPort, c.imapsPort, c.webPort], [25, 587, 465, 143, 993, 3000]);
   assert.equal(c.bindAddress, "0.0.0.0");
   assert.equal(c.maxMessageSize, 50 * 1024 * 1024);
+  assert.equal(c.blobStore, "file");
+  assert.equal(c.blobInlineMax, 64 * 1024);
+  assert.equal(loadConfig({ BLOB_INLINE_MAX: "0" }).blobInlineMax, 0, "0: every message is a file");
 });
 
 test("postgresql URLs select PostgreSQL; port 0 disables; DNS servers are a list", () => {
@@ -24,4 +27,6 @@ test("bad values are refused with a message naming the variable", () => {
   assert.throws(() => loadConfig({ SMTP_PORT: "70000" }), (e: unknown) => e instanceof ConfigError && /SMTP_PORT/.test(e.message));
   assert.throws(() => loadConfig({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
   assert.throws(() => loadConfig({ TLS_CERT: "/x.pem" }), /TLS_CERT and TLS_KEY/);
+  assert.throws(() => loadConfig({ BLOB_INLINE_MAX: "-1" }), /BLOB_INLINE_MAX=-1 must be a whole number/);
+  assert.throws(() => loadConfig({ BLOB_STORE: "s3" }), /BLOB_STORE must be/);
 });
