@@ -12,9 +12,25 @@ import { summarise, type MessageSummary } from "../mime/summary";
 import { INBOX } from "./mailboxes";
 import type { PreparedDelivery } from "./sqlite-writer";
 
-/** A faster writer of the same rows (the engine's SQLite writer thread). */
+/**
+ * A faster writer of the same rows (the engine's SQLite writer thread). When
+ * `d.summary` is null while there are targets, the writer parses the summary from
+ * `d.blob.inlineData` itself (small messages: one hand-off to the thread, not two).
+ */
 export interface RowWriter {
   write(d: PreparedDelivery): Promise<Delivered[]>;
+}
+
+/** Where summaries are parsed when the caller has none (the engine's MIME worker). */
+export interface Summariser {
+  summarise(raw: Buffer): Promise<MessageSummary>;
+}
+
+export interface DeliverOptions {
+  /** The SQLite fast path (sqlite-writer.ts); without it the rows go through Prisma, as on PostgreSQL. */
+  writer?: RowWriter | null;
+  /** Parses summaries off the calling thread; in-process when absent. */
+  summaries?: Summariser | null;
 }
 
 export interface DeliveryTarget {
@@ -54,19 +70,17 @@ export interface Delivered {
   uid: number;
 }
 
-/**
- * `writer` is the engine's SQLite fast path (sqlite-writer.ts); without it the rows are
- * written through Prisma, as on PostgreSQL.
- */
-export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, writer?: RowWriter | null): Promise<Delivered[]> {
+export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, opts: DeliverOptions = {}): Promise<Delivered[]> {
+  const { writer, summaries } = opts;
   const queued = req.queue && req.queue.recipients.length ? req.queue : null;
   if (req.targets.length === 0 && !queued) return [];
-  const summary = req.targets.length ? (req.summary ?? (await summarise(req.raw))) : null;
   const [blob, queueBlob] = await Promise.all([
     req.targets.length ? blobs.put(req.raw) : null,
     queued && (req.targets.length === 0 || !queued.raw.equals(req.raw)) ? blobs.put(queued.raw) : null,
   ]);
   const qBlob = queued ? (queueBlob ?? blob) : null;
+  const parsedByWriter = !!writer && !!blob?.inlineData;
+  const summary = req.targets.length && !parsedByWriter ? (req.summary ?? (await (summaries ? summaries.summarise(req.raw) : summarise(req.raw)))) : (req.summary ?? null);
   if (writer) {
     return writer.write({ queueId: req.queueId, blob, queueBlob: qBlob, summary, targets: req.targets, queue: queued, internalDate: req.internalDate ?? new Date(), receivedFrom: req.receivedFrom });
   }

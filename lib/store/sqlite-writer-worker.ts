@@ -1,6 +1,7 @@
-/** Thread body of sqlite-writer-thread.ts: one SqliteStoreWriter, fed by messages. */
+/** Thread body of sqlite-writer-thread.ts: one SqliteStoreWriter, fed by messages; parses the summaries of small messages. */
 import { parentPort, workerData } from "node:worker_threads";
 import { SqliteStoreWriter, type PreparedDelivery } from "./sqlite-writer";
+import { summarise } from "../mime/summary";
 
 const writer = new SqliteStoreWriter((workerData as { file: string }).file);
 
@@ -10,7 +11,12 @@ parentPort!.on("message", (m: { id: number; d?: PreparedDelivery; close?: true }
     parentPort!.close();
     return;
   }
-  writer.write(m.d!).then(
+  const d = m.d!;
+  // Small messages arrive without a summary: parse it here (RowWriter in deliver.ts).
+  const ready = !d.summary && d.targets.length && d.blob?.inlineData
+    ? summarise(Buffer.from(d.blob.inlineData.buffer, d.blob.inlineData.byteOffset, d.blob.inlineData.byteLength)).then((summary) => ({ ...d, summary }))
+    : Promise.resolve(d);
+  ready.then((ready) => writer.write(ready)).then(
     (delivered) => parentPort!.postMessage({ id: m.id, delivered }),
     (err: NodeJS.ErrnoException) => parentPort!.postMessage({ id: m.id, error: { message: err.message, code: err.code } }),
   );

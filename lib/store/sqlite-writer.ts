@@ -70,6 +70,11 @@ export class SqliteStoreWriter {
       recipient: p(
         `INSERT INTO "OutboundRecipient" ("id", "messageId", "address", "domain", "status", "attempts", "nextAttemptAt", "lastReply", "delayNotified", "createdAt") VALUES (?, ?, ?, ?, 'queued', 0, ?, '', 0, ?)`,
       ),
+      begin: p("BEGIN IMMEDIATE"),
+      commit: p("COMMIT"),
+      savepoint: p("SAVEPOINT one"),
+      release: p("RELEASE one"),
+      rollbackTo: p("ROLLBACK TO one"),
       log: p(`INSERT INTO "DeliveryLog" ("id", "queueId", "recipient", "event", "detail", "remoteHost", "tls", "createdAt") VALUES (?, ?, ?, ?, ?, '', '', ?)`),
     };
   }
@@ -91,19 +96,19 @@ export class SqliteStoreWriter {
       const batch = this.pending.splice(0, MAX_BATCH);
       const results: Array<{ ok: true; v: Delivered[] } | { ok: false; e: unknown }> = [];
       try {
-        this.conn.exec("BEGIN IMMEDIATE");
+        this.s.begin.run();
         for (const job of batch) {
-          this.conn.exec("SAVEPOINT one");
+          this.s.savepoint.run();
           try {
             results.push({ ok: true, v: this.apply(job.d) });
-            this.conn.exec("RELEASE one");
+            this.s.release.run();
           } catch (e) {
-            this.conn.exec("ROLLBACK TO one");
-            this.conn.exec("RELEASE one");
+            this.s.rollbackTo.run();
+            this.s.release.run();
             results.push({ ok: false, e });
           }
         }
-        this.conn.exec("COMMIT");
+        this.s.commit.run();
       } catch (e) {
         if (this.conn.inTransaction) this.conn.exec("ROLLBACK");
         for (const job of batch) job.reject(e);
@@ -123,6 +128,7 @@ export class SqliteStoreWriter {
     const out: Delivered[] = [];
     const s = d.summary;
     const threads = new Map<string, string>();
+    if (d.targets.length && (!s || !d.blob)) throw new Error(`delivery ${d.queueId} has targets but no ${s ? "blob" : "summary"}`);
     for (const t of d.targets) {
       if (!s || !d.blob) break;
       const mb = this.s.mailbox.get(t.accountId, t.mailbox ?? INBOX) as { id: string; uidNext: number; highestModSeq: number } | undefined;

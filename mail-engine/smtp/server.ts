@@ -234,12 +234,11 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           const local = Buffer.concat([Buffer.from(`Return-Path: <${mailFrom}>\r\n`), forQueue]);
           await deliver(db, blobs, {
             raw: local,
-            summary: txn.local.size ? await ctx.summaries.summarise(local) : undefined,
             queueId: txn.queueId,
             targets: [...txn.local.values()],
             queue: txn.remote.size ? { raw: forQueue, mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote] } : undefined,
             receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}`,
-          }, ctx.writer);
+          }, { writer: ctx.writer, summaries: ctx.summaries });
           log.info("smtp.accepted", {
             cid: session.id,
             msgId: txn.queueId,
