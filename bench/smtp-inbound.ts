@@ -40,6 +40,7 @@ const SPEC: Record<string, OptionSpec> = {
   "no-postfix": { type: "flag", help: "skip the Postfix side-by-side run" },
   "postfix-only": { type: "flag", help: "run only the Postfix side (for tuning the comparison)" },
   "blob-store": { type: "string", default: "file", help: "the engine's BLOB_STORE: file or database" },
+  "inline-max": { type: "string", default: "65536", help: "the engine's BLOB_INLINE_MAX (0: every message a file)" },
   profile: { type: "string", help: "write a V8 CPU profile of the engine (--cpu-prof) into this directory" },
   keep: { type: "flag", help: "keep the temporary data directories and print where they are" },
 };
@@ -114,7 +115,7 @@ async function freshPostgres(url: string): Promise<{ url: string; drop(): Promis
   return { url: target.toString(), drop: () => exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-async function runOurs(opts: { messages: number; sessions: number; size: number; postgres?: string; profile?: string; blobStore: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; rows: number; ok: boolean }> {
+async function runOurs(opts: { messages: number; sessions: number; size: number; postgres?: string; profile?: string; blobStore: string; inlineMax: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; rows: number; ok: boolean }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-smtp-inbound-"));
   if (opts.keep) console.log(`ours: DATA_DIR kept at ${dataDir}`);
   else cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -137,6 +138,7 @@ async function runOurs(opts: { messages: number; sessions: number; size: number;
     IMAPS_PORT: "0",
     LOG_LEVEL,
     BLOB_STORE: opts.blobStore,
+    BLOB_INLINE_MAX: opts.inlineMax,
   };
   const config: Config = loadConfig(env as NodeJS.ProcessEnv);
 
@@ -268,6 +270,7 @@ export async function run(argv: string[]): Promise<number> {
     postgres: o.postgres as string | undefined,
     profile: o.profile as string | undefined,
     blobStore: o["blob-store"] as string,
+    inlineMax: o["inline-max"] as string,
     keep: !!o.keep,
   };
   const cleanups: Array<() => Promise<void> | void> = [];
