@@ -4,8 +4,8 @@ import type { Db } from "../lib/db/client";
 import type { BlobStore } from "../lib/store/blob-store";
 import type { TlsMaterial } from "../lib/tls";
 import type { Logger } from "../lib/log";
-import type { SqliteLookup } from "../lib/store/sqlite-writer";
-import type { SqliteWriterThread } from "../lib/store/sqlite-writer-thread";
+import type { RowWriter } from "../lib/store/deliver";
+import type { DirectoryLookup } from "../lib/routing/resolve";
 import type { SummaryPool } from "../lib/mime/summary-pool";
 
 export interface EngineContext {
@@ -14,9 +14,9 @@ export interface EngineContext {
   blobs: BlobStore;
   tls: TlsMaterial;
   log: Logger;
-  /** The SQLite fast path for deliveries and recipient look-ups; null on PostgreSQL. */
-  writer: SqliteWriterThread | null;
-  lookup: SqliteLookup | null;
+  /** The fast path for deliveries and recipient look-ups (SQLite writer thread, or plain SQL on PostgreSQL); null: Prisma. */
+  writer: RowWriter | null;
+  lookup: DirectoryLookup | null;
   /** MIME parsing on a worker thread. */
   summaries: SummaryPool;
 }

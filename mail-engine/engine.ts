@@ -2,6 +2,7 @@
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
 import { SqliteLookup } from "../lib/store/sqlite-writer";
 import { SqliteWriterThread } from "../lib/store/sqlite-writer-thread";
+import { createPgPool, PgLookup, PgStoreWriter } from "../lib/store/pg-writer";
 import { SummaryPool } from "../lib/mime/summary-pool";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
@@ -30,15 +31,20 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const tls = ensureTlsMaterial(config);
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
   const sqlite = config.provider === "sqlite" ? sqlitePath(config.databaseUrl) : null;
-  const writer = sqlite ? new SqliteWriterThread(sqlite) : null;
-  const lookup = sqlite ? new SqliteLookup(sqlite) : null;
+  const pool = sqlite ? null : createPgPool(config.databaseUrl);
+  const writer = sqlite ? new SqliteWriterThread(sqlite) : new PgStoreWriter(pool!);
+  const lookup = sqlite ? new SqliteLookup(sqlite) : new PgLookup(pool!);
+  const closeStore = async () => {
+    if (writer instanceof SqliteWriterThread) await writer.close();
+    if (lookup instanceof SqliteLookup) lookup.close();
+    await pool?.end();
+  };
   const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log, writer, lookup, summaries: new SummaryPool() };
   let smtp: SmtpListeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
   } catch (err) {
-    await writer?.close();
-    lookup?.close();
+    await closeStore();
     await ctx.summaries.close();
     await db.$disconnect();
     throw err;
@@ -48,8 +54,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     smtp,
     async stop() {
       await smtp.close();
-      await writer?.close();
-      lookup?.close();
+      await closeStore();
       ctx.blobs.close?.();
       await ctx.summaries.close();
       await db.$disconnect();

@@ -13,11 +13,13 @@ import { INBOX } from "./mailboxes";
 import type { PreparedDelivery } from "./sqlite-writer";
 
 /**
- * A faster writer of the same rows (the engine's SQLite writer thread). When
- * `d.summary` is null while there are targets, the writer parses the summary from
- * `d.blob.inlineData` itself (small messages: one hand-off to the thread, not two).
+ * A faster writer of the same rows than Prisma: the engine's SQLite writer thread
+ * (which, when `d.summary` is null, parses it from `d.blob.inlineData` itself: one
+ * hand-off to the thread, not two) or its PostgreSQL writer.
  */
 export interface RowWriter {
+  /** Whether write() parses a missing summary from d.blob.inlineData. */
+  readonly parsesSummaries: boolean;
   write(d: PreparedDelivery): Promise<Delivered[]>;
 }
 
@@ -27,7 +29,7 @@ export interface Summariser {
 }
 
 export interface DeliverOptions {
-  /** The SQLite fast path (sqlite-writer.ts); without it the rows go through Prisma, as on PostgreSQL. */
+  /** The engine's fast path (sqlite-writer.ts, pg-writer.ts); without it the rows go through Prisma. */
   writer?: RowWriter | null;
   /** Parses summaries off the calling thread; in-process when absent. */
   summaries?: Summariser | null;
@@ -79,7 +81,7 @@ export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, op
     queued && (req.targets.length === 0 || !queued.raw.equals(req.raw)) ? blobs.put(queued.raw) : null,
   ]);
   const qBlob = queued ? (queueBlob ?? blob) : null;
-  const parsedByWriter = !!writer && !!blob?.inlineData;
+  const parsedByWriter = !!writer?.parsesSummaries && !!blob?.inlineData;
   const summary = req.targets.length && !parsedByWriter ? (req.summary ?? (await (summaries ? summaries.summarise(req.raw) : summarise(req.raw)))) : (req.summary ?? null);
   if (writer) {
     return writer.write({ queueId: req.queueId, blob, queueBlob: qBlob, summary, targets: req.targets, queue: queued, internalDate: req.internalDate ?? new Date(), receivedFrom: req.receivedFrom });

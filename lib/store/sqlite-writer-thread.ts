@@ -5,14 +5,15 @@
  */
 import { Worker } from "node:worker_threads";
 import type { PreparedDelivery } from "./sqlite-writer";
-import type { Delivered } from "./deliver";
+import type { Delivered, RowWriter } from "./deliver";
 
 interface Waiter {
   resolve(v: Delivered[]): void;
   reject(e: Error): void;
 }
 
-export class SqliteWriterThread {
+export class SqliteWriterThread implements RowWriter {
+  readonly parsesSummaries = true;
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
