@@ -4,6 +4,8 @@ import { SqliteLookup } from "../lib/store/sqlite-writer";
 import { SqliteWriterThread } from "../lib/store/sqlite-writer-thread";
 import { createPgPool, PgLookup, PgStoreWriter } from "../lib/store/pg-writer";
 import { SummaryPool } from "../lib/mime/summary-pool";
+import type { RowWriter } from "../lib/store/deliver";
+import type { DirectoryLookup } from "../lib/routing/resolve";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { createBlobStore } from "../lib/store/blob-store";
@@ -30,15 +32,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const db = await createDb(config);
   const tls = ensureTlsMaterial(config);
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
-  const sqlite = config.provider === "sqlite" ? sqlitePath(config.databaseUrl) : null;
-  const pool = sqlite ? null : createPgPool(config.databaseUrl);
-  const writer = sqlite ? new SqliteWriterThread(sqlite) : new PgStoreWriter(pool!);
-  const lookup = sqlite ? new SqliteLookup(sqlite) : new PgLookup(pool!);
-  const closeStore = async () => {
-    if (writer instanceof SqliteWriterThread) await writer.close();
-    if (lookup instanceof SqliteLookup) lookup.close();
-    await pool?.end();
-  };
+  const { writer, lookup, close: closeStore } = openFastPath(config);
   const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log, writer, lookup, summaries: new SummaryPool() };
   let smtp: SmtpListeners;
   try {
@@ -61,4 +55,20 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
       log.info("engine.stopped");
     },
   };
+}
+
+/** The engine's own writer and recipient look-ups, beside Prisma: a writer thread on SQLite, plain SQL on PostgreSQL. */
+function openFastPath(config: Config): { writer: RowWriter; lookup: DirectoryLookup; close(): Promise<void> } {
+  if (config.provider === "sqlite") {
+    const file = sqlitePath(config.databaseUrl);
+    const writer = new SqliteWriterThread(file);
+    const lookup = new SqliteLookup(file);
+    const close = async () => {
+      await writer.close();
+      lookup.close();
+    };
+    return { writer, lookup, close };
+  }
+  const pool = createPgPool(config.databaseUrl);
+  return { writer: new PgStoreWriter(pool), lookup: new PgLookup(pool), close: () => pool.end() };
 }

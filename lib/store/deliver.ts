@@ -10,7 +10,18 @@ import type { Db } from "../db/client";
 import type { BlobRef, BlobStore } from "./blob-store";
 import { summarise, type MessageSummary } from "../mime/summary";
 import { INBOX } from "./mailboxes";
-import type { PreparedDelivery } from "./sqlite-writer";
+
+/** What deliver() hands a RowWriter: the blobs are stored (or inline), the rows not yet written. */
+export interface PreparedDelivery {
+  queueId: string;
+  blob: BlobRef | null;
+  queueBlob: BlobRef | null;
+  summary: MessageSummary | null;
+  targets: DeliveryTarget[];
+  queue: QueueRequest | null;
+  internalDate: Date;
+  receivedFrom?: string;
+}
 
 /**
  * A faster writer of the same rows than Prisma: the engine's SQLite writer thread
@@ -81,8 +92,9 @@ export async function deliver(db: Db, blobs: BlobStore, req: DeliveryRequest, op
     queued && (req.targets.length === 0 || !queued.raw.equals(req.raw)) ? blobs.put(queued.raw) : null,
   ]);
   const qBlob = queued ? (queueBlob ?? blob) : null;
-  const parsedByWriter = !!writer?.parsesSummaries && !!blob?.inlineData;
-  const summary = req.targets.length && !parsedByWriter ? (req.summary ?? (await (summaries ? summaries.summarise(req.raw) : summarise(req.raw)))) : (req.summary ?? null);
+  let summary = req.summary ?? null;
+  const writerParses = !!writer?.parsesSummaries && !!blob?.inlineData;
+  if (!summary && req.targets.length && !writerParses) summary = await (summaries ?? { summarise }).summarise(req.raw);
   if (writer) {
     return writer.write({ queueId: req.queueId, blob, queueBlob: qBlob, summary, targets: req.targets, queue: queued, internalDate: req.internalDate ?? new Date(), receivedFrom: req.receivedFrom });
   }

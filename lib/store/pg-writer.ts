@@ -10,9 +10,8 @@
  */
 import pg from "pg";
 import { createId } from "../domain/ids";
-import type { Delivered, RowWriter } from "./deliver";
+import type { Delivered, PreparedDelivery, RowWriter } from "./deliver";
 import type { DirectoryLookup, LocalAccount } from "../routing/resolve";
-import type { PreparedDelivery } from "./sqlite-writer";
 import { INBOX } from "./mailboxes";
 
 /** UTC wall time, as Prisma stores DateTime in TIMESTAMP(3) (without time zone). */
@@ -47,19 +46,14 @@ export class PgStoreWriter implements RowWriter {
     const s = d.summary;
     if (d.targets.length && (!s || !d.blob)) throw new Error(`delivery ${d.queueId} has targets but no ${s ? "blob" : "summary"}`);
     const client = await this.pool.connect();
-    let broken = false;
+    let broken = false; // a connection that cannot even roll back is dropped, not reused
     try {
       await client.query("BEGIN");
-      try {
-        const out = await this.apply(client, d);
-        await client.query("COMMIT");
-        return out;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => (broken = true));
-        throw err;
-      }
+      const out = await this.apply(client, d);
+      await client.query("COMMIT");
+      return out;
     } catch (err) {
-      broken = true;
+      await client.query("ROLLBACK").catch(() => (broken = true));
       throw err;
     } finally {
       client.release(broken);

@@ -4,8 +4,7 @@
  * had in hand (the SMTP client gets 451 and retries) and is started again on next use.
  */
 import { Worker } from "node:worker_threads";
-import type { PreparedDelivery } from "./sqlite-writer";
-import type { Delivered, RowWriter } from "./deliver";
+import type { Delivered, PreparedDelivery, RowWriter } from "./deliver";
 
 interface Waiter {
   resolve(v: Delivered[]): void;

@@ -1,6 +1,7 @@
 /** Thread body of sqlite-writer-thread.ts: one SqliteStoreWriter, fed by messages; parses the summaries of small messages. */
 import { parentPort, workerData } from "node:worker_threads";
-import { SqliteStoreWriter, type PreparedDelivery } from "./sqlite-writer";
+import { SqliteStoreWriter } from "./sqlite-writer";
+import type { PreparedDelivery } from "./deliver";
 import { summarise } from "../mime/summary";
 
 const writer = new SqliteStoreWriter((workerData as { file: string }).file);

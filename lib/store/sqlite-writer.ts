@@ -17,21 +17,9 @@
 import Database from "better-sqlite3";
 import { createId } from "../domain/ids";
 import type { DirectoryLookup, LocalAccount } from "../routing/resolve";
-import type { BlobRef } from "./blob-store";
 import type { MessageSummary } from "../mime/summary";
-import type { Delivered, DeliveryTarget, QueueRequest } from "./deliver";
+import type { Delivered, PreparedDelivery } from "./deliver";
 import { INBOX } from "./mailboxes";
-
-export interface PreparedDelivery {
-  queueId: string;
-  blob: BlobRef | null;
-  queueBlob: BlobRef | null;
-  summary: MessageSummary | null;
-  targets: DeliveryTarget[];
-  queue: QueueRequest | null;
-  internalDate: Date;
-  receivedFrom?: string;
-}
 
 interface Job {
   d: PreparedDelivery;
