@@ -4,9 +4,8 @@ import type { Db } from "../lib/db/client";
 import type { BlobStore } from "../lib/store/blob-store";
 import type { TlsMaterial } from "../lib/tls";
 import type { Logger } from "../lib/log";
-import type { RowWriter } from "../lib/store/deliver";
 import type { DirectoryLookup } from "../lib/routing/resolve";
-import type { SummaryPool } from "../lib/mime/summary-pool";
+import type { MailStore } from "../lib/store";
 
 export interface EngineContext {
   config: Config;
@@ -14,9 +13,8 @@ export interface EngineContext {
   blobs: BlobStore;
   tls: TlsMaterial;
   log: Logger;
-  /** The fast path for deliveries and recipient look-ups (SQLite writer thread, or plain SQL on PostgreSQL); null: Prisma. */
-  writer: RowWriter | null;
+  /** Every change to mailboxes goes through the store (on SQLite: its writer thread). */
+  store: MailStore;
+  /** Recipient look-ups as plain SQL (lib/routing/lookup.ts). */
   lookup: DirectoryLookup | null;
-  /** MIME parsing on a worker thread. */
-  summaries: SummaryPool;
 }

@@ -1,14 +1,11 @@
 /** Starts and stops the whole engine: store, TLS material, SMTP listeners. */
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
-import { SqliteLookup } from "../lib/store/sqlite-writer";
-import { SqliteWriterThread } from "../lib/store/sqlite-writer-thread";
-import { createPgPool, PgLookup, PgStoreWriter } from "../lib/store/pg-writer";
+import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
-import type { RowWriter } from "../lib/store/deliver";
-import type { DirectoryLookup } from "../lib/routing/resolve";
+import { createPgPool, openStore } from "../lib/store";
+import { BlobSweeper } from "../lib/store/blob-sweeper";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
-import { createBlobStore } from "../lib/store/blob-store";
 import { ensureTlsMaterial } from "../lib/tls";
 import { log as rootLog, type Logger } from "../lib/log";
 import type { EngineContext } from "./context";
@@ -32,43 +29,35 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const db = await createDb(config);
   const tls = ensureTlsMaterial(config);
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
-  const { writer, lookup, close: closeStore } = openFastPath(config);
-  const ctx: EngineContext = { config, db, blobs: createBlobStore(config, db), tls, log, writer, lookup, summaries: new SummaryPool() };
+  const summaries = new SummaryPool();
+  const pool = config.provider === "postgresql" ? createPgPool(config.databaseUrl) : null;
+  const store = openStore(config, db, { engine: true, pool: pool ?? undefined, summaries: { parse: async (raw) => ({ summary: await summaries.summarise(raw), structure: null }) } });
+  const lookup = pool ? new PgLookup(pool) : new SqliteLookup(sqlitePath(config.databaseUrl));
+  const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup };
+  const sweeper = new BlobSweeper(store, log);
+  const closeStore = async () => {
+    sweeper.stop();
+    await store.close();
+    if ("close" in lookup) lookup.close();
+    await summaries.close();
+    await pool?.end();
+    await db.$disconnect();
+  };
   let smtp: SmtpListeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
   } catch (err) {
     await closeStore();
-    await ctx.summaries.close();
-    await db.$disconnect();
     throw err;
   }
+  sweeper.start();
   return {
     ctx,
     smtp,
     async stop() {
       await smtp.close();
       await closeStore();
-      ctx.blobs.close?.();
-      await ctx.summaries.close();
-      await db.$disconnect();
       log.info("engine.stopped");
     },
   };
-}
-
-/** The engine's own writer and recipient look-ups, beside Prisma: a writer thread on SQLite, plain SQL on PostgreSQL. */
-function openFastPath(config: Config): { writer: RowWriter; lookup: DirectoryLookup; close(): Promise<void> } {
-  if (config.provider === "sqlite") {
-    const file = sqlitePath(config.databaseUrl);
-    const writer = new SqliteWriterThread(file);
-    const lookup = new SqliteLookup(file);
-    const close = async () => {
-      await writer.close();
-      lookup.close();
-    };
-    return { writer, lookup, close };
-  }
-  const pool = createPgPool(config.databaseUrl);
-  return { writer: new PgStoreWriter(pool), lookup: new PgLookup(pool), close: () => pool.end() };
 }

@@ -24,6 +24,8 @@ export interface BlobRef {
   size: number;
   /** Bytes to store in the Blob row (small messages); null when they are in a file. */
   inlineData: Buffer | null;
+  /** The file of a file-tier blob. */
+  file?: string | null;
 }
 
 export function sha256(data: Buffer): string {
@@ -60,7 +62,7 @@ export class FileBlobStore {
   async put(data: Buffer): Promise<BlobRef> {
     const hash = sha256(data);
     const final = this.pathOf(hash);
-    const ref = { hash, size: data.length, inlineData: null };
+    const ref = { hash, size: data.length, inlineData: null, file: final };
     // No existence check first: stored messages start with a unique trace header, so a
     // repeat is rare, and renaming identical bytes over identical bytes is harmless.
     const dir = path.dirname(final);

@@ -14,14 +14,16 @@ export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse: string
   { name: "Trash", specialUse: "\\Trash" },
 ];
 
-/** A UIDVALIDITY value: seconds since the epoch, never reused for a re-created name. */
-export function newUidValidity(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
+/**
+ * A new account's folders, inside the caller's Prisma transaction. Their UIDVALIDITY
+ * values come from the installation's counter, like every folder's (ops/mailboxes.ts).
+ */
 export async function createDefaultMailboxes(tx: Tx | Db, accountId: string): Promise<void> {
-  const uidValidity = newUidValidity();
+  const n = DEFAULT_MAILBOXES.length;
+  const rows = await tx.$queryRaw<Array<{ value: bigint | number }>>`UPDATE "StoreCounter" SET "value" = "value" + ${n} WHERE "name" = 'uidvalidity' RETURNING "value"`;
+  if (!rows.length) throw new Error("the uidvalidity counter is missing: the database was not migrated");
+  const last = Number(rows[0].value);
   await tx.mailbox.createMany({
-    data: DEFAULT_MAILBOXES.map((m) => ({ accountId, name: m.name, specialUse: m.specialUse, uidValidity })),
+    data: DEFAULT_MAILBOXES.map((m, i) => ({ accountId, name: m.name, specialUse: m.specialUse, uidValidity: last - n + 1 + i })),
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The read side of the store for the web app: folders with unread counts, a page of a
- * folder newest first, one message, and the \Seen flag. Every function takes the
+ * folder newest first and one message (changes go through lib/store/index.ts). Every function takes the
  * account id and filters by it, so one account can never reach another's messages;
  * a message that is not the caller's is simply "not found".
  */
@@ -65,33 +65,23 @@ function folderRank(f: { specialUse: string | null }): number {
 
 /** The account's folders, special-use first (Inbox, Drafts, Sent, Archive, Junk, Trash), then by name. */
 export async function listFolders(db: Db, accountId: string): Promise<FolderInfo[]> {
-  const boxes = await db.mailbox.findMany({ where: { accountId }, select: { id: true, name: true, specialUse: true, highestModSeq: true } });
-  const ids = boxes.map((b) => b.id);
-  // Counted per mailbox (the [mailboxId, seen] index), not by scanning the account's messages.
-  const [unread, totals] = await Promise.all([
-    db.message.groupBy({ by: ["mailboxId"], where: { mailboxId: { in: ids }, accountId, seen: false }, _count: { _all: true } }),
-    db.message.groupBy({ by: ["mailboxId"], where: { mailboxId: { in: ids }, accountId }, _count: { _all: true } }),
-  ]);
-  const unreadBy = new Map(unread.map((r) => [r.mailboxId, r._count._all]));
-  const totalBy = new Map(totals.map((r) => [r.mailboxId, r._count._all]));
-  return boxes
-    .map((b) => ({ ...b, unread: unreadBy.get(b.id) ?? 0, total: totalBy.get(b.id) ?? 0 }))
-    .sort((a, b) => folderRank(a) - folderRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // The counters are kept in the same transaction as every change (triggers): no rows are counted here.
+  const boxes = await db.mailbox.findMany({ where: { accountId }, select: FOLDER_SELECT });
+  return boxes.map(toFolder).sort((a, b) => folderRank(a) - folderRank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+const FOLDER_SELECT = { id: true, name: true, specialUse: true, highestModSeq: true, messageCount: true, unseenCount: true } as const;
+
+function toFolder(b: { id: string; name: string; specialUse: string | null; highestModSeq: bigint; messageCount: number; unseenCount: number }): FolderInfo {
+  const { messageCount, unseenCount, ...rest } = b;
+  return { ...rest, total: messageCount, unread: unseenCount };
 }
 
 /** One folder of the account by its full name ("INBOX" case-insensitively, RFC 3501 5.1), or null. */
 export async function findFolder(db: Db, accountId: string, name: string): Promise<FolderInfo | null> {
   const wanted = name.toUpperCase() === "INBOX" ? "INBOX" : name;
-  const box = await db.mailbox.findUnique({
-    where: { accountId_name: { accountId, name: wanted } },
-    select: { id: true, name: true, specialUse: true, highestModSeq: true },
-  });
-  if (!box) return null;
-  const [total, unread] = await Promise.all([
-    db.message.count({ where: { accountId, mailboxId: box.id } }),
-    db.message.count({ where: { accountId, mailboxId: box.id, seen: false } }),
-  ]);
-  return { ...box, total, unread };
+  const box = await db.mailbox.findUnique({ where: { accountId_name: { accountId, name: wanted } }, select: FOLDER_SELECT });
+  return box ? toFolder(box) : null;
 }
 
 /** Clamps a requested page number (any input) to [1, pageCount]. */
@@ -184,41 +174,4 @@ export async function getMessage(db: Db, accountId: string, messageId: string): 
   if (!row || row.mailbox.accountId !== accountId) return null;
   const { ccAddresses, mailbox, mailboxId, blobHash, modSeq, threadId, ...list } = row;
   return { ...toListItem(list), mailboxId, mailboxName: mailbox.name, cc: parseAddressList(ccAddresses), blobHash, modSeq, threadId };
-}
-
-class Unchanged extends Error {}
-
-/**
- * Sets or clears \Seen on one of the account's messages. A change bumps the folder's
- * HIGHESTMODSEQ and gives the message that MODSEQ (RFC 7162 3.1), in one transaction
- * whose first statement is a write (SQLite takes its write lock there). Returns true
- * when the flag changed, false when it already had that value or the message is not
- * the account's.
- */
-export async function setSeen(db: Db, accountId: string, messageId: string, seen: boolean): Promise<boolean> {
-  const msg = await db.message.findFirst({ where: { id: messageId, accountId }, select: { mailboxId: true, seen: true } });
-  if (!msg || msg.seen === seen) return false;
-  try {
-    await db.$transaction(async (tx) => {
-      const box = await tx.mailbox.update({
-        where: { id: msg.mailboxId, accountId },
-        data: { highestModSeq: { increment: 1 } },
-        select: { highestModSeq: true },
-      });
-      const { count } = await tx.message.updateMany({
-        where: { id: messageId, accountId, mailboxId: msg.mailboxId, seen: !seen },
-        data: { seen, modSeq: box.highestModSeq },
-      });
-      if (count === 0) throw new Unchanged(); // changed meanwhile (another client, or moved): undo the bump
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof Unchanged) return false;
-    throw err;
-  }
-}
-
-/** Marks a message read; see setSeen. */
-export function markSeen(db: Db, accountId: string, messageId: string): Promise<boolean> {
-  return setSeen(db, accountId, messageId, true);
 }

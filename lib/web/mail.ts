@@ -5,14 +5,17 @@
  */
 import { loadConfig, type Config } from "../config";
 import { getDb, type Db } from "../db/client";
-import { createBlobStore, type BlobStore } from "../store/blob-store";
-import { getMessage, markSeen, type MessageDetail } from "../store/read";
+import type { BlobStore } from "../store/blob-store";
+import { openStore, type MailStore } from "../store";
+import { getMessage, type MessageDetail } from "../store/read";
 import { extractAttachment, renderMessage, type RenderedMessage } from "../mime/render";
 
 export interface Store {
   config: Config;
   db: Db;
   blobs: BlobStore;
+  /** Every change (flags, moves, deletes) goes through here. */
+  mail: MailStore;
 }
 
 let store: Promise<Store> | null = null;
@@ -21,7 +24,8 @@ export function getStore(): Promise<Store> {
   store ??= (async () => {
     const config = loadConfig();
     const db = await getDb();
-    return { config, db, blobs: createBlobStore(config, db) };
+    const mail = openStore(config, db);
+    return { config, db, blobs: mail.blobs, mail };
   })();
   store.catch(() => {
     store = null;
@@ -45,12 +49,12 @@ export function isMessageId(id: string): boolean {
  */
 export async function openMessage(accountId: string, messageId: string, opts: { markRead?: boolean } = {}): Promise<OpenedMessage | null> {
   if (!isMessageId(messageId)) return null;
-  const { db, blobs } = await getStore();
+  const { db, blobs, mail } = await getStore();
   const message = await getMessage(db, accountId, messageId);
   if (!message) return null;
   const rendered = await renderMessage(await blobs.get(message.blobHash));
   if (!message.seen && opts.markRead !== false) {
-    await markSeen(db, accountId, message.id);
+    await mail.setSeen(accountId, message.id, true);
     message.seen = true;
   }
   return { message, rendered };

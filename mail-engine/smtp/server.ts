@@ -12,7 +12,7 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPSe
 import type { EngineContext } from "../context";
 import { newQueueId } from "../../lib/domain/ids";
 import { resolveRecipient, mayUseSender } from "../../lib/routing/resolve";
-import { deliver, type DeliveryTarget } from "../../lib/store/deliver";
+import { isStoreError, type DeliveryTarget } from "../../lib/store";
 import { authenticate, AuthError, type AuthenticatedAccount } from "../../lib/auth/authenticate";
 import { addressesIn, headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
 import { readMessage } from "./message-reader";
@@ -230,15 +230,17 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             if (headerValues(body, "message-id").length === 0) extra += `Message-ID: ${newMessageIdHeader(config.hostname)}\r\n`;
           }
           const received = receivedHeader(config.hostname, session, txn.queueId);
-          const forQueue = Buffer.concat([Buffer.from(received + extra), body]);
-          const local = Buffer.concat([Buffer.from(`Return-Path: <${mailFrom}>\r\n`), forQueue]);
-          await deliver(db, blobs, {
+          // One blob for the local copy and the queue: the queue skips the Return-Path line.
+          const returnPath = Buffer.from(`Return-Path: <${mailFrom}>\r\n`);
+          const local = Buffer.concat([returnPath, Buffer.from(received + extra), body]);
+          await ctx.store.deliver({
             raw: local,
             queueId: txn.queueId,
             targets: [...txn.local.values()],
-            queue: txn.remote.size ? { raw: forQueue, mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote] } : undefined,
+            queue: txn.remote.size ? { mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote], bodyOffset: returnPath.length } : undefined,
             receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}`,
-          }, { writer: ctx.writer, summaries: ctx.summaries });
+            quota: "grace",
+          });
           log.info("smtp.accepted", {
             cid: session.id,
             msgId: txn.queueId,
@@ -254,6 +256,14 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
         })
         .catch((err: unknown) => {
           if (err && typeof (err as { responseCode?: number }).responseCode === "number") return cb(err as Error);
+          if (isStoreError(err, "no-account")) {
+            log.warn("smtp.rejected", { cid: session.id, msgId: txn?.queueId, reason: "recipient removed", detail: (err as Error).message });
+            return cb(smtpError(550, "5.1.1", "Recipient mailbox no longer exists"));
+          }
+          if (isStoreError(err, "over-quota")) {
+            log.warn("smtp.rejected", { cid: session.id, msgId: txn?.queueId, reason: "quota", detail: (err as Error).message });
+            return cb(smtpError(452, "4.2.2", "Mailbox full; try again later"));
+          }
           const code = (err as NodeJS.ErrnoException)?.code;
           log.error("smtp.store_failed", { cid: session.id, msgId: txn?.queueId, error: err });
           if (code === "ENOSPC" || code === "SQLITE_FULL") return cb(smtpError(452, "4.3.1", "Insufficient system storage; try again later"));

@@ -16,8 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
 import { freePort } from "../helpers/ports";
 import { addAccount } from "../../lib/directory";
-import { deliver } from "../../lib/store/deliver";
-import { createBlobStore } from "../../lib/store/blob-store";
+import { openStore } from "../../lib/store";
 import { newQueueId } from "../../lib/domain/ids";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -156,12 +155,14 @@ before(async () => {
   await send({ from: "bob@example.test", to: "bob@example.test", subject: "Bob's own note", text: "bob body" });
   // A nested folder (its name has a "/" and a space) with one message, filed by the store directly.
   const alice = await t.db.account.findUniqueOrThrow({ where: { email: "alice@example.test" } });
-  await t.db.mailbox.create({ data: { accountId: alice.id, name: "Work/Q1 reports", uidValidity: 1 } });
-  await deliver(t.db, createBlobStore(t.config, t.db), {
+  const store = openStore(t.config, t.db);
+  await store.createMailbox({ accountId: alice.id, name: "Work/Q1 reports" });
+  await store.deliver({
     raw: Buffer.from("From: boss@example.test\r\nTo: alice@example.test\r\nSubject: Filed report\r\n\r\nfiled body\r\n"),
     queueId: newQueueId(),
     targets: [{ accountId: alice.id, mailbox: "Work/Q1 reports" }],
   });
+  await store.close();
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;

@@ -2,4 +2,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("./sqlite-writer-worker.ts");
+await import("./writer-worker.ts");

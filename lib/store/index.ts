@@ -1,0 +1,202 @@
+/**
+ * The store: the one module that changes mailboxes and messages, used by SMTP delivery,
+ * IMAP, the web app and mailctl alike. Each change is an op (ops/*) run in one
+ * transaction by a driver (runner.ts) and journalled in the same transaction
+ * (journal.ts); reads for listing live in read.ts, live notifications in change-feed.ts.
+ *
+ *   const store = openStore(config, db);           // in-process driver (web, mailctl, tests)
+ *   const store = openStore(config, db, { engine: true });  // SQLite: the writer thread
+ *   await store.deliver({ raw, queueId, targets: [{ accountId }] });
+ */
+import pg from "pg";
+import type { Config } from "../config";
+import { sqlitePath } from "../config";
+import type { Db } from "../db/client";
+import type { MessageSummary } from "../mime/summary";
+import { createBlobStore, type BlobRef, type BlobStore } from "./blob-store";
+import { StoreError } from "./errors";
+import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
+import type { Delivered, DeliveryTarget, QueueRows } from "./ops/deliver";
+import type { SystemFlag } from "./ops/flags";
+import { parseForStore } from "./parse";
+import { PgRunner, SqliteRunner, SqliteThreadRunner, type OpRunner } from "./runner";
+
+export type { Delivered, DeliveryTarget } from "./ops/deliver";
+export type { SystemFlag } from "./ops/flags";
+export { StoreError, isStoreError } from "./errors";
+
+/** Parses summaries off the calling thread (the engine's MIME worker). */
+export interface Summariser {
+  parse(raw: Buffer): Promise<{ summary: MessageSummary; structure: string | null }>;
+}
+
+export interface DeliveryRequest {
+  /** The message as stored (for SMTP: with Return-Path and Received). */
+  raw: Buffer;
+  /** Given instead of storing `raw` again: a blob already made durable (streamed DATA). */
+  blob?: BlobRef;
+  queueId: string;
+  targets: DeliveryTarget[];
+  /** Remote recipients of the same message, queued in the same transaction. */
+  queue?: Omit<QueueRows, "bodyOffset"> & { bodyOffset?: number };
+  receivedFrom?: string;
+  internalDate?: Date;
+  summary?: MessageSummary;
+  structure?: string | null;
+  quota?: "strict" | "grace";
+  event?: string;
+}
+
+export interface AppendRequest {
+  accountId: string;
+  mailbox: string;
+  raw: Buffer;
+  flags?: SystemFlag[];
+  keywords?: string[];
+  internalDate?: Date;
+}
+
+export interface StoreOptions {
+  /** The engine: on SQLite, run ops on a writer thread so commits never block the event loop. */
+  engine?: boolean;
+  /** A PostgreSQL pool to share (the engine's); otherwise one is made. */
+  pool?: pg.Pool;
+  summaries?: Summariser | null;
+}
+
+export class MailStore {
+  private readonly ownsPool: pg.Pool | null;
+
+  constructor(
+    readonly config: Config,
+    readonly db: Db,
+    readonly blobs: BlobStore,
+    readonly runner: OpRunner,
+    private readonly summaries: Summariser | null,
+    ownsPool: pg.Pool | null,
+  ) {
+    this.ownsPool = ownsPool;
+  }
+
+  /** Runs one op in its own transaction (tests and callers that need an op without a wrapper). */
+  run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+    return this.runner.run(op, args);
+  }
+
+  /**
+   * Delivers one message to local targets and queues it for remote ones. The blob is
+   * made durable first (a file, fsynced) or travels with the rows (small messages); when
+   * this resolves, bytes and rows are committed (synchronous=FULL / PostgreSQL commit).
+   */
+  async deliver(req: DeliveryRequest): Promise<Delivered[]> {
+    const queue = req.queue && req.queue.recipients.length ? { ...req.queue, bodyOffset: req.queue.bodyOffset ?? 0 } : null;
+    if (req.targets.length === 0 && !queue) return [];
+    const blob = req.blob ?? (await this.blobs.put(req.raw));
+    let summary = req.summary ?? null;
+    let structure = req.structure ?? null;
+    // Small messages are parsed by the writer itself (runner.ts); large ones here.
+    if (!summary && req.targets.length && !blob.inlineData) {
+      const parsed = await (this.summaries ?? { parse: parseForStore }).parse(req.raw);
+      summary = parsed.summary;
+      structure = parsed.structure;
+    }
+    try {
+      return await this.runner.run("deliver", {
+        queueId: req.queueId,
+        blob: { ...blob, structure },
+        summary,
+        targets: req.targets,
+        queue,
+        internalDate: req.internalDate ?? new Date(),
+        receivedFrom: req.receivedFrom,
+        quota: req.quota ?? "strict",
+        event: req.event,
+      });
+    } catch (err) {
+      if (blob.file) void this.runner.run("dropOrphanFiles", { fileRoot: this.blobs.files!.root, hashes: [blob.hash], graceMs: 0 }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** IMAP APPEND and the web's drafts / sent copies: returns UIDVALIDITY and UID (RFC 4315 APPENDUID). */
+  async append(req: AppendRequest): Promise<Delivered> {
+    const flags = Object.fromEntries((req.flags ?? []).map((f) => [f, true]));
+    const [d] = await this.deliver({
+      raw: req.raw,
+      queueId: "",
+      targets: [{ accountId: req.accountId, mailbox: req.mailbox, flags, keywords: req.keywords }],
+      internalDate: req.internalDate,
+      quota: "strict",
+      event: "appended",
+    });
+    if (!d) throw new StoreError("no-mailbox", `no such folder: ${req.mailbox}`);
+    return d;
+  }
+
+  setFlags(args: OpArgs<"setFlags">) {
+    return this.runner.run("setFlags", args);
+  }
+  expunge(args: OpArgs<"expunge">) {
+    return this.runner.run("expunge", args);
+  }
+  copy(args: Omit<OpArgs<"copy">, "move">) {
+    return this.runner.run("copy", { ...args, move: false });
+  }
+  move(args: Omit<OpArgs<"copy">, "move">) {
+    return this.runner.run("copy", { ...args, move: true });
+  }
+  createMailbox(args: OpArgs<"createMailbox">) {
+    return this.runner.run("createMailbox", args);
+  }
+  renameMailbox(args: OpArgs<"renameMailbox">) {
+    return this.runner.run("renameMailbox", args);
+  }
+  deleteMailbox(args: OpArgs<"deleteMailbox">) {
+    return this.runner.run("deleteMailbox", args);
+  }
+  setSubscribed(args: OpArgs<"setSubscribed">) {
+    return this.runner.run("setSubscribed", args);
+  }
+
+  /**
+   * Sets or clears \Seen on one of the account's messages (the web). True when the flag
+   * changed; false when it already had that value or the message is not the account's.
+   */
+  async setSeen(accountId: string, messageId: string, seen: boolean): Promise<boolean> {
+    const msg = await this.db.message.findFirst({ where: { id: messageId, accountId }, select: { mailboxId: true } });
+    if (!msg) return false;
+    const r = await this.setFlags({ accountId, mailboxId: msg.mailboxId, messageIds: [messageId], mode: seen ? "add" : "remove", flags: ["seen"] });
+    return r.changed.length > 0;
+  }
+
+  /** Frees unreferenced blobs (rows and files); the engine calls it every few seconds. */
+  sweep(limit = 500) {
+    return this.runner.run("sweepBlobs", { fileRoot: this.blobs.files?.root ?? null, limit });
+  }
+
+  async close(): Promise<void> {
+    await this.runner.close();
+    this.blobs.close();
+    if (this.ownsPool) await this.ownsPool.end();
+  }
+}
+
+export function openStore(config: Config, db: Db, opts: StoreOptions = {}): MailStore {
+  const blobs = createBlobStore(config, db);
+  if (config.provider === "sqlite") {
+    const file = sqlitePath(config.databaseUrl);
+    const runner = opts.engine ? new SqliteThreadRunner(file) : new SqliteRunner(file);
+    return new MailStore(config, db, blobs, runner, opts.summaries ?? null, null);
+  }
+  const pool = opts.pool ?? createPgPool(config.databaseUrl);
+  return new MailStore(config, db, blobs, new PgRunner(pool), opts.summaries ?? null, opts.pool ? null : pool);
+}
+
+/** A connection pool whose idle connections may die (server restart) without crashing the process. */
+export function createPgPool(connectionString: string, max = 8): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on("error", () => undefined); // the next query reconnects
+  return pool;
+}
+
+export { ops };

@@ -1,0 +1,29 @@
+/**
+ * Every change the store makes to mailboxes and messages, by name. Each op runs inside
+ * one transaction given by a driver (runner.ts); the names let the engine send an op to
+ * its SQLite writer thread as a message.
+ */
+import { dropOrphanFiles, sweepBlobs } from "./blobs";
+import { copyMessages } from "./copy";
+import { deliverRows } from "./deliver";
+import { expunge } from "./expunge";
+import { setFlags } from "./flags";
+import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
+
+export const ops = {
+  deliver: deliverRows,
+  setFlags,
+  expunge,
+  copy: copyMessages,
+  createMailbox,
+  renameMailbox,
+  deleteMailbox,
+  setSubscribed,
+  sweepBlobs,
+  dropOrphanFiles,
+};
+
+export type Ops = typeof ops;
+export type OpName = keyof Ops;
+export type OpArgs<K extends OpName> = Parameters<Ops[K]>[1];
+export type OpResult<K extends OpName> = Awaited<ReturnType<Ops[K]>>;

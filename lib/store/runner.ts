@@ -1,0 +1,213 @@
+/**
+ * Drivers that run the store's ops (ops/index.ts) in transactions:
+ *
+ * - SqliteRunner: one better-sqlite3 connection (WAL, synchronous=FULL). Ops that arrive
+ *   while a commit is in progress are written together in the next transaction, each in
+ *   its own SAVEPOINT (one fsync for many changes; one failure does not fail its
+ *   neighbours). The engine runs it on its own thread (SqliteThreadRunner), so a COMMIT's
+ *   fsync never blocks SMTP or IMAP; the web app and mailctl run it in-process.
+ * - PgRunner: one transaction per op on a pooled node-postgres connection (PostgreSQL
+ *   groups concurrent commits itself); a deadlock or serialisation failure is retried.
+ *
+ * Both parse the summary of a small message themselves when the caller has none (one
+ * hand-off to the writer thread instead of two on the engine's hot path).
+ */
+import { Worker } from "node:worker_threads";
+import Database from "better-sqlite3";
+import type pg from "pg";
+import { reviveError, type StoreErrorCode } from "./errors";
+import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
+import { parseForStore } from "./parse";
+import { PgTx, SqliteTx } from "./tx";
+
+export interface OpRunner {
+  run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>>;
+  close(): Promise<void>;
+}
+
+const MAX_BATCH = 256;
+
+/** Fills in the summary and structure of a small message that arrives without them. */
+async function prepare<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpArgs<K>> {
+  if (op !== "deliver") return args;
+  const d = args as OpArgs<"deliver">;
+  if (d.summary || d.targets.length === 0 || !d.blob.inlineData) return args;
+  const data = Buffer.isBuffer(d.blob.inlineData) ? d.blob.inlineData : Buffer.from(d.blob.inlineData as Uint8Array);
+  const parsed = await parseForStore(data);
+  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure }, summary: parsed.summary } as OpArgs<K>;
+}
+
+interface Job {
+  op: OpName;
+  args: unknown;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+export function openSqlite(file: string): Database.Database {
+  const conn = new Database(file, { timeout: 15_000 });
+  conn.pragma("journal_mode = WAL");
+  conn.pragma("synchronous = FULL");
+  conn.pragma("foreign_keys = ON");
+  return conn;
+}
+
+export class SqliteRunner implements OpRunner {
+  private readonly conn: Database.Database;
+  private readonly tx: SqliteTx;
+  private pending: Job[] = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(file: string) {
+    this.conn = openSqlite(file);
+    this.tx = new SqliteTx(this.conn);
+  }
+
+  async run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+    if (this.closed) throw new Error("the store is closed");
+    const ready = await prepare(op, args);
+    return new Promise<OpResult<K>>((resolve, reject) => {
+      this.pending.push({ op, args: ready, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        const results: Array<{ ok: boolean; v: unknown }> = [];
+        try {
+          await this.tx.run("BEGIN IMMEDIATE");
+          for (const job of batch) {
+            await this.tx.run("SAVEPOINT op");
+            try {
+              const v = await (ops[job.op] as (tx: SqliteTx, a: unknown) => Promise<unknown>)(this.tx, job.args);
+              await this.tx.run("RELEASE op");
+              results.push({ ok: true, v });
+            } catch (e) {
+              await this.tx.run("ROLLBACK TO op");
+              await this.tx.run("RELEASE op");
+              results.push({ ok: false, v: e });
+            }
+          }
+          await this.tx.run("COMMIT");
+        } catch (e) {
+          if (this.conn.inTransaction) this.conn.exec("ROLLBACK");
+          for (const job of batch) job.reject(e);
+          continue;
+        }
+        batch.forEach((job, i) => (results[i].ok ? job.resolve(results[i].v) : job.reject(results[i].v)));
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** The connection, for reads that must see this runner's commits (tests, the feed). */
+  get connection(): Database.Database {
+    return this.conn;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing || this.pending.length) await new Promise((r) => setTimeout(r, 5));
+    this.conn.close();
+  }
+}
+
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+/**
+ * The engine's handle on the SQLite writer thread (writer-worker.ts). A thread that dies
+ * fails what it had in hand (SMTP answers 451, the client retries) and is started again
+ * on next use.
+ */
+export class SqliteThreadRunner implements OpRunner {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiter>();
+
+  constructor(private readonly file: string) {
+    this.start();
+  }
+
+  private start(): Worker {
+    const w = new Worker(new URL("./writer-worker.mjs", import.meta.url), { workerData: { file: this.file } });
+    w.on("message", (m: { id: number; result?: unknown; error?: { message: string; code?: string; storeCode?: StoreErrorCode } }) => {
+      const waiter = this.waiting.get(m.id);
+      if (!waiter) return;
+      this.waiting.delete(m.id);
+      if (m.error) waiter.reject(reviveError(m.error));
+      else waiter.resolve(m.result);
+    });
+    const fail = (why: string) => {
+      if (this.worker === w) this.worker = null;
+      const pending = [...this.waiting.values()];
+      this.waiting.clear();
+      for (const p of pending) p.reject(new Error(`the store writer thread ${why}`));
+    };
+    w.on("error", (err) => fail(`failed: ${err.message}`));
+    w.on("exit", () => fail("exited"));
+    this.worker = w;
+    return w;
+  }
+
+  run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+    const w = this.worker ?? this.start();
+    const id = this.nextId++;
+    return new Promise<OpResult<K>>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage({ id, op, args });
+    });
+  }
+
+  /** Lets the thread commit what it holds, then stops it. */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (!w) return;
+    const exited = new Promise<void>((r) => w.once("exit", () => r()));
+    w.postMessage({ id: 0, close: true });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    await w.terminate();
+  }
+}
+
+const RETRYABLE = new Set(["40P01", "40001"]); // deadlock_detected, serialization_failure
+
+export class PgRunner implements OpRunner {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+    const ready = await prepare(op, args);
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false; // a connection that cannot even roll back is dropped, not reused
+      try {
+        await client.query("BEGIN");
+        const v = (await (ops[op] as (tx: PgTx, a: unknown) => Promise<unknown>)(new PgTx(client), ready)) as OpResult<K>;
+        await client.query("COMMIT");
+        return v;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => (broken = true));
+        if (attempt < 3 && RETRYABLE.has((err as { code?: string }).code ?? "")) continue;
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    /* the pool belongs to the caller */
+  }
+}
