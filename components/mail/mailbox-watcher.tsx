@@ -6,15 +6,17 @@ import { useRouter } from "next/navigation";
 /** Render ids already shown in this tab: seeing one again means the router served a cached page (Back). */
 const shown = new Set<string>();
 
-const POLL_MS = 30_000;
+/** Several changes in a burst (a mailing list, a bulk move) make one refresh. */
+const DEBOUNCE_MS = 300;
 
 /**
  * Keeps a mail page current without a reload: refreshes when the page comes back from
- * the browser history (its unread state may be stale) and when /api/folders reports a
- * change (new mail, flags changed from IMAP). Sends the user to /login when the
- * session has ended.
+ * the browser history, and when the server's event stream (/api/events, fed by the
+ * store's change journal) reports a change to this account's mail: new mail over SMTP,
+ * flags set from IMAP or another tab. After a reconnect it refreshes once, to catch up.
+ * Sends the user to /login when the session has ended.
  */
-export function MailboxWatcher({ renderId, state }: { renderId: string; state: string }) {
+export function MailboxWatcher({ renderId }: { renderId: string; state?: string }) {
   const router = useRouter();
 
   useEffect(() => {
@@ -23,28 +25,33 @@ export function MailboxWatcher({ renderId, state }: { renderId: string; state: s
   }, [renderId, router]);
 
   useEffect(() => {
-    let stopped = false;
-    const timer = setInterval(async () => {
-      if (document.visibilityState !== "visible") return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let opened = false;
+    const refresh = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => router.refresh(), DEBOUNCE_MS);
+    };
+    const source = new EventSource("/api/events");
+    source.addEventListener("change", refresh);
+    source.onopen = () => {
+      if (opened) refresh(); // a reconnect: changes may have been missed meanwhile
+      opened = true;
+    };
+    source.onerror = async () => {
+      // EventSource retries by itself; a 401 (signed out) would retry forever: check once.
+      if (source.readyState !== EventSource.CLOSED) return;
       try {
         const res = await fetch("/api/folders", { cache: "no-store", headers: { accept: "application/json" } });
-        if (stopped) return;
-        if (res.status === 401) {
-          window.location.assign("/login");
-          return;
-        }
-        if (!res.ok) return;
-        const body = (await res.json()) as { state?: string };
-        if (!stopped && body.state && body.state !== state) router.refresh();
+        if (res.status === 401) window.location.assign("/login");
       } catch {
-        /* offline: try again at the next tick */
+        /* offline */
       }
-    }, POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
     };
-  }, [state, router]);
+    return () => {
+      if (timer) clearTimeout(timer);
+      source.close();
+    };
+  }, [router]);
 
   return null;
 }

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from "../config";
 import { getDb, type Db } from "../db/client";
 import type { BlobStore } from "../store/blob-store";
 import { openStore, type MailStore } from "../store";
+import { ChangeFeed } from "../store/change-feed";
 import { getMessage, type MessageDetail } from "../store/read";
 import { extractAttachment, renderMessage, type RenderedMessage } from "../mime/render";
 
@@ -31,6 +32,12 @@ export function getStore(): Promise<Store> {
     store = null;
   });
   return store;
+}
+
+/** The process's change feed (server-sent events), made on first use. */
+export function getChangeFeed(): ChangeFeed {
+  const g = globalThis as unknown as { __mailFeed?: ChangeFeed };
+  return (g.__mailFeed ??= new ChangeFeed(loadConfig()));
 }
 
 export interface OpenedMessage {
