@@ -185,6 +185,9 @@ export class SqliteThreadRunner implements OpRunner {
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock_detected, serialization_failure
 
 export class PgRunner implements OpRunner {
+  /** Transactions retried after a deadlock or serialisation failure (should stay 0: locks are taken in one order). */
+  retries = 0;
+
   constructor(private readonly pool: pg.Pool) {}
 
   async run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
@@ -199,7 +202,10 @@ export class PgRunner implements OpRunner {
         return v;
       } catch (err) {
         await client.query("ROLLBACK").catch(() => (broken = true));
-        if (attempt < 3 && RETRYABLE.has((err as { code?: string }).code ?? "")) continue;
+        if (attempt < 3 && RETRYABLE.has((err as { code?: string }).code ?? "")) {
+          this.retries++;
+          continue;
+        }
         throw err;
       } finally {
         client.release(broken);
