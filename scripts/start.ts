@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig, ConfigError } from "../lib/config";
+import { ENGINE_NODE_FLAGS } from "../lib/config/node-flags";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { adminExists } from "../lib/directory";
@@ -85,7 +86,7 @@ async function main() {
     });
   }
 
-  run("engine", ["--import", "tsx", path.join(root, "mail-engine", "main.ts")], process.env);
+  run("engine", [...ENGINE_NODE_FLAGS, "--import", "tsx", path.join(root, "mail-engine", "main.ts")], process.env);
   if (config.webPort !== 0) {
     run("web", [nextBin, "start", "-p", String(config.webPort), "-H", config.bindAddress], process.env);
     slog.info("web.url", { url: `http://${config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress}:${config.webPort}/` });

@@ -78,6 +78,20 @@ export class FileBlobStore {
     return ref;
   }
 
+  /** A new temporary file for a blob being received (IncomingBlob). */
+  async openTemp(): Promise<{ path: string; fh: fs.promises.FileHandle }> {
+    const tmp = path.join(this.tmpDir, `in.${process.pid}.${crypto.randomBytes(8).toString("hex")}`);
+    return { path: tmp, fh: await fs.promises.open(tmp, "wx", 0o640) };
+  }
+
+  /** Moves a fsynced temporary file into place as blob `hash` and makes the rename durable. */
+  async place(tmp: string, hash: string): Promise<string> {
+    const final = this.pathOf(hash);
+    await fs.promises.rename(tmp, final);
+    await fsync(this.dirFd(path.dirname(final)));
+    return final;
+  }
+
   private dirFd(dir: string): number {
     let fd = this.dirFds.get(dir);
     if (fd === undefined) {
@@ -119,6 +133,11 @@ export class BlobStore {
     return this.files.put(data);
   }
 
+  /** Receives a blob as it arrives (SMTP DATA): small ones stay in memory, larger ones go to a temporary file. */
+  begin(): IncomingBlob {
+    return new IncomingBlob(this);
+  }
+
   async get(hash: string): Promise<Buffer> {
     const row = await this.db.blob.findUnique({ where: { hash }, select: { data: true } });
     if (row?.data) return Buffer.from(row.data);
@@ -129,6 +148,73 @@ export class BlobStore {
   close(): void {
     this.files?.close();
   }
+}
+
+/**
+ * A blob being received: hashed as it arrives (SHA-256), kept in memory up to the
+ * store's inline limit and spilled to a temporary file past it, so a large message is
+ * never whole in memory. commit() makes it durable (fsync, rename, folder fsync) and
+ * returns its address; discard() removes what was written.
+ */
+export class IncomingBlob {
+  private readonly hash = crypto.createHash("sha256");
+  private size = 0;
+  private chunks: Buffer[] = [];
+  private file: { path: string; fh: fs.promises.FileHandle } | null = null;
+  private done = false;
+
+  constructor(private readonly store: BlobStore) {}
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.done) throw new Error("blob already committed or discarded");
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    if (this.file) return writeAll(this.file.fh, chunk);
+    this.chunks.push(chunk);
+    if (this.store.files && this.size > this.store.inlineMax) {
+      this.file = await this.store.files.openTemp();
+      const pending = this.chunks;
+      this.chunks = [];
+      for (const c of pending) await writeAll(this.file.fh, c);
+    }
+  }
+
+  /** The bytes, when the blob is small enough to stay in memory; null once spilled to a file. */
+  get inline(): Buffer | null {
+    return this.file ? null : Buffer.concat(this.chunks, this.size);
+  }
+
+  async commit(): Promise<BlobRef> {
+    this.done = true;
+    const hash = this.hash.digest("hex");
+    if (!this.file) return { hash, size: this.size, inlineData: Buffer.concat(this.chunks, this.size) };
+    const { fh, path: tmp } = this.file;
+    try {
+      await fh.sync();
+      await fh.close();
+      const file = await this.store.files!.place(tmp, hash);
+      return { hash, size: this.size, inlineData: null, file };
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async discard(): Promise<void> {
+    this.done = true;
+    this.chunks = [];
+    if (!this.file) return;
+    await this.file.fh.close().catch(() => undefined);
+    await fs.promises.rm(this.file.path, { force: true });
+  }
+}
+
+async function writeAll(fh: fs.promises.FileHandle, chunk: Buffer): Promise<void> {
+  for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
 }
 
 export function createBlobStore(config: { blobStore: "file" | "database"; blobInlineMax: number; dataDir: string }, db: Db): BlobStore {

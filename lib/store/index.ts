@@ -31,9 +31,9 @@ export interface Summariser {
 }
 
 export interface DeliveryRequest {
-  /** The message as stored (for SMTP: with Return-Path and Received). */
-  raw: Buffer;
-  /** Given instead of storing `raw` again: a blob already made durable (streamed DATA). */
+  /** The message as stored (for SMTP: with Return-Path and Received); may be absent when `blob` is given. */
+  raw?: Buffer | null;
+  /** A blob already made durable (streamed DATA): then `raw` is not stored again. */
   blob?: BlobRef;
   queueId: string;
   targets: DeliveryTarget[];
@@ -91,11 +91,13 @@ export class MailStore {
   async deliver(req: DeliveryRequest): Promise<Delivered[]> {
     const queue = req.queue && req.queue.recipients.length ? { ...req.queue, bodyOffset: req.queue.bodyOffset ?? 0 } : null;
     if (req.targets.length === 0 && !queue) return [];
-    const blob = req.blob ?? (await this.blobs.put(req.raw));
+    if (!req.blob && !req.raw) throw new Error("deliver() needs the message or its blob");
+    const blob = req.blob ?? (await this.blobs.put(req.raw!));
     let summary = req.summary ?? null;
     let structure = req.structure ?? null;
-    // Small messages are parsed by the writer itself (runner.ts); large ones here.
+    // Small messages are parsed by the writer itself (runner.ts); large ones here, or by the caller while they arrived.
     if (!summary && req.targets.length && !blob.inlineData) {
+      if (!req.raw) throw new Error("deliver() of a file blob needs its summary or its bytes");
       const parsed = await (this.summaries ?? { parse: parseForStore }).parse(req.raw);
       summary = parsed.summary;
       structure = parsed.structure;

@@ -15,7 +15,8 @@ import { resolveRecipient, mayUseSender } from "../../lib/routing/resolve";
 import { isStoreError, type DeliveryTarget } from "../../lib/store";
 import { authenticate, AuthError, type AuthenticatedAccount } from "../../lib/auth/authenticate";
 import { addressesIn, headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
-import { readMessage } from "./message-reader";
+import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
+import { PrefixParser } from "../../lib/store/parse";
 import { installEnhancedCodePatch, smtpError } from "./replies";
 
 export type ListenerKind = "mx" | "submission" | "submissions";
@@ -204,8 +205,26 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       const txn = txns.get(session.id);
       txns.delete(session.id);
       const started = Date.now();
-      readMessage(stream)
+      const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+      // One blob for the local copy and the queue: the queue skips the Return-Path line.
+      const returnPath = Buffer.from(`Return-Path: <${mailFrom}>\r\n`);
+      const parser = new PrefixParser();
+      let received: ReceivedMessage | null = null;
+      receiveMessage(stream, {
+        blobs,
+        sink: parser,
+        prefix: (header) => {
+          let extra = "";
+          if (!isMx) {
+            // RFC 6409 8.2, 8.3: the submission server completes a missing Date and Message-ID.
+            if (headerValues(header, "date").length === 0) extra += `Date: ${rfc5322Date()}\r\n`;
+            if (headerValues(header, "message-id").length === 0) extra += `Message-ID: ${newMessageIdHeader(config.hostname)}\r\n`;
+          }
+          return Buffer.concat([returnPath, Buffer.from(receivedHeader(config.hostname, session, txn?.queueId ?? "") + extra)]);
+        },
+      })
         .then(async (msg) => {
+          received = msg;
           if (!txn) throw smtpError(503, "5.5.1", "Need MAIL FROM first");
           if (msg.sizeExceeded) {
             log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "size" });
@@ -215,26 +234,23 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "bare line ending", ip: session.remoteAddress });
             throw smtpError(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF");
           }
-          const body = msg.data;
-          let extra = "";
-          const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
           if (!isMx) {
             const user = session.user!;
-            const fromValues = headerValues(body, "from");
+            if (!msg.headerComplete) throw smtpError(552, "5.3.4", `Message header section exceeds ${MAX_HEADER_BYTES} bytes`);
+            const fromValues = headerValues(msg.header, "from");
             if (fromValues.length === 0) throw smtpError(550, "5.6.0", "Message has no From header");
             for (const addr of fromValues.flatMap(addressesIn)) {
               if (!(await mayUseSender(db, user, addr))) throw smtpError(553, "5.7.1", `From address <${addr}> is not yours to send as (${user.email})`);
             }
-            // RFC 6409 8.2, 8.3: the submission server completes a missing Date and Message-ID.
-            if (headerValues(body, "date").length === 0) extra += `Date: ${rfc5322Date()}\r\n`;
-            if (headerValues(body, "message-id").length === 0) extra += `Message-ID: ${newMessageIdHeader(config.hostname)}\r\n`;
           }
-          const received = receivedHeader(config.hostname, session, txn.queueId);
-          // One blob for the local copy and the queue: the queue skips the Return-Path line.
-          const returnPath = Buffer.from(`Return-Path: <${mailFrom}>\r\n`);
-          const local = Buffer.concat([returnPath, Buffer.from(received + extra), body]);
+          const inline = msg.inline;
+          const blob = await msg.commit();
+          const parsed = inline ? null : await parser.end();
           await ctx.store.deliver({
-            raw: local,
+            raw: inline,
+            blob,
+            summary: parsed?.summary,
+            structure: parsed?.structure,
             queueId: txn.queueId,
             targets: [...txn.local.values()],
             queue: txn.remote.size ? { mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote], bodyOffset: returnPath.length } : undefined,
@@ -248,13 +264,15 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             from: mailFrom,
             to: txn.accepted,
             remote: [...txn.remote],
-            size: local.length,
+            size: blob.size,
+            longestLine: msg.longestLine > 1000 ? msg.longestLine : undefined,
             user: session.user?.email,
             ms: Date.now() - started,
           });
           cb(null, `2.6.0 Ok: queued as ${txn.queueId}`);
         })
-        .catch((err: unknown) => {
+        .catch(async (err: unknown) => {
+          await (received as ReceivedMessage | null)?.discard().catch(() => undefined);
           if (err && typeof (err as { responseCode?: number }).responseCode === "number") return cb(err as Error);
           if (isStoreError(err, "no-account")) {
             log.warn("smtp.rejected", { cid: session.id, msgId: txn?.queueId, reason: "recipient removed", detail: (err as Error).message });
