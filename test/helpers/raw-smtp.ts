@@ -46,7 +46,7 @@ export class RawSmtp {
   static async connect(port: number, opts: { tls?: boolean; from?: string } = {}): Promise<RawSmtp> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = opts.tls
-        ? tls.connect({ port, host: "127.0.0.1", localAddress: opts.from, rejectUnauthorized: false }, () => resolve(s))
+        ? tls.connect({ socket: net.connect({ port, host: "127.0.0.1", localAddress: opts.from }), rejectUnauthorized: false }, () => resolve(s))
         : net.connect({ port, host: "127.0.0.1", localAddress: opts.from }, () => resolve(s));
       s.once("error", reject);
     });

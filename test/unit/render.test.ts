@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { cleanCss, extractAttachment, htmlDocument, MESSAGE_CSP, renderMessage, sanitizeEmailHtml } from "../../lib/mime/render";
 import { attachmentDisposition, downloadHeaders, safeContentType, safeFilename } from "../../lib/web/download";
-import { clientIp } from "../../lib/web/client-ip";
 import { formatListDate, formatSize } from "../../lib/web/format";
 import { clampPage } from "../../lib/store/read";
 import { folderFromParam, safeCallbackPath } from "../../lib/web/params";
@@ -180,15 +179,6 @@ test("download headers: safe file names, RFC 6266 disposition, nosniff", () => {
   assert.equal(h["x-content-type-options"], "nosniff");
   assert.match(h["content-disposition"]!, /^attachment;/);
   assert.match(h["content-security-policy"]!, /sandbox/);
-});
-
-test("client address: first X-Forwarded-For hop, else X-Real-IP, else unknown", () => {
-  assert.equal(clientIp({ "x-forwarded-for": "203.0.113.7, 10.0.0.1" }), "203.0.113.7");
-  assert.equal(clientIp(new Headers({ "x-forwarded-for": "::ffff:127.0.0.1" })), "127.0.0.1");
-  assert.equal(clientIp({ "x-forwarded-for": "[2001:db8::1]:443" }), "2001:db8::1");
-  assert.equal(clientIp({ "x-forwarded-for": "not an ip", "x-real-ip": "198.51.100.2" }), "198.51.100.2");
-  assert.equal(clientIp({}), "unknown");
-  assert.equal(clientIp(undefined), "unknown");
 });
 
 test("list dates: time for today, day and month this year, full date before", () => {
