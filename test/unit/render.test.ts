@@ -143,6 +143,14 @@ test("renderMessage extracts headers, text, sanitised HTML and attachments", asy
   const pdf = await extractAttachment(raw, listed[0]!.index);
   assert.equal(pdf?.content.toString(), "%PDF-1.4 fake");
   assert.equal(await extractAttachment(raw, 99), null);
+  const disguised = Buffer.from(
+    "From: a@example.test\r\nTo: b@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+      "--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n" +
+      "--XX\r\nContent-Type: application/octet-stream; name=evil.html\r\nContent-Disposition: attachment; filename=evil.html\r\n\r\n<script>alert(1)</script>\r\n--XX--\r\n",
+  );
+  const evil = await extractAttachment(disguised, 0);
+  assert.equal(evil?.filename, "evil.html");
+  assert.equal(evil?.contentType, "application/octet-stream", "the declared type, not one guessed from the name");
   assert.equal(await extractAttachment(raw, -1), null);
   assert.equal(safeFilename(listed[1]!.filename).includes("/"), false);
 });
@@ -175,7 +183,12 @@ test("download headers: safe file names, RFC 6266 disposition, nosniff", () => {
   assert.equal(safeContentType("Application/PDF"), "application/pdf");
   assert.equal(safeContentType("text/html\r\nSet-Cookie: x=1"), "application/octet-stream");
   assert.equal(safeContentType(""), "application/octet-stream");
+  for (const active of ["text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/javascript", "text/javascript", "multipart/mixed"]) {
+    assert.equal(safeContentType(active), "application/octet-stream", `${active} is never served as itself`);
+  }
+  for (const passive of ["image/png", "text/plain", "application/zip"]) assert.equal(safeContentType(passive), passive);
   const h = downloadHeaders("a.html", "text/html", 10);
+  assert.equal(h["content-type"], "application/octet-stream");
   assert.equal(h["x-content-type-options"], "nosniff");
   assert.match(h["content-disposition"]!, /^attachment;/);
   assert.match(h["content-security-policy"]!, /sandbox/);
