@@ -3,7 +3,7 @@
 import { notFound, redirect } from "next/navigation";
 import { requireSession } from "@/app/_lib/session";
 import { getStore, isMessageId } from "@/lib/web/mail";
-import { getMessage, setSeen } from "@/lib/store/read";
+import { getMessage, markSeen, setSeen } from "@/lib/store/read";
 import { folderHref } from "@/lib/web/format";
 
 /** "Mark as unread" on an open message: clears \Seen and goes back to its folder. */
@@ -16,4 +16,16 @@ export async function markUnreadAction(formData: FormData): Promise<void> {
   if (!message) notFound();
   await setSeen(db, account.id, message.id, false);
   redirect(folderHref(message.mailboxName));
+}
+
+/**
+ * Marks a message read: called by the message view (components/mail/mark-read.tsx) once
+ * the message is on screen, never by rendering it, so a GET changes nothing. Returns
+ * whether the flag changed (false when it was already read or is not the account's).
+ */
+export async function markReadAction(id: string): Promise<boolean> {
+  const account = await requireSession();
+  if (typeof id !== "string" || !isMessageId(id)) return false;
+  const { db } = await getStore();
+  return markSeen(db, account.id, id);
 }
