@@ -17,7 +17,7 @@ import type { Db } from "../db/client";
 import type { Config } from "../config";
 import { parseAddress } from "../domain/address";
 import { decoyHash, verifyPassword } from "./password";
-import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
+import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, prune, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
 
 export type AuthFailure = "invalid" | "locked" | "disabled";
 
@@ -48,6 +48,9 @@ export interface AuthRequest {
 
 type ThrottleConfig = Pick<Config, "authLockoutFailures" | "authLockoutMinutes" | "authFailureDelayMs">;
 
+/** One attempt in this many also deletes stale AuthThrottle rows, so the table does not grow without bound. */
+const PRUNE_EVERY = 200;
+
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequest): Promise<AuthenticatedAccount> {
@@ -58,6 +61,7 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   const addressKey = ipKey(req.ip);
   const lockedMessage = (until: Date) => `too many failed sign-ins from ${req.ip}; try again after ${until.toISOString()}`;
 
+  if (Math.random() * PRUNE_EVERY < 1) await prune(db, now, windowStart);
   const byAddress = await countAttempt(db, addressKey, now, windowStart);
   if (byAddress.lockedUntil && byAddress.lockedUntil > now) throw new AuthError("locked", lockedMessage(byAddress.lockedUntil));
   if (byAddress.failures > limit) throw new AuthError("locked", lockedMessage(new Date(now.getTime() + windowMs)));

@@ -75,6 +75,22 @@ export async function rememberGood(db: Db, account: string, ip: string, now: Dat
   await db.authThrottle.upsert({ where: { key }, create: { key, failures: 0, firstFailure: now, lockedUntil: until }, update: { lockedUntil: until } });
 }
 
+/**
+ * Deletes rows that no longer mean anything: expired known-good addresses, and counts
+ * whose window is over and that are not locked (a new attempt would restart them anyway).
+ */
+export async function prune(db: Db, now: Date, windowStart: Date): Promise<number> {
+  const { count } = await db.authThrottle.deleteMany({
+    where: {
+      OR: [
+        { key: { startsWith: "good:" }, lockedUntil: { lt: now } },
+        { NOT: { key: { startsWith: "good:" } }, firstFailure: { lt: windowStart }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+      ],
+    },
+  });
+  return count;
+}
+
 /** The answer to the n-th failure from one address is delayed n × step. */
 export function failureDelay(failures: number, stepMs: number): number {
   return Math.min(Math.max(failures, 0) * stepMs, MAX_DELAY_MS);

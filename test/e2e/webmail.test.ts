@@ -403,7 +403,9 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     await row(page, "Second message").click();
     await page.getByTestId("message-subject-heading").waitFor();
     await waitFor("the second message to be marked read", () => seen("Second message"));
+    await page.waitForFunction(() => document.querySelector('[data-testid="unread-INBOX"]') === null, undefined, { timeout: WAIT_MS });
     await page.goBack();
+    await row(page, "Second message").waitFor();
     await page.waitForFunction(
       () => document.querySelector('[data-testid="message-row"][data-unread="true"]') === null,
       undefined,

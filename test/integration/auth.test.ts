@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { testDatabase, type TestDatabase } from "../helpers/db";
 import { addAccount, addDomain } from "../../lib/directory";
 import { authenticate, AuthError } from "../../lib/auth/authenticate";
-import { strangerDelay } from "../../lib/auth/throttle";
+import { prune, strangerDelay } from "../../lib/auth/throttle";
 
 const LIMIT = 10;
 const STEP_MS = 20;
@@ -97,4 +97,24 @@ test("an expired count starts again; an expired lock lets the address in", async
   assert.equal((await attempt("198.51.100.7", "right password")).result, "alice@example.test");
   assert.match((await attempt("198.51.100.7", "wrong")).result, /^invalid/);
   assert.equal((await row("ip:198.51.100.7"))?.failures, 1, "a new window: this is the first failure");
+});
+
+test("prune deletes expired known-good rows and finished counts, and nothing else", async () => {
+  const now = new Date();
+  const old = new Date(now.getTime() - 60 * 60_000);
+  const later = new Date(now.getTime() + 60_000);
+  await t.db.authThrottle.deleteMany({});
+  await t.db.authThrottle.createMany({
+    data: [
+      { key: "good:a@example.test:192.0.2.1", failures: 0, firstFailure: old, lockedUntil: old },
+      { key: "good:a@example.test:192.0.2.2", failures: 0, firstFailure: old, lockedUntil: later },
+      { key: "ip:192.0.2.3", failures: 3, firstFailure: old, lockedUntil: null },
+      { key: "ip:192.0.2.4", failures: 9, firstFailure: old, lockedUntil: later },
+      { key: "ip:192.0.2.5", failures: 2, firstFailure: now, lockedUntil: null },
+      { key: "user:a@example.test", failures: 2, firstFailure: old, lockedUntil: null },
+    ],
+  });
+  assert.equal(await prune(t.db, now, new Date(now.getTime() - 15 * 60_000)), 3);
+  const left = (await t.db.authThrottle.findMany({ select: { key: true } })).map((r) => r.key).sort();
+  assert.deepEqual(left, ["good:a@example.test:192.0.2.2", "ip:192.0.2.4", "ip:192.0.2.5"]);
 });
