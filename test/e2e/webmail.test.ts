@@ -531,7 +531,7 @@ test("disabling or deleting an account ends its session at once", async () => {
 
 test("a forged X-Forwarded-For does not choose the address failures count against", async () => {
   const before = (await t.db.authThrottle.findUniqueOrThrow({ where: { key: "ip:127.0.0.1" } })).failures;
-  assert.equal(await httpSignIn("127.0.0.1", "alice@example.test", "forged guess", { "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9" }), "invalid");
+  assert.equal(await httpSignIn("127.0.0.1", "alice@example.test", "forged guess", { "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9", "x-mailsuite-peer": "203.0.113.9" }), "invalid");
   assert.equal(await t.db.authThrottle.findUnique({ where: { key: "ip:203.0.113.9" } }), null, "no count for the forged address");
   assert.equal((await t.db.authThrottle.findUniqueOrThrow({ where: { key: "ip:127.0.0.1" } })).failures, before + 1, "the socket's address was counted");
 });
