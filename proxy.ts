@@ -1,6 +1,8 @@
 /**
  * First line in front of every request (Next.js proxy, Node runtime):
- * - a per-request nonce and a strict Content-Security-Policy for the pages;
+ * - a per-request nonce and a strict Content-Security-Policy for the pages; attachment
+ *   downloads get their own, stricter policy instead (headers set here replace the
+ *   route's, so the page policy would otherwise overwrite the route's sandbox);
  * - requests without a valid session cookie are turned away before any page code runs:
  *   pages are redirected to /login, /api/* answers 401. /login and next-auth's own
  *   /api/auth/* are open.
@@ -11,6 +13,10 @@ import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { loadConfig } from "./lib/config";
 import { webSecret } from "./lib/web/secret";
+import { ATTACHMENT_CSP } from "./lib/web/download";
+
+/** app/mail/[folder]/[id]/attachments/[index]/route.ts */
+const ATTACHMENT_PATH = /^\/mail\/[^/]+\/[^/]+\/attachments\/[^/]+\/?$/;
 
 function isPublic(pathname: string): boolean {
   return pathname === "/login" || pathname === "/api/auth" || pathname.startsWith("/api/auth/");
@@ -55,6 +61,11 @@ export async function proxy(req: NextRequest) {
       login.search = pathname === "/" ? "" : `?callbackUrl=${encodeURIComponent(pathname + search)}`;
       return NextResponse.redirect(login);
     }
+  }
+  if (ATTACHMENT_PATH.test(pathname)) {
+    const res = NextResponse.next();
+    res.headers.set("content-security-policy", ATTACHMENT_CSP);
+    return res;
   }
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const csp = contentSecurityPolicy(nonce);

@@ -88,7 +88,9 @@ async function main() {
 
   run("engine", [...ENGINE_NODE_FLAGS, "--import", "tsx", path.join(root, "mail-engine", "main.ts")], process.env);
   if (config.webPort !== 0) {
-    run("web", [nextBin, "start", "-p", String(config.webPort), "-H", config.bindAddress], process.env);
+    // Not `next start`: scripts/web-server.mjs serves the same build and tells the app each
+    // request's socket address (the sign-in throttle's key; see lib/web/client-ip.ts).
+    run("web", [path.join(root, "scripts", "web-server.mjs"), "-p", String(config.webPort), "-H", config.bindAddress], process.env);
     slog.info("web.url", { url: `http://${config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress}:${config.webPort}/` });
   }
 }

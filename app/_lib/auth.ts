@@ -56,7 +56,7 @@ export function authOptions(): NextAuthOptions {
         async authorize(credentials, req) {
           const input = credentialsSchema.safeParse(credentials ?? {});
           if (!input.success) throw new Error("invalid" satisfies SignInError);
-          const ip = clientIp(req?.headers);
+          const ip = clientIp(req?.headers, { trustedProxies: config.trustedProxies });
           const userAgent = String(req?.headers?.["user-agent"] ?? "");
           const db = await getDb();
           try {

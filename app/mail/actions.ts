@@ -17,3 +17,15 @@ export async function markUnreadAction(formData: FormData): Promise<void> {
   await mail.setSeen(account.id, message.id, false);
   redirect(folderHref(message.mailboxName));
 }
+
+/**
+ * Marks a message read: called by the message view (components/mail/mark-read.tsx) once
+ * the message is on screen, never by rendering it, so a GET changes nothing. Returns
+ * whether the flag changed (false when it was already read or is not the account's).
+ */
+export async function markReadAction(id: string): Promise<boolean> {
+  const account = await requireSession();
+  if (typeof id !== "string" || !isMessageId(id)) return false;
+  const { mail } = await getStore();
+  return mail.setSeen(account.id, id, true);
+}

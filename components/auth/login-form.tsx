@@ -14,7 +14,7 @@ export function signInErrorMessage(code: string | null | undefined): string | nu
     case "CredentialsSignin":
       return "wrong email or password";
     case "locked":
-      return "too many failed sign-ins, try again later";
+      return "too many failed sign-ins from your address, try again later";
     case "disabled":
       return "this account is disabled; ask your administrator";
     default:

@@ -1,16 +1,23 @@
 /**
  * The one password check: web sign-in (next-auth), SMTP AUTH and IMAP LOGIN all call
- * authenticate(). Failures are counted in AuthThrottle (shared by every process) twice:
- * per client address ("ip:") and per account name ("user:"). Each failure answers after
- * a growing delay. After AUTH_LOCKOUT_FAILURES from one address, that address is locked
- * out for AUTH_LOCKOUT_MINUTES; after ACCOUNT_LOCKOUT_FACTOR times as many against one
- * account from any addresses, the account's sign-ins are, so an attacker who rotates
- * addresses (or forges X-Forwarded-For) still gets only a bounded number of guesses.
+ * authenticate(). Throttling (lib/auth/throttle.ts), shaped like Dovecot's auth penalty:
+ * - every attempt is counted against the client address, atomically and before the
+ *   password is checked; the n-th failure is answered after n × AUTH_FAILURE_DELAY_MS,
+ *   and at AUTH_LOCKOUT_FAILURES the address is refused for AUTH_LOCKOUT_MINUTES;
+ * - per account, attempts from addresses that never signed in to it are counted too,
+ *   and once there are more of those failures than one address may make, such
+ *   addresses wait before their password is checked. The account itself is never
+ *   locked: failures from elsewhere must not lock the owner out of their known-good
+ *   addresses (that would be a free denial of service).
+ * A success takes back the attempt's own count on the address (it was not a failure)
+ * and clears the account's count; it never clears the address's earlier failures, or
+ * an attacker could reset them by signing in to an account of their own.
  */
 import type { Db } from "../db/client";
 import type { Config } from "../config";
 import { parseAddress } from "../domain/address";
 import { decoyHash, verifyPassword } from "./password";
+import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, prune, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
 
 export type AuthFailure = "invalid" | "locked" | "disabled";
 
@@ -41,20 +48,28 @@ export interface AuthRequest {
 
 type ThrottleConfig = Pick<Config, "authLockoutFailures" | "authLockoutMinutes" | "authFailureDelayMs">;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One attempt in this many also deletes stale AuthThrottle rows, so the table does not grow without bound. */
+const PRUNE_EVERY = 200;
 
-/** An account tolerates this many times the per-address failures before it is locked. */
-export const ACCOUNT_LOCKOUT_FACTOR = 3;
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequest): Promise<AuthenticatedAccount> {
   const now = new Date();
+  const windowMs = config.authLockoutMinutes * 60_000;
+  const windowStart = new Date(now.getTime() - windowMs);
+  const limit = config.authLockoutFailures;
+  const addressKey = ipKey(req.ip);
+  const lockedMessage = (until: Date) => `too many failed sign-ins from ${req.ip}; try again after ${until.toISOString()}`;
+
+  if (Math.random() * PRUNE_EVERY < 1) await prune(db, now, windowStart);
+  const byAddress = await countAttempt(db, addressKey, now, windowStart);
+  if (byAddress.lockedUntil && byAddress.lockedUntil > now) throw new AuthError("locked", lockedMessage(byAddress.lockedUntil));
+  if (byAddress.failures > limit) throw new AuthError("locked", lockedMessage(new Date(now.getTime() + windowMs)));
+
   const parsed = parseAddress(req.username);
-  const keys = [{ key: `ip:${req.ip}`, limit: config.authLockoutFailures, who: `from ${req.ip}` }];
-  if (parsed) keys.push({ key: `user:${parsed.address}`, limit: config.authLockoutFailures * ACCOUNT_LOCKOUT_FACTOR, who: `for ${parsed.address}` });
-  const rows = new Map((await db.authThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } })).map((r) => [r.key, r]));
-  for (const k of keys) {
-    const lockedUntil = rows.get(k.key)?.lockedUntil;
-    if (lockedUntil && lockedUntil > now) throw new AuthError("locked", `too many failed sign-ins ${k.who}; try again after ${lockedUntil.toISOString()}`);
+  if (parsed && !(await isKnownGood(db, parsed.address, req.ip, now))) {
+    const byAccount = await countAttempt(db, accountKey(parsed.address), now, windowStart);
+    await sleep(strangerDelay(byAccount.failures, limit, config.authFailureDelayMs));
   }
 
   const account = parsed ? await db.account.findUnique({ where: { email: parsed.address } }) : null;
@@ -76,24 +91,18 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   }
 
   if (ok && account) {
+    await uncountAttempt(db, addressKey);
     if (account.disabled) throw new AuthError("disabled", `account ${account.email} is disabled`);
-    if (rows.size) await db.authThrottle.deleteMany({ where: { key: { in: [...rows.keys()] }, lockedUntil: null } });
+    await clear(db, accountKey(account.email));
+    await rememberGood(db, account.email, req.ip, now);
     return { id: account.id, email: account.email, role: account.role, displayName: account.displayName };
   }
 
-  const windowStart = new Date(now.getTime() - config.authLockoutMinutes * 60_000);
-  let worst = 0;
-  let lock: { until: Date; who: string } | null = null;
-  for (const k of keys) {
-    const row = rows.get(k.key);
-    const failures = row && row.firstFailure > windowStart ? row.failures + 1 : 1;
-    const lockedUntil = failures >= k.limit ? new Date(now.getTime() + config.authLockoutMinutes * 60_000) : null;
-    const data = { failures, lockedUntil, ...(failures === 1 ? { firstFailure: now } : {}) };
-    await db.authThrottle.upsert({ where: { key: k.key }, create: { key: k.key, ...data, firstFailure: now }, update: data });
-    if (k.key.startsWith("ip:")) worst = failures;
-    if (lockedUntil && !lock) lock = { until: lockedUntil, who: k.who };
+  await sleep(failureDelay(byAddress.failures, config.authFailureDelayMs));
+  if (byAddress.failures >= limit) {
+    const until = new Date(now.getTime() + windowMs);
+    await lock(db, addressKey, until);
+    throw new AuthError("locked", lockedMessage(until));
   }
-  await sleep(Math.min(worst * config.authFailureDelayMs, 5000));
-  if (lock) throw new AuthError("locked", `too many failed sign-ins ${lock.who}; locked until ${lock.until.toISOString()}`);
   throw new AuthError("invalid", "wrong user name or password");
 }

@@ -3,6 +3,7 @@
  * file read too. Both processes and mailctl read it through loadConfig().
  */
 import fs from "node:fs";
+import { isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { config as loadDotenv } from "dotenv";
@@ -34,6 +35,11 @@ export interface Config {
   authLockoutMinutes: number;
   /** Delay added to the answer of the n-th failure: n x this, at most 5 s. */
   authFailureDelayMs: number;
+  /**
+   * Addresses and CIDR ranges of reverse proxies in front of the web app whose
+   * X-Forwarded-For is believed; empty: the socket's address is the client.
+   */
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +68,21 @@ function nonNegativeInt(env: Record<string, string | undefined>, name: string, f
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}=${raw} must be a whole number of bytes, 0 or more`);
   return n;
+}
+
+/** TRUSTED_PROXIES: a comma list of IP addresses and CIDR ranges (10.0.0.0/8, fd00::/8). */
+function trustedProxies(env: Record<string, string | undefined>): string[] {
+  const entries = (env.TRUSTED_PROXIES || "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [addr, prefix, extra] = entry.split("/");
+    const family = isIP(addr);
+    const max = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+    if (!family || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`TRUSTED_PROXIES entry "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)`);
+    }
+  }
+  return entries;
 }
 
 let dotenvLoaded = false;
@@ -107,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authLockoutFailures: positiveInt(env, "AUTH_LOCKOUT_FAILURES", 10),
     authLockoutMinutes: positiveInt(env, "AUTH_LOCKOUT_MINUTES", 15),
     authFailureDelayMs: positiveInt(env, "AUTH_FAILURE_DELAY_MS", 250),
+    trustedProxies: trustedProxies(env),
   };
 }
 

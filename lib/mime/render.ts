@@ -109,12 +109,18 @@ export async function renderMessage(raw: Buffer): Promise<RenderedMessage> {
     attachments: parsed.attachments.map((a, index) => ({
       index,
       filename: a.filename || `attachment-${index + 1}`,
-      contentType: (a.contentType || "application/octet-stream").toLowerCase(),
+      contentType: declaredType(a.headers.get("content-type")), // as declared; see extractAttachment
       size: a.size ?? a.content.length,
       contentId: a.cid ?? null,
       inline: !isListedAttachment(a),
     })),
   };
+}
+
+/** A part's declared media type (the Content-Type header's value), application/octet-stream when absent. */
+function declaredType(header: unknown): string {
+  const value = typeof header === "string" ? header : (header as { value?: unknown } | undefined)?.value;
+  return typeof value === "string" && value.trim() ? value.trim().toLowerCase() : "application/octet-stream";
 }
 
 /** The bytes of one attachment of a raw message, or null when there is no such index. */
@@ -128,7 +134,9 @@ export async function extractAttachment(
   if (!a) return null;
   return {
     filename: a.filename || `attachment-${index + 1}`,
-    contentType: (a.contentType || "application/octet-stream").toLowerCase(),
+    // The type the part declares (RFC 2045 5), not mailparser's contentType, which guesses
+    // one from the file name for application/octet-stream (a ".html" would become text/html).
+    contentType: declaredType(a.headers.get("content-type")),
     content: a.content,
   };
 }

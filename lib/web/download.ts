@@ -23,10 +23,25 @@ export function attachmentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** The declared media type when it is well formed, else application/octet-stream. */
+/**
+ * The response's own policy: nothing loads, and a document opened anyway runs sandboxed
+ * (no scripts, an opaque origin). proxy.ts applies it to the attachment route too, so
+ * the page policy never replaces it.
+ */
+export const ATTACHMENT_CSP = "default-src 'none'; sandbox";
+
+/**
+ * Types a browser would run as an active document (markup that can script, or script
+ * itself): served as application/octet-stream, so an attachment opened by mistake is a
+ * download, never a page on our origin.
+ */
+const ACTIVE_TYPE = /(^text\/html$)|(^multipart\/)|(xml$)|(\+xml$)|(^text\/xsl$)|(script$)|(^text\/(ecmascript|jscript|livescript|x-javascript)$)/;
+
+/** The declared media type when it is well formed and passive, else application/octet-stream. */
 export function safeContentType(type: string | null | undefined): string {
   const t = (type ?? "").trim().toLowerCase();
-  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(t) ? t : "application/octet-stream";
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(t)) return "application/octet-stream";
+  return ACTIVE_TYPE.test(t) ? "application/octet-stream" : t;
 }
 
 export function downloadHeaders(filename: string, contentType: string, size: number): Record<string, string> {
@@ -35,7 +50,7 @@ export function downloadHeaders(filename: string, contentType: string, size: num
     "content-length": String(size),
     "content-disposition": attachmentDisposition(filename),
     "x-content-type-options": "nosniff",
-    "content-security-policy": "default-src 'none'; sandbox",
+    "content-security-policy": ATTACHMENT_CSP,
     "cache-control": "private, no-store",
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Server-side helpers of the webmail pages: the process's store handles and "open a
- * message" (load it for its owner, parse and sanitise it, mark it read). No Next or
- * React here; the pages call these after requireSession().
+ * message" (load it for its owner, parse and sanitise it). Opening never marks it read:
+ * a GET must not change state (link prefetchers, scanners); the page marks it read with
+ * a POST once shown (app/mail/actions.ts markReadAction). No Next or React here; the
+ * pages call these after requireSession().
  */
 import { loadConfig, type Config } from "../config";
 import { getDb, type Db } from "../db/client";
@@ -50,20 +52,13 @@ export function isMessageId(id: string): boolean {
   return /^[a-z0-9_-]{1,64}$/i.test(id);
 }
 
-/**
- * One of the account's messages, parsed for display, marked read (unless `markRead`
- * is false). Null when the account has no such message.
- */
-export async function openMessage(accountId: string, messageId: string, opts: { markRead?: boolean } = {}): Promise<OpenedMessage | null> {
+/** One of the account's messages, parsed for display, unchanged. Null when the account has no such message. */
+export async function openMessage(accountId: string, messageId: string): Promise<OpenedMessage | null> {
   if (!isMessageId(messageId)) return null;
-  const { db, blobs, mail } = await getStore();
+  const { db, blobs } = await getStore();
   const message = await getMessage(db, accountId, messageId);
   if (!message) return null;
   const rendered = await renderMessage(await blobs.get(message.blobHash));
-  if (!message.seen && opts.markRead !== false) {
-    await mail.setSeen(accountId, message.id, true);
-    message.seen = true;
-  }
   return { message, rendered };
 }
 

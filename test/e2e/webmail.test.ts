@@ -1,6 +1,8 @@
 /**
- * Webmail in a real browser: the built Next.js app (`next start`) over the test engine's
- * database, mail sent in over SMTP, driven with Chromium through playwright-core.
+ * Webmail in a real browser: the built Next.js app (served by scripts/web-server.mjs, as
+ * `npm start` does) over the test engine's database, mail sent in over SMTP, driven with
+ * Chromium through playwright-core; sign-in throttling and headers over plain HTTP from
+ * other loopback addresses (127.0.0.x act as different clients).
  * Builds the app first when .next/BUILD_ID is missing or older than the sources (minutes
  * on two cores; WEB_TEST_REBUILD=0 uses whatever build there is).
  */
@@ -21,6 +23,7 @@ import { newQueueId } from "../../lib/domain/ids";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
+const WEB_SERVER = path.join(ROOT, "scripts/web-server.mjs");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const WAIT_MS = 15_000;
@@ -30,6 +33,7 @@ let t: TestEngine;
 let web: ChildProcess | null = null;
 let webLog = "";
 let base = "";
+let webPort = 0;
 let browser: Browser;
 let tracker: http.Server;
 const trackerHits: string[] = [];
@@ -38,6 +42,7 @@ let trackerUrl = "";
 const SUBJECT = "Quarterly numbers for the web test";
 const BODY_TEXT = "The numbers look good this quarter.";
 const PDF = Buffer.from("%PDF-1.4\n% fake pdf for the web test\n");
+const DISGUISED = "<script>document.title='PWNED'</script>";
 let aliceMessageUrl = "";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,7 +77,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
-    if (web?.exitCode !== null && web?.exitCode !== undefined) throw new Error(`next start exited with ${web.exitCode}:\n${webLog}`);
+    if (web?.exitCode !== null && web?.exitCode !== undefined) throw new Error(`the web server exited with ${web.exitCode}:\n${webLog}`);
     try {
       const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
       if (res.status < 500) return;
@@ -102,6 +107,54 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.fill('input[name="email"]', email);
   await page.fill('input[name="password"]', password);
   await page.click('button[type="submit"]');
+}
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request from a chosen local address (node:http; fetch cannot pick its source address). */
+function rawRequest(from: string, method: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port: webPort, path: urlPath, method, headers, localAddress: from }, (res) => {
+      let data = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (data += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * A sign-in through next-auth's credentials endpoint, as its client does it (CSRF token,
+ * then the form POST), from the given address. "ok" or the error code the login page gets.
+ */
+async function httpSignIn(from: string, email: string, password: string, headers: Record<string, string> = {}): Promise<string> {
+  const csrf = await rawRequest(from, "GET", "/api/auth/csrf", headers);
+  const cookie = (csrf.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
+  const form = new URLSearchParams({ email, password, csrfToken: JSON.parse(csrf.body).csrfToken, callbackUrl: `${base}/mail/INBOX`, json: "true" });
+  const res = await rawRequest(from, "POST", "/api/auth/callback/credentials", { ...headers, cookie, "content-type": "application/x-www-form-urlencoded" }, form.toString());
+  const url = (res.body.startsWith("{") ? JSON.parse(res.body).url : undefined) ?? res.headers.location ?? "";
+  const error = new URL(url, base).searchParams.get("error");
+  if (error) return error;
+  return (res.headers["set-cookie"] ?? []).some((c) => c.startsWith("next-auth.session-token=")) ? "ok" : `no session (HTTP ${res.status})`;
+}
+
+async function seen(subject: string, email = "alice@example.test"): Promise<boolean> {
+  const m = await t.db.message.findFirstOrThrow({ where: { subject, account: { email } }, select: { seen: true } });
+  return m.seen;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
 }
 
 /** Screenshots for looking at the UI: WEB_TEST_SCREENSHOTS=<dir>. */
@@ -153,6 +206,14 @@ before(async () => {
   });
   await send({ from: "second@remote.example", to: "alice@example.test", subject: "Second message", text: "second body" });
   await send({ from: "bob@example.test", to: "bob@example.test", subject: "Bob's own note", text: "bob body" });
+  // A page in disguise: declared application/octet-stream, named .html.
+  await send({
+    from: "sender@remote.example",
+    to: "bob@example.test",
+    subject: "Disguised page",
+    text: "see attached",
+    attachments: [{ filename: "invoice.html", content: DISGUISED, contentType: "application/octet-stream" }],
+  });
   // A nested folder (its name has a "/" and a space) with one message, filed by the store directly.
   const alice = await t.db.account.findUniqueOrThrow({ where: { email: "alice@example.test" } });
   const store = openStore(t.config, t.db);
@@ -164,9 +225,9 @@ before(async () => {
   });
   await store.close();
 
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  web = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+  webPort = await freePort();
+  base = `http://127.0.0.1:${webPort}`;
+  web = spawn(process.execPath, [WEB_SERVER, "-p", String(webPort), "-H", "127.0.0.1"], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -194,7 +255,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.TEST_LOG) process.stderr.write(`--- next start output ---\n${webLog}\n`);
+  if (process.env.TEST_LOG) process.stderr.write(`--- web server output ---\n${webLog}\n`);
   await browser?.close().catch(() => {});
   if (web && web.exitCode === null) {
     const exited = new Promise((r) => web!.once("exit", r));
@@ -257,7 +318,9 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     page.on("framenavigated", async () => titles.push(await page.title().catch(() => "")));
     await signIn(page, "alice@example.test", PASSWORD);
     await page.waitForURL(`${base}/mail/INBOX`);
-    assert.equal(await t.db.authThrottle.count({ where: { key: "ip:127.0.0.1" } }), 0, "a good sign-in clears the failure count");
+    const throttle = await t.db.authThrottle.findUnique({ where: { key: "ip:127.0.0.1" } });
+    assert.equal(throttle?.failures, 1, "a success neither counts nor clears the address's earlier failure");
+    assert.ok(await t.db.authThrottle.findUnique({ where: { key: "good:alice@example.test:127.0.0.1" } }), "the address is now known good for alice");
 
     // The inbox: newest first, unread in bold, the unread count in the folder list.
     await row(page, SUBJECT).waitFor();
@@ -272,10 +335,20 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     assert.equal((await page.getByTestId("unread-INBOX").textContent())?.trim(), "2");
     for (const f of ["INBOX", "Drafts", "Sent", "Archive", "Junk", "Trash"]) assert.equal(await page.getByTestId(`folder-${f}`).count(), 1, f);
 
-    // Open the message.
+    // A GET of the message (what a link prefetcher or scanner does) renders it and changes nothing.
+    const messagePath = (await row(page, SUBJECT).getAttribute("href")) ?? "";
+    const prefetched = await page.request.get(messagePath);
+    assert.equal(prefetched.status(), 200);
+    assert.ok((await prefetched.text()).includes(SUBJECT));
+    assert.equal(await seen(SUBJECT), false, "a GET alone leaves the message unread");
+
+    // Open the message: once it is shown, the page marks it read (a POST) and the unread count drops.
     await row(page, SUBJECT).click();
     await page.getByTestId("message-subject-heading").waitFor();
     aliceMessageUrl = new URL(page.url()).pathname;
+    assert.equal(aliceMessageUrl, messagePath);
+    await waitFor("the open message to be marked read", () => seen(SUBJECT));
+    await page.waitForFunction(() => document.querySelector('[data-testid="unread-INBOX"]')?.textContent?.trim() === "1", undefined, { timeout: WAIT_MS });
     assert.match(aliceMessageUrl, /^\/mail\/INBOX\/[a-z0-9]+$/);
     assert.equal(await page.getByTestId("message-subject-heading").textContent(), SUBJECT);
     assert.match((await page.getByTestId("message-from").textContent()) ?? "", /Remote Sender <sender@remote\.example>/);
@@ -310,6 +383,7 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     assert.equal(dl.headers()["content-type"], "application/pdf");
     assert.match(dl.headers()["content-disposition"] ?? "", /^attachment; filename="numbers\.pdf"/);
     assert.equal(dl.headers()["x-content-type-options"], "nosniff");
+    assert.equal(dl.headers()["content-security-policy"], "default-src 'none'; sandbox", "the route's own policy, not the page policy");
     assert.deepEqual(Buffer.from(await dl.body()), PDF);
     assert.equal((await page.request.get(`${aliceMessageUrl}/attachments/7`)).status(), 404);
     assert.equal((await page.request.get(`${aliceMessageUrl}/attachments/x`)).status(), 404);
@@ -329,7 +403,10 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     // Opening the other message and going Back in browser history shows fresh state too.
     await row(page, "Second message").click();
     await page.getByTestId("message-subject-heading").waitFor();
+    await waitFor("the second message to be marked read", () => seen("Second message"));
+    await page.waitForFunction(() => document.querySelector('[data-testid="unread-INBOX"]') === null, undefined, { timeout: WAIT_MS });
     await page.goBack();
+    await row(page, "Second message").waitFor();
     await page.waitForFunction(
       () => document.querySelector('[data-testid="message-row"][data-unread="true"]') === null,
       undefined,
@@ -390,6 +467,19 @@ test("bob cannot open alice's message or its attachment", async () => {
     const id = aliceMessageUrl.split("/").pop();
     assert.equal((await page.goto(`/mail/Archive/${id}`))?.status(), 404);
     assert.equal((await page.request.get(`${aliceMessageUrl}/attachments/0`)).status(), 404);
+
+    // An attachment declared application/octet-stream but named .html is not served as a page.
+    await page.goto("/mail/INBOX");
+    await row(page, "Disguised page").click();
+    assert.equal(await page.getByTestId("attachment-name").textContent(), "invoice.html");
+    const href = (await page.getByTestId("attachment-download").getAttribute("href")) ?? "";
+    const dl = await page.request.get(href);
+    assert.equal(dl.status(), 200);
+    assert.equal(dl.headers()["content-type"], "application/octet-stream", "the declared type, never one guessed from the name");
+    assert.match(dl.headers()["content-disposition"] ?? "", /^attachment; filename="invoice\.html"/);
+    assert.equal(dl.headers()["x-content-type-options"], "nosniff");
+    assert.equal(dl.headers()["content-security-policy"], "default-src 'none'; sandbox");
+    assert.equal(await dl.text(), DISGUISED);
   } finally {
     await ctx.close();
   }
@@ -440,21 +530,32 @@ test("disabling or deleting an account ends its session at once", async () => {
   }
 });
 
-test("repeated failures lock the client address out, as for SMTP AUTH", async () => {
-  const ctx = await newContext({ "x-forwarded-for": "203.0.113.9" });
+test("a forged X-Forwarded-For does not choose the address failures count against", async () => {
+  const before = (await t.db.authThrottle.findUniqueOrThrow({ where: { key: "ip:127.0.0.1" } })).failures;
+  assert.equal(await httpSignIn("127.0.0.1", "alice@example.test", "forged guess", { "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9", "x-mailsuite-peer": "203.0.113.9" }), "invalid");
+  assert.equal(await t.db.authThrottle.findUnique({ where: { key: "ip:203.0.113.9" } }), null, "no count for the forged address");
+  assert.equal((await t.db.authThrottle.findUniqueOrThrow({ where: { key: "ip:127.0.0.1" } })).failures, before + 1, "the socket's address was counted");
+});
+
+test("40 parallel wrong web sign-ins from one address: all counted, that address locked, the owner still signs in", async () => {
+  const results = await Promise.all(Array.from({ length: 40 }, (_, i) => httpSignIn("127.0.0.2", "alice@example.test", `guess ${i}`)));
+  assert.equal(results.filter((r) => r === "invalid").length, LOCKOUT_FAILURES - 1, results.join(" "));
+  assert.equal(results.filter((r) => r === "locked").length, 40 - (LOCKOUT_FAILURES - 1), results.join(" "));
+  const attacker = await t.db.authThrottle.findUniqueOrThrow({ where: { key: "ip:127.0.0.2" } });
+  assert.equal(attacker.failures, 40, "every parallel attempt was counted");
+  assert.ok(attacker.lockedUntil && attacker.lockedUntil > new Date());
+  assert.equal(await httpSignIn("127.0.0.2", "alice@example.test", PASSWORD), "locked", "the attacking address is refused even with the right password");
+
+  // More attackers, each below its own limit: the account is slowed for strangers, never locked.
+  for (let i = 3; i < 9; i++) for (let j = 0; j < LOCKOUT_FAILURES - 1; j++) assert.equal(await httpSignIn(`127.0.0.${i}`, "alice@example.test", `guess ${i}.${j}`), "invalid");
+  assert.equal(await httpSignIn("127.0.0.1", "alice@example.test", PASSWORD), "ok", "the owner signs in from a known-good address");
+
+  // In the browser the lock-out blames the address.
+  const ctx = await newContext();
   try {
     const page = await ctx.newPage();
-    for (let i = 1; i < LOCKOUT_FAILURES; i++) {
-      await signIn(page, "alice@example.test", `wrong ${i}`);
-      await page.getByText("wrong email or password").waitFor();
-    }
-    await signIn(page, "alice@example.test", "wrong again");
-    await page.getByText("too many failed sign-ins, try again later").waitFor();
-    await signIn(page, "alice@example.test", PASSWORD);
-    await page.getByText("too many failed sign-ins, try again later").waitFor();
-    assert.equal(new URL(page.url()).pathname, "/login", "even the right password is refused while locked");
-    const row = await t.db.authThrottle.findUnique({ where: { key: "ip:203.0.113.9" } });
-    assert.ok(row?.lockedUntil && row.lockedUntil > new Date());
+    await page.goto("/login?error=locked");
+    await page.getByText("too many failed sign-ins from your address, try again later").waitFor();
   } finally {
     await ctx.close();
   }

@@ -42,11 +42,12 @@ export class RawSmtp {
     for (const f of w) f();
   }
 
-  static async connect(port: number, opts: { tls?: boolean } = {}): Promise<RawSmtp> {
+  /** opts.from: the local address to connect from (127.x addresses act as different clients). */
+  static async connect(port: number, opts: { tls?: boolean; from?: string } = {}): Promise<RawSmtp> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = opts.tls
-        ? tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => resolve(s))
-        : net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
+        ? tls.connect({ socket: net.connect({ port, host: "127.0.0.1", localAddress: opts.from }), rejectUnauthorized: false }, () => resolve(s))
+        : net.connect({ port, host: "127.0.0.1", localAddress: opts.from }, () => resolve(s));
       s.once("error", reject);
     });
     const c = new RawSmtp(socket);

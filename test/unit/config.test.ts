@@ -30,3 +30,11 @@ test("bad values are refused with a message naming the variable", () => {
   assert.throws(() => loadConfig({ BLOB_INLINE_MAX: "-1" }), /BLOB_INLINE_MAX=-1 must be a whole number/);
   assert.throws(() => loadConfig({ BLOB_STORE: "s3" }), /BLOB_STORE must be/);
 });
+
+test("TRUSTED_PROXIES: none by default; addresses and CIDR ranges; anything else refused", () => {
+  assert.deepEqual(loadConfig({}).trustedProxies, []);
+  assert.deepEqual(loadConfig({ TRUSTED_PROXIES: " 10.0.0.1, 172.16.0.0/12 ,fd00::/8,::1" }).trustedProxies, ["10.0.0.1", "172.16.0.0/12", "fd00::/8", "::1"]);
+  for (const bad of ["proxy.example", "10.0.0.0/33", "fd00::/129", "10.0.0.0/8/1", "10.0.0.0/x"]) {
+    assert.throws(() => loadConfig({ TRUSTED_PROXIES: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes(`"${bad}"`), bad);
+  }
+});

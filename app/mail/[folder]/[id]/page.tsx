@@ -11,12 +11,13 @@ import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params
 import { AppShell } from "@/components/app-shell";
 import { MessageView } from "@/components/mail/message-view";
 import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
+import { MarkRead } from "@/components/mail/mark-read";
 import { ArrowLeftIcon, EnvelopeOpenIcon } from "@/components/ui/icons";
 import { markUnreadAction } from "../../actions";
 
 type Props = { params: Promise<{ folder: string; id: string }>; searchParams: Promise<SearchParams> };
 
-/** Opening marks the message read; cached so metadata and page share one load per request. */
+/** Cached so metadata and page share one load per request; loading changes nothing (MarkRead does, once shown). */
 const load = cache((accountId: string, id: string) => openMessage(accountId, id));
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -41,6 +42,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
   return (
     <AppShell account={account} folders={folders} currentFolder={message.mailboxName}>
       <MailboxWatcher renderId={crypto.randomUUID()} state={folderState(folders)} />
+      <MarkRead messageId={message.id} seen={message.seen} />
       <div className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
         <Link
           href={folderHref(message.mailboxName)}
