@@ -4,6 +4,7 @@ import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
 import { createPgPool, openStore } from "../lib/store";
 import { BlobSweeper } from "../lib/store/blob-sweeper";
+import { SqliteThreadRunner } from "../lib/store/thread-runner";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { ensureTlsMaterial } from "../lib/tls";
@@ -31,7 +32,8 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
   const summaries = new SummaryPool();
   const pool = config.provider === "postgresql" ? createPgPool(config.databaseUrl) : null;
-  const store = openStore(config, db, { engine: true, pool: pool ?? undefined, summaries: { parse: async (raw) => ({ summary: await summaries.summarise(raw), structure: null }) } });
+  const runner = pool ? undefined : new SqliteThreadRunner(sqlitePath(config.databaseUrl));
+  const store = openStore(config, db, { runner, pool: pool ?? undefined, summaries: { parse: async (raw) => ({ summary: await summaries.summarise(raw), structure: null }) } });
   const lookup = pool ? new PgLookup(pool) : new SqliteLookup(sqlitePath(config.databaseUrl));
   const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup };
   const sweeper = new BlobSweeper(store, log);

@@ -5,7 +5,7 @@
  * (journal.ts); reads for listing live in read.ts, live notifications in change-feed.ts.
  *
  *   const store = openStore(config, db);           // in-process driver (web, mailctl, tests)
- *   const store = openStore(config, db, { engine: true });  // SQLite: the writer thread
+ *   const store = openStore(config, db, { runner: new SqliteThreadRunner(file) });  // the engine
  *   await store.deliver({ raw, queueId, targets: [{ accountId }] });
  */
 import pg from "pg";
@@ -19,7 +19,7 @@ import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
 import type { Delivered, DeliveryTarget, QueueRows } from "./ops/deliver";
 import type { SystemFlag } from "./ops/flags";
 import { parseForStore } from "./parse";
-import { PgRunner, SqliteRunner, SqliteThreadRunner, type OpRunner } from "./runner";
+import { PgRunner, SqliteRunner, type OpRunner } from "./runner";
 
 export type { Delivered, DeliveryTarget } from "./ops/deliver";
 export type { SystemFlag } from "./ops/flags";
@@ -57,8 +57,8 @@ export interface AppendRequest {
 }
 
 export interface StoreOptions {
-  /** The engine: on SQLite, run ops on a writer thread so commits never block the event loop. */
-  engine?: boolean;
+  /** The driver to use on SQLite instead of an in-process one (the engine's writer thread, thread-runner.ts). */
+  runner?: OpRunner;
   /** A PostgreSQL pool to share (the engine's); otherwise one is made. */
   pool?: pg.Pool;
   summaries?: Summariser | null;
@@ -187,7 +187,7 @@ export function openStore(config: Config, db: Db, opts: StoreOptions = {}): Mail
   const blobs = createBlobStore(config, db);
   if (config.provider === "sqlite") {
     const file = sqlitePath(config.databaseUrl);
-    const runner = opts.engine ? new SqliteThreadRunner(file) : new SqliteRunner(file);
+    const runner = opts.runner ?? new SqliteRunner(file);
     return new MailStore(config, db, blobs, runner, opts.summaries ?? null, null);
   }
   const pool = opts.pool ?? createPgPool(config.databaseUrl);

@@ -4,7 +4,7 @@
  * - SqliteRunner: one better-sqlite3 connection (WAL, synchronous=FULL). Ops that arrive
  *   while a commit is in progress are written together in the next transaction, each in
  *   its own SAVEPOINT (one fsync for many changes; one failure does not fail its
- *   neighbours). The engine runs it on its own thread (SqliteThreadRunner), so a COMMIT's
+ *   neighbours). The engine runs it on its own thread (thread-runner.ts), so a COMMIT's
  *   fsync never blocks SMTP or IMAP; the web app and mailctl run it in-process.
  * - PgRunner: one transaction per op on a pooled node-postgres connection (PostgreSQL
  *   groups concurrent commits itself); a deadlock or serialisation failure is retried.
@@ -12,10 +12,8 @@
  * Both parse the summary of a small message themselves when the caller has none (one
  * hand-off to the writer thread instead of two on the engine's hot path).
  */
-import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type pg from "pg";
-import { reviveError, type StoreErrorCode } from "./errors";
 import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
 import { parseForStore } from "./parse";
 import { PgTx, SqliteTx } from "./tx";
@@ -118,67 +116,6 @@ export class SqliteRunner implements OpRunner {
     this.closed = true;
     while (this.flushing || this.pending.length) await new Promise((r) => setTimeout(r, 5));
     this.conn.close();
-  }
-}
-
-interface Waiter {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-}
-
-/**
- * The engine's handle on the SQLite writer thread (writer-worker.ts). A thread that dies
- * fails what it had in hand (SMTP answers 451, the client retries) and is started again
- * on next use.
- */
-export class SqliteThreadRunner implements OpRunner {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly waiting = new Map<number, Waiter>();
-
-  constructor(private readonly file: string) {
-    this.start();
-  }
-
-  private start(): Worker {
-    const w = new Worker(new URL("./writer-worker.mjs", import.meta.url), { workerData: { file: this.file } });
-    w.on("message", (m: { id: number; result?: unknown; error?: { message: string; code?: string; storeCode?: StoreErrorCode } }) => {
-      const waiter = this.waiting.get(m.id);
-      if (!waiter) return;
-      this.waiting.delete(m.id);
-      if (m.error) waiter.reject(reviveError(m.error));
-      else waiter.resolve(m.result);
-    });
-    const fail = (why: string) => {
-      if (this.worker === w) this.worker = null;
-      const pending = [...this.waiting.values()];
-      this.waiting.clear();
-      for (const p of pending) p.reject(new Error(`the store writer thread ${why}`));
-    };
-    w.on("error", (err) => fail(`failed: ${err.message}`));
-    w.on("exit", () => fail("exited"));
-    this.worker = w;
-    return w;
-  }
-
-  run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
-    const w = this.worker ?? this.start();
-    const id = this.nextId++;
-    return new Promise<OpResult<K>>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.postMessage({ id, op, args });
-    });
-  }
-
-  /** Lets the thread commit what it holds, then stops it. */
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (!w) return;
-    const exited = new Promise<void>((r) => w.once("exit", () => r()));
-    w.postMessage({ id: 0, close: true });
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    await w.terminate();
   }
 }
 

@@ -280,6 +280,7 @@ test("without a session, pages go to /login and API routes answer 401", async ()
 
   const api = await fetch(`${base}/api/folders`);
   assert.equal(api.status, 401);
+  assert.equal((await fetch(`${base}/api/events`)).status, 401, "no event stream without a session");
 
   const forged = await fetch(`${base}/api/folders`, { headers: { cookie: "next-auth.session-token=forged" } });
   assert.equal(forged.status, 401, "a cookie that does not verify is no session");
@@ -445,6 +446,28 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     await page.waitForURL((u) => u.pathname === "/login");
     await page.goto("/mail/INBOX");
     assert.equal(new URL(page.url()).pathname, "/login");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("new mail shows up in an open Inbox by itself, from the store's change feed (no reload, no poll)", async () => {
+  const ctx = await newContext();
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, "carol@example.test", PASSWORD);
+    await page.waitForURL(`${base}/mail/INBOX`);
+    let reloads = 0;
+    page.on("load", () => reloads++);
+    // The page subscribes to /api/events; give it a moment to connect before the mail arrives.
+    await page.waitForTimeout(1000);
+    const sentAt = Date.now();
+    await send({ from: "live@remote.example", to: "carol@example.test", subject: "Arrives live", text: "live" });
+    await row(page, "Arrives live").waitFor({ timeout: 5000 });
+    const ms = Date.now() - sentAt;
+    assert.equal(reloads, 0, "the list updated without a page load");
+    assert.ok(ms < 5000, `shown ${ms} ms after the 250`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="unread-INBOX"]')?.textContent?.trim() === "1", undefined, { timeout: 5000 });
   } finally {
     await ctx.close();
   }
