@@ -17,6 +17,9 @@ import { authenticate, AuthError, type AuthenticatedAccount } from "../../lib/au
 import { addressesIn, headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
 import { readMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
+import { ConnectionPolicy } from "./connection-policy";
+import { installConnectionPatch, type ConnectionExtension } from "./connection-patch";
+import { unknownParameters, isBarePostmaster, postmasterTarget } from "./envelope-checks";
 
 export type ListenerKind = "mx" | "submission" | "submissions";
 
@@ -56,7 +59,7 @@ export async function startSmtp(ctx: EngineContext, opts: StartOptions = {}): Pr
       if (port === 0) continue;
       const server = createSmtpServer(ctx, kind);
       servers.push(server);
-      ports[kind] = await listen(server, opts.randomPorts ? 0 : port, config.bindAddress);
+      ports[kind] = await listen(server, opts.randomPorts ? 0 : port, config.bindAddress, kind);
       ctx.log.info("smtp.listening", { listener: kind, address: config.bindAddress, port: ports[kind] });
     }
   } catch (err) {
@@ -69,11 +72,23 @@ export async function startSmtp(ctx: EngineContext, opts: StartOptions = {}): Pr
   };
 }
 
-function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+/** The setting that chooses each listener's port, named in errors so the fix is obvious. */
+export const PORT_VARIABLE: Record<ListenerKind, string> = { mx: "SMTP_PORT", submission: "SUBMISSION_PORT", submissions: "SUBMISSIONS_PORT" };
+
+/** What to tell the operator when a listener cannot bind. */
+export function listenErrorHint(kind: ListenerKind, port: number, code: string | undefined): string {
+  const variable = PORT_VARIABLE[kind];
+  if (code === "EADDRINUSE") return `another program uses port ${port}; stop it, or set ${variable} to a free port (0 disables the listener)`;
+  if (code === "EACCES") {
+    return `ports below 1024 need root or CAP_NET_BIND_SERVICE; as a normal user, use unprivileged ports: SMTP_PORT=2525 SUBMISSION_PORT=2587 SUBMISSIONS_PORT=2465 npm start (README, "Two commands")`;
+  }
+  return `check ${variable} and BIND_ADDRESS`;
+}
+
+function listen(server: SMTPServer, port: number, host: string, kind: ListenerKind): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      const hint = err.code === "EADDRINUSE" ? "another program uses it; stop it or change the port variable" : err.code === "EACCES" ? "ports below 1024 need root or CAP_NET_BIND_SERVICE" : "";
-      reject(new Error(`cannot listen on ${host}:${port}: ${err.message}${hint ? ` (${hint})` : ""}`));
+      reject(new Error(`cannot listen on ${host}:${port} for ${kind} (${PORT_VARIABLE[kind]}): ${err.message} (${listenErrorHint(kind, port, err.code)})`));
     };
     server.server.once("error", onError);
     server.listen(port, host, () => {
@@ -90,10 +105,24 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
   const log = ctx.log.child({ listener: kind });
   const isMx = kind === "mx";
   const txns = new Map<string, Transaction>();
+  installEnhancedCodePatch();
+  installConnectionPatch();
+  const policy = new ConnectionPolicy({
+    trustedNetworks: config.trustedNetworks,
+    perClientLimit: config.smtpClientConnectionLimit,
+    ratePerMinute: config.smtpClientConnectionRate,
+    // The greeting pause guards the MX only, as postscreen does; submission clients sign in.
+    greetPauseMs: isMx ? config.smtpGreetPauseMs : 0,
+    greetPassTtlMs: config.smtpGreetPassTtlMs,
+    commandDeadlineMs: config.smtpCommandDeadlineMs,
+    dataDeadlineMs: config.smtpDataDeadlineMs,
+  });
+  const mailSuite: ConnectionExtension = { policy, log, authNeedsTls: kind === "submission" };
 
   const options: SMTPServerOptions = {
     name: config.hostname,
-    banner: `${config.hostname} ESMTP ready`,
+    // smtp-server writes "220 <name> ESMTP <banner>": the banner must not repeat the name.
+    banner: "ready",
     secure: kind === "submissions",
     key: ctx.tls.key,
     cert: ctx.tls.cert,
@@ -112,6 +141,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     socketTimeout: 5 * 60_000,
     closeTimeout: 30_000,
     logger: false,
+    ...({ mailSuite } as object),
 
     onConnect(session, cb) {
       log.debug("smtp.connect", { cid: session.id, ip: session.remoteAddress });
@@ -128,6 +158,13 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     onAuth(auth: SMTPServerAuthentication, session: Session, cb) {
       authenticate(db, config, { username: auth.username ?? "", password: auth.password ?? "", ip: session.remoteAddress, allowAppPasswords: true })
         .then((account) => {
+          // RFC 4616 2: an authorisation identity other than the authenticated one is
+          // accepted only when the user may act as it; accounts cannot act as others.
+          const authzid = (auth as { authzid?: string }).authzid ?? "";
+          if (authzid && authzid.toLowerCase() !== account.email && authzid.toLowerCase() !== (auth.username ?? "").toLowerCase()) {
+            log.warn("smtp.auth_failed", { cid: session.id, ip: session.remoteAddress, user: account.email, authzid, reason: "authzid" });
+            return cb(smtpError(535, "5.7.8", `Authentication credentials invalid: ${account.email} may not act as ${authzid}`));
+          }
           log.info("smtp.auth", { cid: session.id, ip: session.remoteAddress, user: account.email, method: auth.method });
           cb(null, { user: account });
         })
@@ -143,6 +180,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     },
 
     onMailFrom(address: SMTPServerAddress, session: Session, cb) {
+      const unknown = unknownParameters("MAIL", address);
+      if (unknown.length) return cb(smtpError(555, "5.5.4", `MAIL FROM parameter not recognised or not implemented: ${unknown.join(" ")}`));
       const declared = declaredSize(address);
       if (declared > config.maxMessageSize) {
         return cb(smtpError(552, "5.3.4", `Message size ${declared} exceeds the limit of ${config.maxMessageSize} bytes`));
@@ -168,9 +207,13 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       const txn = txns.get(session.id);
       if (!txn) return cb(smtpError(503, "5.5.1", "Need MAIL FROM first"));
       if (txn.accepted.length + txn.remote.size >= MAX_RECIPIENTS) return cb(smtpError(452, "4.5.3", "Too many recipients; send the rest in another transaction"));
+      const unknown = unknownParameters("RCPT", address);
+      if (unknown.length) return cb(smtpError(555, "5.5.4", `RCPT TO parameter not recognised or not implemented: ${unknown.join(" ")}`));
       const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
-      resolveRecipient(ctx.lookup ?? db, address.address)
-        .then((r) => {
+      const lookup = ctx.lookup ?? db;
+      (isBarePostmaster(address.address) ? postmasterTarget(db, lookup).then((a) => a ?? address.address) : Promise.resolve(address.address))
+        .then(async (target) => ({ target, r: await resolveRecipient(lookup, target) }))
+        .then(({ target, r }) => {
           switch (r.kind) {
             case "invalid":
               return cb(smtpError(501, "5.1.3", `Bad recipient address syntax: ${address.address}`));
@@ -188,8 +231,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
               if (full) return cb(smtpError(452, "4.2.2", `Mailbox full: <${address.address}>`));
               for (const a of r.accounts) if (!txn.local.has(a.id)) txn.local.set(a.id, { accountId: a.id, recipient: a.email });
               for (const f of r.forwards) txn.remote.add(f);
-              txn.accepted.push(address.address);
-              log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: address.address });
+              txn.accepted.push(target);
+              log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: target, ...(target !== address.address ? { given: address.address } : {}) });
               return cb();
             }
           }

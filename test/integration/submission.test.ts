@@ -31,7 +31,8 @@ test("587 offers AUTH only after STARTTLS, refuses AUTH in clear text and MAIL b
   assert.ok(ehlo.lines.some((l) => l.endsWith("STARTTLS")));
   assert.ok(!ehlo.lines.some((l) => l.slice(4).startsWith("AUTH")), "no AUTH before TLS");
   const clear = await c.command(`AUTH PLAIN ${authPlain("bob@example.test", PASSWORD)}`);
-  assert.ok(clear.code >= 500, `AUTH in clear must be refused, got ${clear.code}`);
+  assert.equal(clear.code, 530, "RFC 3207 4: AUTH in clear text is refused");
+  assert.equal(clear.text, "5.7.0 Must issue a STARTTLS command first");
   const mail = await c.command("MAIL FROM:<bob@example.test>");
   assert.equal(mail.code, 530);
   assert.match(mail.text, /^5\.7\.0 /);
@@ -119,4 +120,18 @@ s.quit()
   const r = await promisify(execFile)("python3", ["-c", script, String(t.submissionPort), PASSWORD], { encoding: "utf8", timeout: 30_000 });
   assert.match(r.stdout, /refused \{\}/, r.stderr);
   assert.equal(await t.db.message.count({ where: { subject: "from python" } }), 1);
+});
+
+test("AUTH PLAIN with an authorisation identity the user may not act as: 535 5.7.8 (RFC 4616 2); one's own is fine", async () => {
+  const plain = (authzid: string, authcid: string) => Buffer.from(`${authzid}\0${authcid}\0${PASSWORD}`).toString("base64");
+  const c = await RawSmtp.connect(t.submissionsPort, { tls: true });
+  await c.command("EHLO laptop");
+  const other = await c.command(`AUTH PLAIN ${plain("alice@example.test", "bob@example.test")}`);
+  assert.equal(other.code, 535);
+  assert.match(other.text, /^5\.7\.8 .*bob@example\.test may not act as alice@example\.test/);
+  assert.ok(t.logs.some((l) => l.event === "smtp.auth_failed" && l.reason === "authzid" && l.authzid === "alice@example.test"));
+  assert.equal((await c.command("MAIL FROM:<alice@example.test>")).code, 530, "still not signed in");
+  const own = await c.command(`AUTH PLAIN ${plain("Bob@example.test", "bob@example.test")}`);
+  assert.equal(own.code, 235, own.text);
+  c.close();
 });
