@@ -14,7 +14,8 @@ import { newQueueId } from "../../lib/domain/ids";
 import { resolveRecipient, mayUseSender } from "../../lib/routing/resolve";
 import { deliver, type DeliveryTarget } from "../../lib/store/deliver";
 import { authenticate, AuthError, type AuthenticatedAccount } from "../../lib/auth/authenticate";
-import { addressesIn, headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
+import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
+import { checkSenderHeaders, headerSection } from "./sender-headers";
 import { readMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
 import { ConnectionPolicy } from "./connection-policy";
@@ -263,10 +264,11 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
           if (!isMx) {
             const user = session.user!;
-            const fromValues = headerValues(body, "from");
-            if (fromValues.length === 0) throw smtpError(550, "5.6.0", "Message has no From header");
-            for (const addr of fromValues.flatMap(addressesIn)) {
-              if (!(await mayUseSender(db, user, addr))) throw smtpError(553, "5.7.1", `From address <${addr}> is not yours to send as (${user.email})`);
+            // Author fields (From, Sender, Resent-From): see sender-headers.ts.
+            const refused = await checkSenderHeaders(headerSection(body), (addr) => mayUseSender(db, user, addr));
+            if (refused) {
+              log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "sender headers", user: user.email, detail: refused.message });
+              throw smtpError(refused.code, refused.enhanced, refused.code === 553 ? `${refused.message} (${user.email})` : refused.message);
             }
             // RFC 6409 8.2, 8.3: the submission server completes a missing Date and Message-ID.
             if (headerValues(body, "date").length === 0) extra += `Date: ${rfc5322Date()}\r\n`;

@@ -135,3 +135,36 @@ test("AUTH PLAIN with an authorisation identity the user may not act as: 535 5.7
   assert.equal(own.code, 235, own.text);
   c.close();
 });
+
+test("the author fields are parsed, not prefix-matched: forged From lines are refused at the end of DATA", async () => {
+  const c = await RawSmtp.connect(t.submissionsPort, { tls: true });
+  await c.command("EHLO laptop");
+  assert.equal((await c.command(`AUTH PLAIN ${authPlain("bob@example.test", PASSWORD)}`)).code, 235);
+  const send = async (headers: string) => {
+    assert.equal((await c.command("MAIL FROM:<bob@example.test>")).code, 250);
+    assert.equal((await c.command("RCPT TO:<alice@example.test>")).code, 250);
+    assert.equal((await c.command("DATA")).code, 354);
+    c.write(`${headers}To: alice@example.test\r\nSubject: forged\r\n\r\nbody\r\n.\r\n`);
+    return c.read();
+  };
+  const cases: Array<[string, number, RegExp]> = [
+    ["From : ceo@example.test\r\nFrom: bob@example.test\r\n", 550, /^5\.6\.0 Message has 2 From fields/],
+    ["From: =?utf-8?B?YWxpY2VAZXhhbXBsZS50ZXN0?=\r\n", 550, /^5\.6\.0 From: an encoded word that decodes to the address alice@example\.test/],
+    ["From: Alice Liddell\r\n", 550, /^5\.6\.0 From: "Alice Liddell" has no address/],
+    ["From: Undisclosed:;\r\n", 550, /^5\.6\.0 From: a group/],
+    ['From: "alice@example.test" <bob@example.test>\r\n', 553, /^5\.7\.1 From display name shows the address alice@example\.test/],
+    ["From: bob@example.test\r\nSender: alice@example.test\r\n", 553, /^5\.7\.1 Sender address <alice@example\.test> is not yours to send as \(bob@example\.test\)/],
+    ["From: bob@example.test\r\nResent-From: alice@example.test\r\n", 553, /^5\.7\.1 Resent-From address/],
+    ["From: bob@example.test\r\nX Bad: y\r\n", 550, /^5\.6\.0 Malformed header line/],
+  ];
+  for (const [headers, code, text] of cases) {
+    const r = await send(headers);
+    assert.equal(r.code, code, `${JSON.stringify(headers)}: ${r.code} ${r.text}`);
+    assert.match(r.text, text);
+  }
+  assert.equal(await t.db.message.count({ where: { subject: "forged" } }), 0, "none was delivered");
+  assert.ok(t.logs.some((l) => l.event === "smtp.rejected" && l.reason === "sender headers"));
+  const good = await send("From: =?utf-8?Q?B=C3=B6b?= <bob@example.test>\r\n");
+  assert.equal(good.code, 250, good.text);
+  c.close();
+});
