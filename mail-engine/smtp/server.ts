@@ -8,32 +8,24 @@
  * message durable; any failure before that answers 451 4.3.0.
  */
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerAuthentication } from "smtp-server";
+import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream } from "smtp-server";
 import type { EngineContext } from "../context";
-import { newQueueId } from "../../lib/domain/ids";
-import { resolveRecipient, mayUseSender } from "../../lib/routing/resolve";
-import { deliver, type DeliveryTarget } from "../../lib/store/deliver";
-import { authenticate, AuthError, type AuthenticatedAccount } from "../../lib/auth/authenticate";
+import { mayUseSender } from "../../lib/routing/resolve";
+import { deliver } from "../../lib/store/deliver";
 import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
 import { checkSenderHeaders, headerSection } from "./sender-headers";
 import { readMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
 import { ConnectionPolicy } from "./connection-policy";
 import { installConnectionPatch, type ConnectionExtension } from "./connection-patch";
-import { unknownParameters, isBarePostmaster, postmasterTarget } from "./envelope-checks";
+import { onAuth } from "./on-auth";
+import { onMailFrom } from "./on-mail-from";
+import { onRcptTo } from "./on-rcpt-to";
+import type { ListenerKind, Session, Transaction } from "./transaction";
+import { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
+export { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 
-export type ListenerKind = "mx" | "submission" | "submissions";
-
-/** Most recipients accepted in one transaction (RFC 5321 4.5.3.1.8 asks for at least 100). */
-export const MAX_RECIPIENTS = 100;
-
-interface Transaction {
-  queueId: string;
-  local: Map<string, DeliveryTarget>;
-  remote: Set<string>;
-  /** Local recipients as given, for the log. */
-  accepted: string[];
-}
+export { MAX_RECIPIENTS, type ListenerKind } from "./transaction";
 
 export interface SmtpListeners {
   ports: Partial<Record<ListenerKind, number>>;
@@ -73,19 +65,6 @@ export async function startSmtp(ctx: EngineContext, opts: StartOptions = {}): Pr
   };
 }
 
-/** The setting that chooses each listener's port, named in errors so the fix is obvious. */
-export const PORT_VARIABLE: Record<ListenerKind, string> = { mx: "SMTP_PORT", submission: "SUBMISSION_PORT", submissions: "SUBMISSIONS_PORT" };
-
-/** What to tell the operator when a listener cannot bind. */
-export function listenErrorHint(kind: ListenerKind, port: number, code: string | undefined): string {
-  const variable = PORT_VARIABLE[kind];
-  if (code === "EADDRINUSE") return `another program uses port ${port}; stop it, or set ${variable} to a free port (0 disables the listener)`;
-  if (code === "EACCES") {
-    return `ports below 1024 need root or CAP_NET_BIND_SERVICE; as a normal user, use unprivileged ports: SMTP_PORT=2525 SUBMISSION_PORT=2587 SUBMISSIONS_PORT=2465 npm start (README, "Two commands")`;
-  }
-  return `check ${variable} and BIND_ADDRESS`;
-}
-
 function listen(server: SMTPServer, port: number, host: string, kind: ListenerKind): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
@@ -99,7 +78,6 @@ function listen(server: SMTPServer, port: number, host: string, kind: ListenerKi
   });
 }
 
-type Session = SMTPServerSession & { user?: AuthenticatedAccount };
 
 export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPServer {
   const { config, db, blobs } = ctx;
@@ -156,93 +134,9 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       cb();
     },
 
-    onAuth(auth: SMTPServerAuthentication, session: Session, cb) {
-      authenticate(db, config, { username: auth.username ?? "", password: auth.password ?? "", ip: session.remoteAddress, allowAppPasswords: true })
-        .then((account) => {
-          // RFC 4616 2: an authorisation identity other than the authenticated one is
-          // accepted only when the user may act as it; accounts cannot act as others.
-          const authzid = (auth as { authzid?: string }).authzid ?? "";
-          if (authzid && authzid.toLowerCase() !== account.email && authzid.toLowerCase() !== (auth.username ?? "").toLowerCase()) {
-            log.warn("smtp.auth_failed", { cid: session.id, ip: session.remoteAddress, user: account.email, authzid, reason: "authzid" });
-            return cb(smtpError(535, "5.7.8", `Authentication credentials invalid: ${account.email} may not act as ${authzid}`));
-          }
-          log.info("smtp.auth", { cid: session.id, ip: session.remoteAddress, user: account.email, method: auth.method });
-          cb(null, { user: account });
-        })
-        .catch((err: unknown) => {
-          if (err instanceof AuthError) {
-            log.warn("smtp.auth_failed", { cid: session.id, ip: session.remoteAddress, user: auth.username, reason: err.reason });
-            if (err.reason === "locked") return cb(smtpError(454, "4.7.0", "Too many failed sign-ins from your address; try again later"));
-            return cb(smtpError(535, "5.7.8", "Authentication credentials invalid"));
-          }
-          log.error("smtp.auth_error", { cid: session.id, error: err });
-          cb(smtpError(454, "4.7.0", "Temporary authentication failure; try again later"));
-        });
-    },
-
-    onMailFrom(address: SMTPServerAddress, session: Session, cb) {
-      const unknown = unknownParameters("MAIL", address);
-      if (unknown.length) return cb(smtpError(555, "5.5.4", `MAIL FROM parameter not recognised or not implemented: ${unknown.join(" ")}`));
-      const declared = declaredSize(address);
-      if (declared > config.maxMessageSize) {
-        return cb(smtpError(552, "5.3.4", `Message size ${declared} exceeds the limit of ${config.maxMessageSize} bytes`));
-      }
-      const finish = () => {
-        const queueId = newQueueId();
-        txns.set(session.id, { queueId, local: new Map(), remote: new Set(), accepted: [] });
-        log.debug("smtp.mail_from", { cid: session.id, msgId: queueId, from: address.address });
-        cb();
-      };
-      if (isMx) return finish();
-      const user = session.user;
-      if (!user) return cb(smtpError(530, "5.7.0", "Authentication required: use STARTTLS, then AUTH, before MAIL FROM"));
-      mayUseSender(db, user, address.address)
-        .then((ok) => (ok ? finish() : cb(smtpError(553, "5.7.1", `Sender address <${address.address}> is not yours to send as (${user.email})`))))
-        .catch((err) => {
-          log.error("smtp.mail_from_error", { cid: session.id, error: err });
-          cb(smtpError(451, "4.3.0", "Temporary failure checking the sender; try again"));
-        });
-    },
-
-    onRcptTo(address: SMTPServerAddress, session: Session, cb) {
-      const txn = txns.get(session.id);
-      if (!txn) return cb(smtpError(503, "5.5.1", "Need MAIL FROM first"));
-      if (txn.accepted.length + txn.remote.size >= MAX_RECIPIENTS) return cb(smtpError(452, "4.5.3", "Too many recipients; send the rest in another transaction"));
-      const unknown = unknownParameters("RCPT", address);
-      if (unknown.length) return cb(smtpError(555, "5.5.4", `RCPT TO parameter not recognised or not implemented: ${unknown.join(" ")}`));
-      const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
-      const lookup = ctx.lookup ?? db;
-      (isBarePostmaster(address.address) ? postmasterTarget(db, lookup).then((a) => a ?? address.address) : Promise.resolve(address.address))
-        .then(async (target) => ({ target, r: await resolveRecipient(lookup, target) }))
-        .then(({ target, r }) => {
-          switch (r.kind) {
-            case "invalid":
-              return cb(smtpError(501, "5.1.3", `Bad recipient address syntax: ${address.address}`));
-            case "unknown":
-              return cb(smtpError(550, "5.1.1", `No such user here: <${address.address}>`));
-            case "disabled":
-              return cb(smtpError(550, "5.2.1", `Mailbox disabled: <${address.address}>`));
-            case "remote":
-              if (isMx) return cb(smtpError(554, "5.7.1", `Relay access denied: <${address.address}> is not a local domain`));
-              txn.remote.add(r.address);
-              log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: r.address, remote: true });
-              return cb();
-            case "local": {
-              const full = r.accounts.find((a) => a.quotaBytes > 0n && (a.usedBytes >= a.quotaBytes || a.usedBytes + BigInt(declared) > a.quotaBytes));
-              if (full) return cb(smtpError(452, "4.2.2", `Mailbox full: <${address.address}>`));
-              for (const a of r.accounts) if (!txn.local.has(a.id)) txn.local.set(a.id, { accountId: a.id, recipient: a.email });
-              for (const f of r.forwards) txn.remote.add(f);
-              txn.accepted.push(target);
-              log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: target, ...(target !== address.address ? { given: address.address } : {}) });
-              return cb();
-            }
-          }
-        })
-        .catch((err) => {
-          log.error("smtp.rcpt_error", { cid: session.id, msgId: txn.queueId, error: err });
-          cb(smtpError(451, "4.3.0", "Temporary failure looking up the recipient; try again"));
-        });
-    },
+    onAuth: onAuth(ctx, log),
+    onMailFrom: onMailFrom(ctx, kind, log, txns),
+    onRcptTo: onRcptTo(ctx, kind, log, txns),
 
     onData(stream: SMTPServerDataStream, session: Session, cb) {
       const txn = txns.get(session.id);
@@ -320,11 +214,4 @@ function receivedHeader(hostname: string, session: Session, queueId: string): st
   const helo = session.hostNameAppearsAs || "unknown";
   const tls = session.tlsOptions ? ` (${(session.tlsOptions as { version?: string }).version ?? "TLS"} cipher ${(session.tlsOptions as { name?: string }).name ?? ""})` : "";
   return `Received: from ${helo} ([${session.remoteAddress}])\r\n\tby ${hostname} (mail-suite) with ${session.transmissionType}${tls}\r\n\tid ${queueId}; ${rfc5322Date()}\r\n`;
-}
-
-/** The SIZE= parameter of MAIL FROM (RFC 1870), 0 when absent. */
-function declaredSize(address: SMTPServerAddress): number {
-  const args = address.args ? (address.args as Record<string, string>) : {};
-  const n = Number(args.SIZE ?? 0);
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }

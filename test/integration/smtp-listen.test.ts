@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { testDatabase } from "../helpers/db";
 import { startEngine } from "../../mail-engine/engine";
 import { createLogger } from "../../lib/log";
-import { listenErrorHint } from "../../mail-engine/smtp/server";
+import { listenErrorHint } from "../../mail-engine/smtp/listen-errors";
 
 test("a busy SUBMISSION_PORT fails the start with an error naming SUBMISSION_PORT", async () => {
   const blocker = net.createServer();
