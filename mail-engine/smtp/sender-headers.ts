@@ -9,7 +9,8 @@
  *    continuation is malformed. "From : x" (RFC 5322 4.5.3 obsolete syntax, white
  *    space before the colon) is a From field, as readers display it;
  *  - exactly one From (RFC 5322 3.6: at most one, and it is required), at most one
- *    Sender; Resent-From may repeat (one per resent block, 3.6.6);
+ *    Sender, and a Sender when From names several mailboxes (3.6.2); Resent-From may
+ *    repeat (one per resent block, 3.6.6);
  *  - From and Resent-From are mailbox-lists and Sender one mailbox: each entry must be
  *    a valid address; bare names, groups (also empty ones) and "<>" are refused;
  *  - encoded words are decoded first (RFC 2047); one inside an address is malformed
@@ -30,7 +31,7 @@ export interface HeaderRefusal {
 /** RFC 5322 3.6.8: printable US-ASCII except the colon. */
 const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 /** An address as a reader would recognise one inside a display name. */
-const ADDRESS_LIKE = /[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+\.[^\s<>()[\]"',;:@]+/g;
+const ADDRESS_LIKE = /[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+/g;
 const ENCODED_WORD = /=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=/;
 const AUTHOR_FIELDS = ["from", "sender", "resent-from"] as const;
 
@@ -61,6 +62,10 @@ export async function checkSenderHeaders(section: Buffer, mayUse: (address: stri
   const sender = fields.get("sender") ?? [];
   if (sender.length > 1) return malformed(`Message has ${sender.length} Sender fields; RFC 5322 3.6 allows one`);
 
+  const fromList = mailboxes(from[0]);
+  if ("list" in fromList && fromList.list.length > 1 && sender.length === 0) {
+    return malformed("From names several mailboxes, so RFC 5322 3.6.2 requires a Sender field naming the one who sent it");
+  }
   for (const name of AUTHOR_FIELDS) {
     const label = name === "from" ? "From" : name === "sender" ? "Sender" : "Resent-From";
     for (const value of fields.get(name) ?? []) {

@@ -20,6 +20,7 @@ test("own addresses pass, with display names, encoded names, folding, Sender and
   await ok('From: "Me (me@corp.example)" <me@corp.example>\r\n');
   await ok("From: =?utf-8?Q?J=C3=B6rg?= <ME@Corp.Example>\r\n");
   await ok("From: Me\r\n <me@corp.example>,\r\n\talias@corp.example\r\nSender: me@corp.example\r\n");
+  await refused("From: me@corp.example, alias@corp.example\r\n", 550, /requires a Sender/);
   await ok("From: me@corp.example\r\nResent-From: alias@corp.example\r\nResent-From: me@corp.example\r\n");
   await ok("from: me@corp.example\r\n"); // field names are case-insensitive
 });
@@ -55,12 +56,13 @@ test("encoded words are decoded before the check: an encoded address, or a displ
   await refused("From: =?utf-8?B?Y2VvQGNvcnAuZXhhbXBsZQ==?=\r\n", 550, /decodes to the address ceo@corp\.example/);
   await refused("From: =?utf-8?Q?ceo=40corp=2Eexample?= <me@corp.example>\r\n", 553, /display name shows the address ceo@corp\.example/);
   await refused('From: "ceo@corp.example" <me@corp.example>\r\n', 553, /display name shows the address ceo@corp\.example/);
+  await refused('From: "ceo@corp" <me@corp.example>\r\n', 553, /display name shows the address ceo@corp,/);
   await refused("From: <=?utf-8?Q?ceo?=@corp.example>\r\n", 550, /encoded word inside an address/);
 });
 
 test("someone else's address in From, Sender or Resent-From: 553 5.7.1", async () => {
   await refused("From: ceo@corp.example\r\n", 553, /From address <ceo@corp\.example> is not yours/);
-  await refused("From: me@corp.example, ceo@corp.example\r\n", 553, /<ceo@corp\.example>/);
+  await refused("From: me@corp.example, ceo@corp.example\r\nSender: me@corp.example\r\n", 553, /<ceo@corp\.example>/);
   await refused("From: me@corp.example\r\nSender: ceo@corp.example\r\n", 553, /Sender address <ceo@corp\.example>/);
   await refused("From: me@corp.example\r\nResent-From: ceo@corp.example\r\n", 553, /Resent-From address <ceo@corp\.example>/);
   await refused("From: me@corp.example\r\nSender: me@corp.example, alias@corp.example\r\n", 550, /exactly one mailbox/);
