@@ -79,8 +79,39 @@ function readStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
-/** The pid and every descendant of it, from the parent pids in /proc/<pid>/stat. */
+/** Child pids from /proc/<pid>/task/<tid>/children (one small read per thread); null where the kernel lacks it. */
+function childrenOf(pid: number): number[] | null {
+  try {
+    const out: number[] = [];
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      if (text) for (const c of text.split(/\s+/)) out.push(Number(c));
+    }
+    return out;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" && fs.existsSync(`/proc/${pid}`) ? null : [];
+  }
+}
+
+/** The pid and every descendant of it. */
 export function processTree(root: number): number[] {
+  const direct = childrenOf(root);
+  if (direct !== null) {
+    const out = [root];
+    const walk = (list: number[]) => {
+      for (const c of list) {
+        out.push(c);
+        walk(childrenOf(c) ?? []);
+      }
+    };
+    walk(direct);
+    return out;
+  }
+  return processTreeByScan(root);
+}
+
+/** The same from the parent pids in every /proc/<pid>/stat (slower, always available). */
+function processTreeByScan(root: number): number[] {
   const children = new Map<number, number[]>();
   let entries: string[] = [];
   try {
