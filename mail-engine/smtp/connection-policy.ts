@@ -51,6 +51,8 @@ function ownAddresses(): string[] {
 
 export class ConnectionPolicy {
   private readonly exemptList = new net.BlockList();
+  /** BlockList.check builds objects on every call; senders repeat, so answers are kept. */
+  private readonly exemptCache = new Map<string, boolean>();
   private readonly active = new Map<string, number>();
   private readonly rate = new Map<string, { windowStart: number; count: number }>();
   /** Address -> time it passed the greeting pause (insertion order = age, for eviction). */
@@ -71,8 +73,13 @@ export class ConnectionPolicy {
 
   isExempt(ip: string): boolean {
     const a = plainAddress(ip);
+    const known = this.exemptCache.get(a);
+    if (known !== undefined) return known;
     const type = net.isIPv6(a) ? "ipv6" : net.isIPv4(a) ? "ipv4" : null;
-    return type !== null && this.exemptList.check(a, type);
+    const exempt = type !== null && this.exemptList.check(a, type);
+    if (this.exemptCache.size >= MAX_TRACKED) this.exemptCache.clear();
+    this.exemptCache.set(a, exempt);
+    return exempt;
   }
 
   /** Called once per new connection; an admitted connection must call release() when it closes. */
