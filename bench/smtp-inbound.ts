@@ -6,6 +6,13 @@
  * recipient's INBOX holds one row per accepted message. When Debian's Postfix is
  * installed, the same load runs against a private Postfix instance delivering to a
  * Maildir, and the ratio ours/Postfix is printed.
+ *
+ * `--new-connection` gives every message its own TCP connection, as an MX sees real
+ * traffic. The load comes from 127.0.0.2 (`--source`), which our engine treats as an
+ * outside client: the greeting pause and its pass cache apply (one warm-up connection
+ * first, as from a sender that has talked to this MX before); only the per-address
+ * connection rate limit is lifted, since one address sends thousands a minute here
+ * (Postfix's own default, smtpd_client_connection_rate_limit = 0, has none either).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -17,12 +24,12 @@ import { loadConfig, type Config } from "../lib/config";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { addAccount, addDomain } from "../lib/directory";
-import { parseOptions, usage, type OptionSpec } from "./lib/args";
-import { spawnEngine, type EngineProcess } from "./lib/engine";
+import { parseOptions, usage, UsageError, type OptionSpec } from "./lib/args";
+import { spawnEngine, treeRssSampler, type EngineProcess } from "./lib/engine";
 import { messageFactory } from "./lib/message";
 import { freePort, waitForSmtp } from "./lib/net";
 import { createPostfix, postfixInstalled, type PostfixInstance } from "./lib/postfix";
-import { runLoad, type LoadResult } from "./lib/smtp-load";
+import { runLoad, warmUp, type LoadResult } from "./lib/smtp-load";
 import { fmt, mb, percentile, sortedCopy } from "./lib/stats";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -43,6 +50,8 @@ const SPEC: Record<string, OptionSpec> = {
   "inline-max": { type: "string", default: "65536", help: "the engine's BLOB_INLINE_MAX (0: every message a file)" },
   profile: { type: "string", help: "write a V8 CPU profile of the engine (--cpu-prof) into this directory" },
   keep: { type: "flag", help: "keep the temporary data directories and print where they are" },
+  "new-connection": { type: "flag", help: "one TCP connection per message (connect, EHLO, transaction, QUIT), as an MX sees real traffic" },
+  source: { type: "string", default: "127.0.0.2", help: "client address the load comes from (127.0.0.1 is exempt from our connection policy; 127.0.0.2 is not)" },
 };
 
 export function help(): string {
@@ -56,6 +65,9 @@ interface Side {
   p50: number;
   p99: number;
   note: string;
+  /** Peak RSS: the engine's own, and its whole process tree (ours); PSS sum (Postfix). */
+  rss?: number;
+  treeRss?: number;
 }
 
 function summarise(name: string, load: LoadResult, note = ""): Side {
@@ -115,7 +127,16 @@ async function freshPostgres(url: string): Promise<{ url: string; drop(): Promis
   return { url: target.toString(), drop: () => exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-async function runOurs(opts: { messages: number; sessions: number; size: number; postgres?: string; profile?: string; blobStore: string; inlineMax: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; rows: number; ok: boolean }> {
+interface RunOptions {
+  messages: number;
+  sessions: number;
+  size: number;
+  newConnection: boolean;
+  source: string;
+  keep: boolean;
+}
+
+async function runOurs(opts: RunOptions & { postgres?: string; profile?: string; blobStore: string; inlineMax: string }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; rows: number; ok: boolean }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-smtp-inbound-"));
   if (opts.keep) console.log(`ours: DATA_DIR kept at ${dataDir}`);
   else cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -139,6 +160,9 @@ async function runOurs(opts: { messages: number; sessions: number; size: number;
     LOG_LEVEL,
     BLOB_STORE: opts.blobStore,
     BLOB_INLINE_MAX: opts.inlineMax,
+    // One source address sends thousands of connections a minute here; every other
+    // policy setting (greeting pause, pass cache, deadlines, 50 at a time) is the default.
+    SMTP_CLIENT_CONNECTION_RATE: "0",
   };
   const config: Config = loadConfig(env as NodeJS.ProcessEnv);
 
@@ -162,12 +186,16 @@ async function runOurs(opts: { messages: number; sessions: number; size: number;
   await waitForSmtp(port, { timeoutMs: 60_000, alive: engine.exited });
 
   const factory = messageFactory({ size: opts.size, from: SENDER, to: RECIPIENT, clientHost: "relay.sender.example" });
+  const warm = await warmUp(port, opts.source);
+  if (warm.code !== 220) throw new Error(`ours: the warm-up connection from ${opts.source} got ${warm.text}`);
+  const tree = treeRssSampler(engine.pid);
   const cpuBefore = cpuSeconds(engine.pid);
   const clientCpuBefore = process.cpuUsage();
-  const load = await runLoad({ port, messages: opts.messages, sessions: opts.sessions, from: SENDER, to: RECIPIENT, factory });
+  const load = await runLoad({ port, messages: opts.messages, sessions: opts.sessions, from: SENDER, to: RECIPIENT, factory, newConnection: opts.newConnection, localAddress: opts.source });
   const clientCpu = process.cpuUsage(clientCpuBefore);
   const engineCpu = cpuSeconds(engine.pid) - cpuBefore;
   const peak = engine.peakRss();
+  const treePeak = tree.stop();
   const died = engine.exited();
   const code = await engine.stop();
   if (died) console.log(`ours: ${died}`);
@@ -186,8 +214,10 @@ async function runOurs(opts: { messages: number; sessions: number; size: number;
   const side = summarise(
     "ours",
     load,
-    `peak RSS ${mb(peak)}  (${rows}/${load.accepted} rows in INBOX)`,
+    `peak RSS ${mb(peak)} engine, ${mb(treePeak.peak)} process tree (${treePeak.processes} process${treePeak.processes === 1 ? "" : "es"})  (${rows}/${load.accepted} rows in INBOX)`,
   );
+  side.rss = peak;
+  side.treeRss = treePeak.peak;
   console.log(line(side));
   console.log(
     `           engine CPU ${fmt(engineCpu, 1)} s (${fmt((engineCpu / wall) * 100, 0)}% of one core, ${fmt((engineCpu * 1e6) / Math.max(1, load.accepted), 0)} us/msg); ` +
@@ -200,7 +230,7 @@ async function runOurs(opts: { messages: number; sessions: number; size: number;
   return { side, rows, ok };
 }
 
-async function runPostfix(opts: { messages: number; sessions: number; size: number; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; delivered: number; deliveredRate: number; ok: boolean }> {
+async function runPostfix(opts: RunOptions, cleanups: Array<() => Promise<void> | void>): Promise<{ side: Side; delivered: number; deliveredRate: number; ok: boolean }> {
   const port = await freePort();
   const pf: PostfixInstance = await createPostfix({ port, domain: DOMAIN, localPart: LOCAL_PART, hostname: "postfix.bench.test" });
   if (opts.keep) console.log(`postfix: instance kept at ${pf.dir}`);
@@ -209,8 +239,9 @@ async function runPostfix(opts: { messages: number; sessions: number; size: numb
   await pf.start();
   await waitForSmtp(port, { timeoutMs: 30_000 });
   const factory = messageFactory({ size: opts.size, from: SENDER, to: RECIPIENT, clientHost: "relay.sender.example" });
+  await warmUp(port, opts.source);
   const clientCpuBefore = process.cpuUsage();
-  const load = await runLoad({ port, messages: opts.messages, sessions: opts.sessions, from: SENDER, to: RECIPIENT, factory });
+  const load = await runLoad({ port, messages: opts.messages, sessions: opts.sessions, from: SENDER, to: RECIPIENT, factory, newConnection: opts.newConnection, localAddress: opts.source });
   const clientCpu = process.cpuUsage(clientCpuBefore);
   // Postfix's 250 means "queued" (queue file fsynced); delivery into the Maildir follows.
   // Give up when nothing new has been delivered for 30 s.
@@ -232,6 +263,7 @@ async function runPostfix(opts: { messages: number; sessions: number; size: numb
     load,
     `${fmt(deliveredRate, 0)} msgs/s delivered  memory ${mb(pss)} PSS over ${procs} processes  (${delivered}/${load.accepted} files in Maildir)`,
   );
+  side.treeRss = pss;
   console.log(line(side));
   const clientSeconds = (clientCpu.user + clientCpu.system) / 1e6;
   console.log(
@@ -272,7 +304,10 @@ export async function run(argv: string[]): Promise<number> {
     blobStore: o["blob-store"] as string,
     inlineMax: o["inline-max"] as string,
     keep: !!o.keep,
+    newConnection: !!o["new-connection"],
+    source: o.source as string,
   };
+  if (!/^127\./.test(opts.source)) throw new UsageError(`--source must be a loopback address (127.x.y.z), got ${opts.source}`);
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
@@ -287,6 +322,10 @@ export async function run(argv: string[]): Promise<number> {
   const db = opts.postgres ? "PostgreSQL" : "SQLite";
   console.log(`smtp-inbound: ${opts.messages} messages x ${opts.size} B, ${opts.sessions} sessions, ${db}, LOG_LEVEL=${LOG_LEVEL} (engine logs warnings only, so logging cost does not dominate)`);
   console.log(`           one recipient <${RECIPIENT}>, MX port on 127.0.0.1, our 250 = blob fsynced + ${db} commit durable${opts.postgres ? "" : " (synchronous=FULL)"}`);
+  console.log(
+    `           ${opts.newConnection ? "a new TCP connection per message (connect, EHLO, MAIL, RCPT, DATA, QUIT)" : "connections reused for every message of a session"}, load from ${opts.source}` +
+      `${opts.source === "127.0.0.1" ? " (exempt from our connection policy)" : " (an outside client to our connection policy: greeting pause with pass cache, after one warm-up connection)"}`,
+  );
   let exit = 0;
   try {
     let ours: Side | null = null;
@@ -305,6 +344,7 @@ export async function run(argv: string[]): Promise<number> {
       const r = await runPostfix(opts, cleanups);
       if (!r.ok) exit = 1;
       if (ours) {
+        printSideBySide(ours, r.side, r.deliveredRate);
         console.log(`ratio ours/postfix (accepted msgs/s): ${fmt(ours.acceptedRate / r.side.acceptedRate, 2)}`);
         console.log(`ratio ours/postfix (ours accepted vs Postfix delivered msgs/s): ${fmt(ours.acceptedRate / r.deliveredRate, 2)}  (our 250 already means delivered to the mailbox)`);
       }
@@ -316,6 +356,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (exit) console.log("smtp-inbound: FAILED (see above)");
   return exit;
+}
+
+/** Our figures and Postfix's in two columns, with the ratio where one makes sense. */
+function printSideBySide(ours: Side, postfix: Side, postfixDelivered: number): void {
+  const rows: Array<[string, string, string, string]> = [
+    ["accepted msgs/s", fmt(ours.acceptedRate, 0), fmt(postfix.acceptedRate, 0), fmt(ours.acceptedRate / postfix.acceptedRate, 2)],
+    ["delivered msgs/s", `${fmt(ours.acceptedRate, 0)} (250 = delivered)`, fmt(postfixDelivered, 0), fmt(ours.acceptedRate / postfixDelivered, 2)],
+    ["p50 latency ms", fmt(ours.p50), fmt(postfix.p50), fmt(ours.p50 / postfix.p50, 2)],
+    ["p99 latency ms", fmt(ours.p99), fmt(postfix.p99), fmt(ours.p99 / postfix.p99, 2)],
+    ["memory", `${mb(ours.rss ?? NaN)} engine / ${mb(ours.treeRss ?? NaN)} tree (peak RSS)`, `${mb(postfix.treeRss ?? NaN)} (PSS after load)`, ""],
+  ];
+  const w = [18, 46, 26];
+  console.log(`${"".padEnd(w[0])}${"ours".padEnd(w[1])}${"postfix".padEnd(w[2])}ratio ours/postfix`);
+  for (const [name, a, b, r] of rows) console.log(`${name.padEnd(w[0])}${a.padEnd(w[1])}${b.padEnd(w[2])}${r}`);
 }
 
 /** Pids of Postfix daemons whose MAIL_CONFIG (master passes it on) is the private instance's. */

@@ -69,3 +69,106 @@ export function readVmHwm(pid: number): number {
     return NaN;
   }
 }
+
+function readStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Child pids from /proc/<pid>/task/<tid>/children (one small read per thread); null where the kernel lacks it. */
+function childrenOf(pid: number): number[] | null {
+  try {
+    const out: number[] = [];
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      if (text) for (const c of text.split(/\s+/)) out.push(Number(c));
+    }
+    return out;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" && fs.existsSync(`/proc/${pid}`) ? null : [];
+  }
+}
+
+/** The pid and every descendant of it. */
+export function processTree(root: number): number[] {
+  const direct = childrenOf(root);
+  if (direct !== null) {
+    const out = [root];
+    const walk = (list: number[]) => {
+      for (const c of list) {
+        out.push(c);
+        walk(childrenOf(c) ?? []);
+      }
+    };
+    walk(direct);
+    return out;
+  }
+  return processTreeByScan(root);
+}
+
+/** The same from the parent pids in every /proc/<pid>/stat (slower, always available). */
+function processTreeByScan(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return [root];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e));
+      children.set(ppid, list);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * Peak memory of a whole process tree (the engine and any child processes it starts):
+ * the largest sum of VmRSS over the tree, sampled every `intervalMs`. When the tree is
+ * one process its VmHWM is the exact peak and is used (samples can miss a short peak);
+ * with several, a sum of per-process peaks would overstate, so the samples stand.
+ * Worker threads share their process's RSS, so they are counted once.
+ */
+export function treeRssSampler(root: number, intervalMs = 100): { stop(): { peak: number; processes: number } } {
+  let peak = 0;
+  const seen = new Set<number>();
+  const hwm = new Map<number, number>();
+  const sample = () => {
+    let sum = 0;
+    for (const pid of processTree(root)) {
+      seen.add(pid);
+      sum += readStatusKb(pid, "VmRSS");
+      hwm.set(pid, Math.max(hwm.get(pid) ?? 0, readStatusKb(pid, "VmHWM")));
+    }
+    peak = Math.max(peak, sum);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const hwmSum = [...hwm.values()].reduce((a, b) => a + b, 0);
+      return { peak: Math.max(peak, seen.size === 1 ? hwmSum : 0) || NaN, processes: seen.size };
+    },
+  };
+}

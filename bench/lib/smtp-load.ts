@@ -4,6 +4,11 @@
  * of messages. Each session connects, sends EHLO once, then per message MAIL FROM,
  * RCPT TO, DATA, the body and the terminator, reusing the connection; QUIT at the end.
  * Per-message latency runs from writing MAIL FROM to reading the reply after DATA.
+ *
+ * With `newConnection`, each message gets its own TCP connection (connect, greeting,
+ * EHLO, the transaction, QUIT), as an MX sees most real traffic; latency then runs
+ * from the connect to the reply after DATA. `localAddress` binds the client side
+ * (127.0.0.2 is an outside client to our engine's connection policy).
  */
 import net from "node:net";
 import type { MessageFactory } from "./message";
@@ -28,9 +33,9 @@ export class SmtpConnection {
     sock.on("close", () => this.fail(new Error("connection closed by server")));
   }
 
-  static connect(port: number, host = "127.0.0.1", timeoutMs = 120_000): Promise<SmtpConnection> {
+  static connect(port: number, host = "127.0.0.1", timeoutMs = 120_000, localAddress?: string): Promise<SmtpConnection> {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ port, host }, () => {
+      const sock = net.connect({ port, host, localAddress }, () => {
         sock.off("error", reject);
         sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no reply within ${timeoutMs} ms`)));
         resolve(new SmtpConnection(sock));
@@ -110,6 +115,10 @@ export interface LoadOptions {
   to: string;
   factory: MessageFactory;
   ehloName?: string;
+  /** One TCP connection per message instead of one per session. */
+  newConnection?: boolean;
+  /** Client-side address to bind (e.g. 127.0.0.2). */
+  localAddress?: string;
 }
 
 export interface LoadResult {
@@ -141,10 +150,45 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const mailFrom = `MAIL FROM:<${o.from}> SIZE=${o.factory.approxSize}\r\n`;
   const rcptTo = `RCPT TO:<${o.to}>\r\n`;
 
+  /** One message on its own connection: connect, greeting, EHLO, transaction, QUIT. */
+  const oneShot = async (n: number) => {
+    const t0 = performance.now();
+    let conn: SmtpConnection | null = null;
+    try {
+      conn = await SmtpConnection.connect(o.port, o.host, 120_000, o.localAddress);
+      const steps: Array<[string, string | Buffer, number[]]> = [
+        ["EHLO", `EHLO ${o.ehloName ?? "bench-client.example"}\r\n`, [250]],
+        ["MAIL FROM", mailFrom, [250]],
+        ["RCPT TO", rcptTo, [250, 251]],
+        ["DATA", "DATA\r\n", [354]],
+        ["end of data", o.factory.wire(n), [250]],
+      ];
+      const greet = await conn.reply();
+      if (greet.code !== 220) throw new Error(`greeting: ${greet.text}`);
+      let last: Reply = greet;
+      for (const [name, data, ok] of steps) {
+        last = await conn.send(data);
+        if (!ok.includes(last.code)) throw new Error(`${name}: ${last.text}`);
+      }
+      const t1 = performance.now();
+      latencies[accepted++] = t1 - t0;
+      replies.push(last.text);
+      await conn.send("QUIT\r\n").catch(() => undefined);
+    } catch (err) {
+      noteFailure(`#${n} ${(err as Error).message}`);
+    } finally {
+      conn?.destroy();
+    }
+  };
+
   const session = async (id: number) => {
+    if (o.newConnection) {
+      while (next < o.messages) await oneShot(next++);
+      return;
+    }
     let conn: SmtpConnection;
     try {
-      conn = await SmtpConnection.connect(o.port, o.host);
+      conn = await SmtpConnection.connect(o.port, o.host, 120_000, o.localAddress);
       const greet = await conn.reply();
       if (greet.code !== 220) throw new Error(`greeting: ${greet.text}`);
       const ehlo = await conn.send(`EHLO ${o.ehloName ?? "bench-client.example"}\r\n`);
@@ -204,4 +248,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     failures.push(`${o.messages - next} message(s) never sent: no session left`);
   }
   return { accepted, failed, latenciesMs: latencies.slice(0, accepted), elapsedMs, startedAt, failures, replies };
+}
+
+/** One connection that waits for the greeting and quits: the sender has talked to this MX before. */
+export async function warmUp(port: number, localAddress?: string): Promise<Reply> {
+  const conn = await SmtpConnection.connect(port, "127.0.0.1", 30_000, localAddress);
+  try {
+    const greet = await conn.reply();
+    await conn.send("QUIT\r\n").catch(() => undefined);
+    return greet;
+  } finally {
+    conn.destroy();
+  }
 }

@@ -3,7 +3,7 @@
  * file read too. Both processes and mailctl read it through loadConfig().
  */
 import fs from "node:fs";
-import { isIP } from "node:net";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { config as loadDotenv } from "dotenv";
@@ -40,6 +40,20 @@ export interface Config {
    * X-Forwarded-For is believed; empty: the socket's address is the client.
    */
   trustedProxies: string[];
+  /** Client networks exempt from the SMTP connection policy, besides the host's own addresses (CIDR list). */
+  trustedNetworks: string[];
+  /** Concurrent SMTP connections one client address may hold on one listener (Postfix: smtpd_client_connection_count_limit). */
+  smtpClientConnectionLimit: number;
+  /** New SMTP connections one client address may open per minute on one listener; 0 = no limit. */
+  smtpClientConnectionRate: number;
+  /** A command line must arrive whole within this many ms of its first byte. */
+  smtpCommandDeadlineMs: number;
+  /** The DATA phase (354 to the final dot) must complete within this many ms. */
+  smtpDataDeadlineMs: number;
+  /** MX: how long to wait before the greeting to catch clients that talk first; 0 = no pause. */
+  smtpGreetPauseMs: number;
+  /** MX: a client address that waited for the greeting skips the pause for this many ms. */
+  smtpGreetPassTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -70,19 +84,25 @@ function nonNegativeInt(env: Record<string, string | undefined>, name: string, f
   return n;
 }
 
-/** TRUSTED_PROXIES: a comma list of IP addresses and CIDR ranges (10.0.0.0/8, fd00::/8). */
-function trustedProxies(env: Record<string, string | undefined>): string[] {
-  const entries = (env.TRUSTED_PROXIES || "").split(",").map((s) => s.trim()).filter(Boolean);
-  for (const entry of entries) {
-    const [addr, prefix, extra] = entry.split("/");
-    const family = isIP(addr);
-    const max = family === 6 ? 128 : 32;
-    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
-    if (!family || !prefixOk || extra !== undefined) {
-      throw new ConfigError(`TRUSTED_PROXIES entry "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)`);
-    }
+function count(env: Record<string, string | undefined>, name: string, fallback: number, unit: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}=${raw} must be a whole number of ${unit}, 0 or more`);
+  return n;
+}
+
+/** A comma list of CIDRs (a bare address is a /32 or /128); checked here so a typo stops the start. */
+function cidrList(env: Record<string, string | undefined>, name: string): string[] {
+  const items = (env[name] || "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    const [addr, bits, extra] = item.split("/");
+    const family = net.isIP(addr);
+    const max = family === 4 ? 32 : 128;
+    const ok = family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+    if (!ok) throw new ConfigError(`${name}: "${item}" is not an address or CIDR network (e.g. 192.0.2.0/24, 2001:db8::/32)`);
   }
-  return entries;
+  return items;
 }
 
 let dotenvLoaded = false;
@@ -128,7 +148,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authLockoutFailures: positiveInt(env, "AUTH_LOCKOUT_FAILURES", 10),
     authLockoutMinutes: positiveInt(env, "AUTH_LOCKOUT_MINUTES", 15),
     authFailureDelayMs: positiveInt(env, "AUTH_FAILURE_DELAY_MS", 250),
-    trustedProxies: trustedProxies(env),
+    trustedProxies: cidrList(env, "TRUSTED_PROXIES"),
+    trustedNetworks: cidrList(env, "TRUSTED_NETWORKS"),
+    smtpClientConnectionLimit: positiveInt(env, "SMTP_CLIENT_CONNECTION_LIMIT", 50),
+    smtpClientConnectionRate: count(env, "SMTP_CLIENT_CONNECTION_RATE", 600, "connections per minute"),
+    smtpCommandDeadlineMs: positiveInt(env, "SMTP_COMMAND_DEADLINE_SECONDS", 60) * 1000,
+    smtpDataDeadlineMs: positiveInt(env, "SMTP_DATA_DEADLINE_SECONDS", 600) * 1000,
+    smtpGreetPauseMs: count(env, "SMTP_GREET_PAUSE_MS", 1000, "milliseconds"),
+    smtpGreetPassTtlMs: count(env, "SMTP_GREET_PASS_TTL_SECONDS", 86_400, "seconds") * 1000,
   };
 }
 

@@ -1,5 +1,4 @@
 /** Small helpers for the header block of a raw message. */
-import addressparser from "nodemailer/lib/addressparser/index.js";
 import crypto from "node:crypto";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -26,19 +25,6 @@ export function headerValues(raw: Buffer, name: string): string[] {
   for (const line of unfolded.split("\r\n")) {
     if (line.toLowerCase().startsWith(want)) out.push(line.slice(want.length).trim());
   }
-  return out;
-}
-
-/** The addresses in a header value like `"Alice" <alice@example.com>, bob@example.com`. */
-export function addressesIn(value: string): string[] {
-  const out: string[] = [];
-  const walk = (list: ReturnType<typeof addressparser>) => {
-    for (const a of list) {
-      if ("group" in a && a.group) walk(a.group);
-      else if ("address" in a && a.address) out.push(a.address.toLowerCase());
-    }
-  };
-  walk(addressparser(value));
   return out;
 }
 

@@ -5,8 +5,9 @@
  * alone (554 is always 5.6.0, 553 always 5.1.3), which is wrong for relay denial
  * (554 5.7.1), sender spoofing (553 5.7.1) or bare line endings (550 5.6.0). Errors made
  * with smtpError() carry their enhanced code at the start of the text; the patch below
- * makes the connection send that code instead of the derived one. This is the one place
- * where we reach into the library's internals; everything else uses its public options.
+ * makes the connection send that code instead of the derived one. Besides
+ * connection-patch.ts (the connection policy), this is the only place that reaches into
+ * the library's internals; package.json pins smtp-server's exact version for both.
  */
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 

@@ -8,29 +8,25 @@
  * message durable; any failure before that answers 451 4.3.0.
  */
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerAuthentication } from "smtp-server";
+import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream } from "smtp-server";
 import type { EngineContext } from "../context";
-import { newQueueId } from "../../lib/domain/ids";
-import { resolveRecipient, mayUseSender } from "../../lib/routing/resolve";
-import { isStoreError, type DeliveryTarget } from "../../lib/store";
-import { authenticate, AuthError, type AuthenticatedAccount } from "../../lib/auth/authenticate";
-import { addressesIn, headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
-import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
+import { mayUseSender } from "../../lib/routing/resolve";
+import { isStoreError } from "../../lib/store";
+import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
 import { PrefixParser } from "../../lib/store/parse";
+import { checkSenderHeaders } from "./sender-headers";
+import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
+import { ConnectionPolicy } from "./connection-policy";
+import { installConnectionPatch, type ConnectionExtension } from "./connection-patch";
+import { onAuth } from "./on-auth";
+import { onMailFrom } from "./on-mail-from";
+import { onRcptTo } from "./on-rcpt-to";
+import type { ListenerKind, Session, Transaction } from "./transaction";
+import { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
+export { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 
-export type ListenerKind = "mx" | "submission" | "submissions";
-
-/** Most recipients accepted in one transaction (RFC 5321 4.5.3.1.8 asks for at least 100). */
-export const MAX_RECIPIENTS = 100;
-
-interface Transaction {
-  queueId: string;
-  local: Map<string, DeliveryTarget>;
-  remote: Set<string>;
-  /** Local recipients as given, for the log. */
-  accepted: string[];
-}
+export { MAX_RECIPIENTS, type ListenerKind } from "./transaction";
 
 export interface SmtpListeners {
   ports: Partial<Record<ListenerKind, number>>;
@@ -57,7 +53,7 @@ export async function startSmtp(ctx: EngineContext, opts: StartOptions = {}): Pr
       if (port === 0) continue;
       const server = createSmtpServer(ctx, kind);
       servers.push(server);
-      ports[kind] = await listen(server, opts.randomPorts ? 0 : port, config.bindAddress);
+      ports[kind] = await listen(server, opts.randomPorts ? 0 : port, config.bindAddress, kind);
       ctx.log.info("smtp.listening", { listener: kind, address: config.bindAddress, port: ports[kind] });
     }
   } catch (err) {
@@ -70,11 +66,10 @@ export async function startSmtp(ctx: EngineContext, opts: StartOptions = {}): Pr
   };
 }
 
-function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+function listen(server: SMTPServer, port: number, host: string, kind: ListenerKind): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      const hint = err.code === "EADDRINUSE" ? "another program uses it; stop it or change the port variable" : err.code === "EACCES" ? "ports below 1024 need root or CAP_NET_BIND_SERVICE" : "";
-      reject(new Error(`cannot listen on ${host}:${port}: ${err.message}${hint ? ` (${hint})` : ""}`));
+      reject(new Error(`cannot listen on ${host}:${port} for ${kind} (${PORT_VARIABLE[kind]}): ${err.message} (${listenErrorHint(kind, port, err.code)})`));
     };
     server.server.once("error", onError);
     server.listen(port, host, () => {
@@ -84,17 +79,30 @@ function listen(server: SMTPServer, port: number, host: string): Promise<number>
   });
 }
 
-type Session = SMTPServerSession & { user?: AuthenticatedAccount };
 
 export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPServer {
   const { config, db, blobs } = ctx;
   const log = ctx.log.child({ listener: kind });
   const isMx = kind === "mx";
   const txns = new Map<string, Transaction>();
+  installEnhancedCodePatch();
+  installConnectionPatch();
+  const policy = new ConnectionPolicy({
+    trustedNetworks: config.trustedNetworks,
+    perClientLimit: config.smtpClientConnectionLimit,
+    ratePerMinute: config.smtpClientConnectionRate,
+    // The greeting pause guards the MX only, as postscreen does; submission clients sign in.
+    greetPauseMs: isMx ? config.smtpGreetPauseMs : 0,
+    greetPassTtlMs: config.smtpGreetPassTtlMs,
+    commandDeadlineMs: config.smtpCommandDeadlineMs,
+    dataDeadlineMs: config.smtpDataDeadlineMs,
+  });
+  const mailSuite: ConnectionExtension = { policy, log, authNeedsTls: kind === "submission" };
 
   const options: SMTPServerOptions = {
     name: config.hostname,
-    banner: `${config.hostname} ESMTP ready`,
+    // smtp-server writes "220 <name> ESMTP <banner>": the banner must not repeat the name.
+    banner: "ready",
     secure: kind === "submissions",
     key: ctx.tls.key,
     cert: ctx.tls.cert,
@@ -113,6 +121,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     socketTimeout: 5 * 60_000,
     closeTimeout: 30_000,
     logger: false,
+    ...({ mailSuite } as object),
 
     onConnect(session, cb) {
       log.debug("smtp.connect", { cid: session.id, ip: session.remoteAddress });
@@ -126,80 +135,9 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       cb();
     },
 
-    onAuth(auth: SMTPServerAuthentication, session: Session, cb) {
-      authenticate(db, config, { username: auth.username ?? "", password: auth.password ?? "", ip: session.remoteAddress, allowAppPasswords: true })
-        .then((account) => {
-          log.info("smtp.auth", { cid: session.id, ip: session.remoteAddress, user: account.email, method: auth.method });
-          cb(null, { user: account });
-        })
-        .catch((err: unknown) => {
-          if (err instanceof AuthError) {
-            log.warn("smtp.auth_failed", { cid: session.id, ip: session.remoteAddress, user: auth.username, reason: err.reason });
-            if (err.reason === "locked") return cb(smtpError(454, "4.7.0", "Too many failed sign-ins from your address; try again later"));
-            return cb(smtpError(535, "5.7.8", "Authentication credentials invalid"));
-          }
-          log.error("smtp.auth_error", { cid: session.id, error: err });
-          cb(smtpError(454, "4.7.0", "Temporary authentication failure; try again later"));
-        });
-    },
-
-    onMailFrom(address: SMTPServerAddress, session: Session, cb) {
-      const declared = declaredSize(address);
-      if (declared > config.maxMessageSize) {
-        return cb(smtpError(552, "5.3.4", `Message size ${declared} exceeds the limit of ${config.maxMessageSize} bytes`));
-      }
-      const finish = () => {
-        const queueId = newQueueId();
-        txns.set(session.id, { queueId, local: new Map(), remote: new Set(), accepted: [] });
-        log.debug("smtp.mail_from", { cid: session.id, msgId: queueId, from: address.address });
-        cb();
-      };
-      if (isMx) return finish();
-      const user = session.user;
-      if (!user) return cb(smtpError(530, "5.7.0", "Authentication required: use STARTTLS, then AUTH, before MAIL FROM"));
-      mayUseSender(db, user, address.address)
-        .then((ok) => (ok ? finish() : cb(smtpError(553, "5.7.1", `Sender address <${address.address}> is not yours to send as (${user.email})`))))
-        .catch((err) => {
-          log.error("smtp.mail_from_error", { cid: session.id, error: err });
-          cb(smtpError(451, "4.3.0", "Temporary failure checking the sender; try again"));
-        });
-    },
-
-    onRcptTo(address: SMTPServerAddress, session: Session, cb) {
-      const txn = txns.get(session.id);
-      if (!txn) return cb(smtpError(503, "5.5.1", "Need MAIL FROM first"));
-      if (txn.accepted.length + txn.remote.size >= MAX_RECIPIENTS) return cb(smtpError(452, "4.5.3", "Too many recipients; send the rest in another transaction"));
-      const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
-      resolveRecipient(ctx.lookup ?? db, address.address)
-        .then((r) => {
-          switch (r.kind) {
-            case "invalid":
-              return cb(smtpError(501, "5.1.3", `Bad recipient address syntax: ${address.address}`));
-            case "unknown":
-              return cb(smtpError(550, "5.1.1", `No such user here: <${address.address}>`));
-            case "disabled":
-              return cb(smtpError(550, "5.2.1", `Mailbox disabled: <${address.address}>`));
-            case "remote":
-              if (isMx) return cb(smtpError(554, "5.7.1", `Relay access denied: <${address.address}> is not a local domain`));
-              txn.remote.add(r.address);
-              log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: r.address, remote: true });
-              return cb();
-            case "local": {
-              const full = r.accounts.find((a) => a.quotaBytes > 0n && (a.usedBytes >= a.quotaBytes || a.usedBytes + BigInt(declared) > a.quotaBytes));
-              if (full) return cb(smtpError(452, "4.2.2", `Mailbox full: <${address.address}>`));
-              for (const a of r.accounts) if (!txn.local.has(a.id)) txn.local.set(a.id, { accountId: a.id, recipient: a.email });
-              for (const f of r.forwards) txn.remote.add(f);
-              txn.accepted.push(address.address);
-              log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: address.address });
-              return cb();
-            }
-          }
-        })
-        .catch((err) => {
-          log.error("smtp.rcpt_error", { cid: session.id, msgId: txn.queueId, error: err });
-          cb(smtpError(451, "4.3.0", "Temporary failure looking up the recipient; try again"));
-        });
-    },
+    onAuth: onAuth(ctx, log),
+    onMailFrom: onMailFrom(ctx, kind, log, txns),
+    onRcptTo: onRcptTo(ctx, kind, log, txns),
 
     onData(stream: SMTPServerDataStream, session: Session, cb) {
       const txn = txns.get(session.id);
@@ -237,10 +175,11 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           if (!isMx) {
             const user = session.user!;
             if (!msg.headerComplete) throw smtpError(552, "5.3.4", `Message header section exceeds ${MAX_HEADER_BYTES} bytes`);
-            const fromValues = headerValues(msg.header, "from");
-            if (fromValues.length === 0) throw smtpError(550, "5.6.0", "Message has no From header");
-            for (const addr of fromValues.flatMap(addressesIn)) {
-              if (!(await mayUseSender(db, user, addr))) throw smtpError(553, "5.7.1", `From address <${addr}> is not yours to send as (${user.email})`);
+            // Author fields (From, Sender, Resent-From): see sender-headers.ts.
+            const refused = await checkSenderHeaders(msg.header, (addr) => mayUseSender(db, user, addr));
+            if (refused) {
+              log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "sender headers", user: user.email, detail: refused.message });
+              throw smtpError(refused.code, refused.enhanced, refused.code === 553 ? `${refused.message} (${user.email})` : refused.message);
             }
           }
           const inline = msg.inline;
@@ -303,11 +242,4 @@ function receivedHeader(hostname: string, session: Session, queueId: string): st
   const helo = session.hostNameAppearsAs || "unknown";
   const tls = session.tlsOptions ? ` (${(session.tlsOptions as { version?: string }).version ?? "TLS"} cipher ${(session.tlsOptions as { name?: string }).name ?? ""})` : "";
   return `Received: from ${helo} ([${session.remoteAddress}])\r\n\tby ${hostname} (mail-suite) with ${session.transmissionType}${tls}\r\n\tid ${queueId}; ${rfc5322Date()}\r\n`;
-}
-
-/** The SIZE= parameter of MAIL FROM (RFC 1870), 0 when absent. */
-function declaredSize(address: SMTPServerAddress): number {
-  const args = address.args ? (address.args as Record<string, string>) : {};
-  const n = Number(args.SIZE ?? 0);
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }

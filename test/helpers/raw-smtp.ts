@@ -42,18 +42,33 @@ export class RawSmtp {
     for (const f of w) f();
   }
 
-  /** opts.from: the local address to connect from (127.x addresses act as different clients). */
-  static async connect(port: number, opts: { tls?: boolean; from?: string } = {}): Promise<RawSmtp> {
+  /**
+   * Connects and expects a 220 greeting. `localAddress` binds the client side to another
+   * loopback address (127.0.0.2, ...), which the server sees as an outside client.
+   */
+  static async connect(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
+    const { client, greeting } = await RawSmtp.open(port, opts);
+    if (greeting.code !== 220) throw new Error(`unexpected greeting ${greeting.code} ${greeting.text}`);
+    return client;
+  }
+
+  /** Connects without sending anything and without judging the first reply. */
+  static async dial(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = opts.tls
-        ? tls.connect({ socket: net.connect({ port, host: "127.0.0.1", localAddress: opts.from }), rejectUnauthorized: false }, () => resolve(s))
-        : net.connect({ port, host: "127.0.0.1", localAddress: opts.from }, () => resolve(s));
+        ? tls.connect({ port, host: "127.0.0.1", localAddress: opts.localAddress, rejectUnauthorized: false } as tls.ConnectionOptions, () => resolve(s))
+        : net.connect({ port, host: "127.0.0.1", localAddress: opts.localAddress }, () => resolve(s));
       s.once("error", reject);
     });
-    const c = new RawSmtp(socket);
-    const greeting = await c.read();
-    if (greeting.code !== 220) throw new Error(`unexpected greeting ${greeting.text}`);
-    return c;
+    return new RawSmtp(socket);
+  }
+
+  /** Connects and reads the first reply, whatever it is, with the ms it took from the TCP connect. */
+  static async open(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<{ client: RawSmtp; greeting: Reply; ms: number }> {
+    const client = await RawSmtp.dial(port, opts);
+    const started = performance.now();
+    const greeting = await client.read();
+    return { client, greeting, ms: performance.now() - started };
   }
 
   /** Reads one complete reply. */

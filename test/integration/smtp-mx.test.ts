@@ -181,8 +181,66 @@ test("bad recipient syntax and commands out of order get clear codes", async () 
   assert.equal((await c.command("RCPT TO:<alice@example.test>")).code, 503);
   await c.command("EHLO x.remote.example");
   assert.equal((await c.command("MAIL FROM:<a@remote.example>")).code, 250);
+  // A path that does not parse is a syntax error in the argument (RFC 5321 4.2.2: 501);
+  // 553 is for a well-formed mailbox name that is not allowed. Postfix answers the same.
   const bad = await c.command("RCPT TO:<not an address>");
-  assert.ok(bad.code === 501 || bad.code === 553, `${bad.code} ${bad.text}`);
+  assert.equal(bad.code, 501, bad.text);
+  assert.match(bad.text, /^5\.1\.3 /);
+  const badLocal = await c.command("RCPT TO:<a..b@example.test>");
+  assert.equal(badLocal.code, 501, badLocal.text);
+  assert.match(badLocal.text, /^5\.1\.3 /);
   assert.equal((await c.command("NOOP")).code, 250);
+  c.close();
+});
+
+test("the banner names the host once", async () => {
+  const { client, greeting } = await RawSmtp.open(t.mxPort);
+  assert.equal(greeting.code, 220);
+  assert.equal(greeting.text, "mx.test.example ESMTP ready");
+  client.close();
+});
+
+test("RCPT TO:<Postmaster> without a domain is accepted and delivered to postmaster@ the first domain, else the first admin", async () => {
+  await addAccount(t.db, { email: "root@example.test", password: "long enough", admin: true }, "test");
+  const send = async (rcpt: string, subject: string) => {
+    const c = await RawSmtp.connect(t.mxPort);
+    await c.command("EHLO x.remote.example");
+    assert.equal((await c.command("MAIL FROM:<h@remote.example>")).code, 250);
+    const r = await c.command(`RCPT TO:<${rcpt}>`);
+    assert.equal(r.code, 250, `${rcpt}: ${r.code} ${r.text}`);
+    assert.equal((await c.command("DATA")).code, 354);
+    c.write(`Subject: ${subject}\r\n\r\nhello\r\n.\r\n`);
+    assert.equal((await c.read()).code, 250);
+    c.close();
+  };
+  // No postmaster address exists yet: the first admin account receives it.
+  await send("Postmaster", "pm-admin");
+  assert.equal((await inbox("root@example.test")).at(-1)?.subject, "pm-admin");
+  // Once postmaster@ the first domain leads somewhere, that is used.
+  await addAlias(t.db, "postmaster@example.test", "bob@example.test", "test");
+  try {
+    await send("POSTMASTER", "pm-alias");
+    assert.equal((await inbox("bob@example.test")).at(-1)?.subject, "pm-alias");
+    assert.notEqual((await inbox("root@example.test")).at(-1)?.subject, "pm-alias");
+  } finally {
+    await t.db.alias.deleteMany({ where: { address: "postmaster@example.test" } });
+  }
+});
+
+test("unknown MAIL/RCPT parameters and trailing words after the address: 555 5.5.4", async () => {
+  const c = await RawSmtp.connect(t.mxPort);
+  await c.command("EHLO x.remote.example");
+  for (const line of ["MAIL FROM:<a@remote.example> junk", "MAIL FROM:<a@remote.example> XFOO=1", "MAIL FROM:<a@remote.example> RET=HDRS"]) {
+    const r = await c.command(line);
+    assert.equal(r.code, 555, `${line}: ${r.code} ${r.text}`);
+    assert.match(r.text, /^5\.5\.4 MAIL FROM parameter not recognised/);
+  }
+  assert.equal((await c.command("MAIL FROM:<a@remote.example> SIZE=100 BODY=8BITMIME")).code, 250, "advertised parameters pass");
+  for (const line of ["RCPT TO:<alice@example.test> trailing", "RCPT TO:<alice@example.test> NOTIFY=NEVER"]) {
+    const r = await c.command(line);
+    assert.equal(r.code, 555, `${line}: ${r.code} ${r.text}`);
+    assert.match(r.text, /^5\.5\.4 RCPT TO parameter not recognised/);
+  }
+  assert.equal((await c.command("RCPT TO:<alice@example.test>")).code, 250);
   c.close();
 });

@@ -18,7 +18,7 @@ before(async () => {
 after(() => t.stop());
 
 async function auth(from: string, password: string) {
-  const c = await RawSmtp.connect(t.submissionsPort, { tls: true, from });
+  const c = await RawSmtp.connect(t.submissionsPort, { tls: true, localAddress: from });
   try {
     await c.command("EHLO client");
     const start = Date.now();

@@ -31,7 +31,8 @@ test("587 offers AUTH only after STARTTLS, refuses AUTH in clear text and MAIL b
   assert.ok(ehlo.lines.some((l) => l.endsWith("STARTTLS")));
   assert.ok(!ehlo.lines.some((l) => l.slice(4).startsWith("AUTH")), "no AUTH before TLS");
   const clear = await c.command(`AUTH PLAIN ${authPlain("bob@example.test", PASSWORD)}`);
-  assert.ok(clear.code >= 500, `AUTH in clear must be refused, got ${clear.code}`);
+  assert.equal(clear.code, 530, "RFC 3207 4: AUTH in clear text is refused");
+  assert.equal(clear.text, "5.7.0 Must issue a STARTTLS command first");
   const mail = await c.command("MAIL FROM:<bob@example.test>");
   assert.equal(mail.code, 530);
   assert.match(mail.text, /^5\.7\.0 /);
@@ -123,4 +124,51 @@ s.quit()
   const r = await promisify(execFile)("python3", ["-c", script, String(t.submissionPort), PASSWORD], { encoding: "utf8", timeout: 30_000 });
   assert.match(r.stdout, /refused \{\}/, r.stderr);
   assert.equal(await t.db.message.count({ where: { subject: "from python" } }), 1);
+});
+
+test("AUTH PLAIN with an authorisation identity the user may not act as: 535 5.7.8 (RFC 4616 2); one's own is fine", async () => {
+  const plain = (authzid: string, authcid: string) => Buffer.from(`${authzid}\0${authcid}\0${PASSWORD}`).toString("base64");
+  const c = await RawSmtp.connect(t.submissionsPort, { tls: true });
+  await c.command("EHLO laptop");
+  const other = await c.command(`AUTH PLAIN ${plain("alice@example.test", "bob@example.test")}`);
+  assert.equal(other.code, 535);
+  assert.match(other.text, /^5\.7\.8 .*bob@example\.test may not act as alice@example\.test/);
+  assert.ok(t.logs.some((l) => l.event === "smtp.auth_failed" && l.reason === "authzid" && l.authzid === "alice@example.test"));
+  assert.equal((await c.command("MAIL FROM:<alice@example.test>")).code, 530, "still not signed in");
+  const own = await c.command(`AUTH PLAIN ${plain("Bob@example.test", "bob@example.test")}`);
+  assert.equal(own.code, 235, own.text);
+  c.close();
+});
+
+test("the author fields are parsed, not prefix-matched: forged From lines are refused at the end of DATA", async () => {
+  const c = await RawSmtp.connect(t.submissionsPort, { tls: true });
+  await c.command("EHLO laptop");
+  assert.equal((await c.command(`AUTH PLAIN ${authPlain("bob@example.test", PASSWORD)}`)).code, 235);
+  const send = async (headers: string) => {
+    assert.equal((await c.command("MAIL FROM:<bob@example.test>")).code, 250);
+    assert.equal((await c.command("RCPT TO:<alice@example.test>")).code, 250);
+    assert.equal((await c.command("DATA")).code, 354);
+    c.write(`${headers}To: alice@example.test\r\nSubject: forged\r\n\r\nbody\r\n.\r\n`);
+    return c.read();
+  };
+  const cases: Array<[string, number, RegExp]> = [
+    ["From : ceo@example.test\r\nFrom: bob@example.test\r\n", 550, /^5\.6\.0 Message has 2 From fields/],
+    ["From: =?utf-8?B?YWxpY2VAZXhhbXBsZS50ZXN0?=\r\n", 550, /^5\.6\.0 From: an encoded word that decodes to the address alice@example\.test/],
+    ["From: Alice Liddell\r\n", 550, /^5\.6\.0 From: "Alice Liddell" has no address/],
+    ["From: Undisclosed:;\r\n", 550, /^5\.6\.0 From: a group/],
+    ['From: "alice@example.test" <bob@example.test>\r\n', 553, /^5\.7\.1 From display name shows the address alice@example\.test/],
+    ["From: bob@example.test\r\nSender: alice@example.test\r\n", 553, /^5\.7\.1 Sender address <alice@example\.test> is not yours to send as \(bob@example\.test\)/],
+    ["From: bob@example.test\r\nResent-From: alice@example.test\r\n", 553, /^5\.7\.1 Resent-From address/],
+    ["From: bob@example.test\r\nX Bad: y\r\n", 550, /^5\.6\.0 Malformed header line/],
+  ];
+  for (const [headers, code, text] of cases) {
+    const r = await send(headers);
+    assert.equal(r.code, code, `${JSON.stringify(headers)}: ${r.code} ${r.text}`);
+    assert.match(r.text, text);
+  }
+  assert.equal(await t.db.message.count({ where: { subject: "forged" } }), 0, "none was delivered");
+  assert.ok(t.logs.some((l) => l.event === "smtp.rejected" && l.reason === "sender headers"));
+  const good = await send("From: =?utf-8?Q?B=C3=B6b?= <bob@example.test>\r\n");
+  assert.equal(good.code, 250, good.text);
+  c.close();
 });

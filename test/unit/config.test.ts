@@ -38,3 +38,20 @@ test("TRUSTED_PROXIES: none by default; addresses and CIDR ranges; anything else
     assert.throws(() => loadConfig({ TRUSTED_PROXIES: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes(`"${bad}"`), bad);
   }
 });
+
+test("SMTP connection policy settings: defaults, and TRUSTED_NETWORKS must be CIDRs", () => {
+  const c = loadConfig({});
+  assert.deepEqual(c.trustedNetworks, []);
+  assert.equal(c.smtpClientConnectionLimit, 50);
+  assert.equal(c.smtpClientConnectionRate, 600);
+  assert.equal(c.smtpCommandDeadlineMs, 60_000);
+  assert.equal(c.smtpDataDeadlineMs, 600_000);
+  assert.equal(c.smtpGreetPauseMs, 1000);
+  assert.equal(c.smtpGreetPassTtlMs, 86_400_000);
+  assert.deepEqual(loadConfig({ TRUSTED_NETWORKS: "192.0.2.0/24, 2001:db8::/32,198.51.100.7" }).trustedNetworks, ["192.0.2.0/24", "2001:db8::/32", "198.51.100.7"]);
+  assert.equal(loadConfig({ SMTP_GREET_PAUSE_MS: "0", SMTP_CLIENT_CONNECTION_RATE: "0" }).smtpGreetPauseMs, 0);
+  for (const bad of ["192.0.2.0/33", "mail.example.com", "10.0.0.0/8/1", "2001:db8::/129"]) {
+    assert.throws(() => loadConfig({ TRUSTED_NETWORKS: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes("TRUSTED_NETWORKS") && e.message.includes(bad), bad);
+  }
+  assert.throws(() => loadConfig({ SMTP_CLIENT_CONNECTION_LIMIT: "0" }), /SMTP_CLIENT_CONNECTION_LIMIT=0 must be a positive/);
+});

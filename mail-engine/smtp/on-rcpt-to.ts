@@ -1,0 +1,55 @@
+/**
+ * RCPT TO: parameters, the recipient limit, routing (local, forwarded, relay denied on
+ * the MX), quota against the declared size, and the domainless postmaster.
+ */
+import type { SMTPServerAddress } from "smtp-server";
+import type { EngineContext } from "../context";
+import type { Logger } from "../../lib/log";
+import { resolveRecipient } from "../../lib/routing/resolve";
+import { smtpError } from "./replies";
+import { unknownParameters, isBarePostmaster, postmasterTarget } from "./envelope-checks";
+import { declaredSize, MAX_RECIPIENTS, type ListenerKind, type Session, type Transaction } from "./transaction";
+
+export function onRcptTo(ctx: EngineContext, kind: ListenerKind, log: Logger, txns: Map<string, Transaction>) {
+  const { db } = ctx;
+  const isMx = kind === "mx";
+  return (address: SMTPServerAddress, session: Session, cb: (err?: Error | null) => void): void => {
+    const txn = txns.get(session.id);
+    if (!txn) return cb(smtpError(503, "5.5.1", "Need MAIL FROM first"));
+    if (txn.accepted.length + txn.remote.size >= MAX_RECIPIENTS) return cb(smtpError(452, "4.5.3", "Too many recipients; send the rest in another transaction"));
+    const unknown = unknownParameters("RCPT", address);
+    if (unknown.length) return cb(smtpError(555, "5.5.4", `RCPT TO parameter not recognised or not implemented: ${unknown.join(" ")}`));
+    const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
+    const lookup = ctx.lookup ?? db;
+    (isBarePostmaster(address.address) ? postmasterTarget(db, lookup).then((a) => a ?? address.address) : Promise.resolve(address.address))
+      .then(async (target) => ({ target, r: await resolveRecipient(lookup, target) }))
+      .then(({ target, r }) => {
+        switch (r.kind) {
+          case "invalid":
+            return cb(smtpError(501, "5.1.3", `Bad recipient address syntax: ${address.address}`));
+          case "unknown":
+            return cb(smtpError(550, "5.1.1", `No such user here: <${address.address}>`));
+          case "disabled":
+            return cb(smtpError(550, "5.2.1", `Mailbox disabled: <${address.address}>`));
+          case "remote":
+            if (isMx) return cb(smtpError(554, "5.7.1", `Relay access denied: <${address.address}> is not a local domain`));
+            txn.remote.add(r.address);
+            log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: r.address, remote: true });
+            return cb();
+          case "local": {
+            const full = r.accounts.find((a) => a.quotaBytes > 0n && (a.usedBytes >= a.quotaBytes || a.usedBytes + BigInt(declared) > a.quotaBytes));
+            if (full) return cb(smtpError(452, "4.2.2", `Mailbox full: <${address.address}>`));
+            for (const a of r.accounts) if (!txn.local.has(a.id)) txn.local.set(a.id, { accountId: a.id, recipient: a.email });
+            for (const f of r.forwards) txn.remote.add(f);
+            txn.accepted.push(target);
+            log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: target, ...(target !== address.address ? { given: address.address } : {}) });
+            return cb();
+          }
+        }
+      })
+      .catch((err) => {
+        log.error("smtp.rcpt_error", { cid: session.id, msgId: txn.queueId, error: err });
+        cb(smtpError(451, "4.3.0", "Temporary failure looking up the recipient; try again"));
+      });
+  };
+}
