@@ -10,7 +10,8 @@
  * read from the right, skipping trusted hops, and the first untrusted hop is the client
  * (hops left of it were written by the client and prove nothing).
  */
-import { BlockList, isIP } from "node:net";
+import { isIP, type BlockList } from "node:net";
+import { addressList } from "../domain/networks";
 import { createLogger } from "../log";
 
 /** The environment variable naming the header the web server stamps the socket address into. */
@@ -48,13 +49,7 @@ function trustedList(entries: readonly string[]): BlockList {
   const cacheKey = entries.join(",");
   let list = lists.get(cacheKey);
   if (!list) {
-    list = new BlockList();
-    for (const entry of entries) {
-      const [addr, prefix] = entry.split("/");
-      const type = isIP(addr) === 6 ? "ipv6" : "ipv4";
-      if (prefix === undefined) list.addAddress(addr, type);
-      else list.addSubnet(addr, Number(prefix), type);
-    }
+    list = addressList(entries);
     lists.set(cacheKey, list);
   }
   return list;

@@ -14,6 +14,7 @@
  */
 import net from "node:net";
 import os from "node:os";
+import { addressList } from "../../lib/domain/networks";
 
 export interface PolicySettings {
   /** CIDRs (or bare addresses) exempt from the policy, besides the host's own addresses. */
@@ -62,13 +63,7 @@ export class ConnectionPolicy {
     readonly settings: PolicySettings,
     private readonly now: () => number = Date.now,
   ) {
-    for (const ip of ownAddresses()) this.exemptList.addAddress(ip, net.isIPv6(ip) ? "ipv6" : "ipv4");
-    for (const cidr of settings.trustedNetworks) {
-      const [addr, bits] = cidr.split("/");
-      const type = net.isIPv6(addr) ? "ipv6" : "ipv4";
-      if (bits === undefined) this.exemptList.addAddress(addr, type);
-      else this.exemptList.addSubnet(addr, Number(bits), type);
-    }
+    addressList([...ownAddresses(), ...settings.trustedNetworks], this.exemptList);
   }
 
   isExempt(ip: string): boolean {
