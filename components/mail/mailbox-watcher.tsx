@@ -16,7 +16,7 @@ const DEBOUNCE_MS = 300;
  * flags set from IMAP or another tab. After a reconnect it refreshes once, to catch up.
  * Sends the user to /login when the session has ended.
  */
-export function MailboxWatcher({ renderId }: { renderId: string; state?: string }) {
+export function MailboxWatcher({ renderId }: { renderId: string }) {
   const router = useRouter();
 
   useEffect(() => {

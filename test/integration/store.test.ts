@@ -240,3 +240,24 @@ test("PostgreSQL: messages to {alice, bob} and {bob, alice} delivered concurrent
   assert.equal(await t.db.message.count({ where: { accountId: { in: [alice, bob] } } }), before + pairs * 4);
   assert.equal(runner.retries, 0, "no transaction had to be retried after a deadlock");
 });
+
+test("a blob first stored as a file and later arriving inline keeps its bytes in the row; either copy serves reads", async () => {
+  const { openStore: open } = await import("../../lib/store");
+  const { loadConfig } = await import("../../lib/config");
+  const raw = Buffer.concat([Buffer.from("Subject: tiers\r\n\r\n"), Buffer.alloc(3000, 0x7a)]);
+  // The same bytes under two settings of BLOB_INLINE_MAX: first a file (limit 1000), then inline.
+  const inlineStore = open(loadConfig({ ...process.env, DATA_DIR: t.config.dataDir, DATABASE_URL: t.config.databaseUrl, BLOB_INLINE_MAX: "100000" }), t.db);
+  try {
+    const first = await store.append({ accountId: alice, mailbox: "INBOX", raw });
+    const hash = (await t.db.message.findUniqueOrThrow({ where: { id: first.messageId } })).blobHash;
+    assert.equal((await t.db.blob.findUniqueOrThrow({ where: { hash } })).data, null, "a file first");
+    await inlineStore.append({ accountId: alice, mailbox: "INBOX", raw });
+    const row = await t.db.blob.findUniqueOrThrow({ where: { hash } });
+    assert.equal(Buffer.from(row.data!).equals(raw), true, "the inline arrival filled in the row's bytes");
+    assert.equal(row.refCount, 2);
+    fs.unlinkSync(store.blobs.files!.pathOf(hash));
+    assert.ok((await store.blobs.get(hash)).equals(raw), "readable from the row without the file");
+  } finally {
+    await inlineStore.close();
+  }
+});

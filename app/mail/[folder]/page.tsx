@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
 import { findFolder, listFolders, listMessages } from "@/lib/store/read";
-import { folderHref, folderLabel, folderState } from "@/lib/web/format";
+import { folderHref, folderLabel } from "@/lib/web/format";
 import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
 import { AppShell } from "@/components/app-shell";
 import { MessageList } from "@/components/mail/message-list";
@@ -35,7 +35,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
 
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
-      <MailboxWatcher renderId={crypto.randomUUID()} state={folderState(folders)} />
+      <MailboxWatcher renderId={crypto.randomUUID()} />
       <div className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}

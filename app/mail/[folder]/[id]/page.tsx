@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
 import { getStore, openMessage } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
-import { folderHref, folderLabel, folderState, messageHref } from "@/lib/web/format";
+import { folderHref, folderLabel, messageHref } from "@/lib/web/format";
 import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
 import { AppShell } from "@/components/app-shell";
 import { MessageView } from "@/components/mail/message-view";
@@ -41,7 +41,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
 
   return (
     <AppShell account={account} folders={folders} currentFolder={message.mailboxName}>
-      <MailboxWatcher renderId={crypto.randomUUID()} state={folderState(folders)} />
+      <MailboxWatcher renderId={crypto.randomUUID()} />
       <MarkRead messageId={message.id} seen={message.seen} />
       <div className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2">
         <Link
