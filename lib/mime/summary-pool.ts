@@ -9,6 +9,8 @@ import { summarise, type MessageSummary } from "./summary";
 export class SummaryPool {
   private worker: Worker | null = null;
   private nextId = 1;
+  /** How many summaries came from the worker and how many were made in-process (no worker, or it failed). */
+  readonly counts = { worker: 0, inProcess: 0 };
   private waiting = new Map<number, { resolve(s: MessageSummary): void; reject(e: Error): void }>();
 
   constructor() {
@@ -19,6 +21,7 @@ export class SummaryPool {
         const p = this.waiting.get(m.id);
         if (!p) return;
         this.waiting.delete(m.id);
+        if (m.summary) this.counts.worker++;
         if (m.summary) p.resolve({ ...m.summary, sentDate: m.summary.sentDate ? new Date(m.summary.sentDate) : null });
         else p.reject(new Error(m.error ?? "summary failed"));
       });
@@ -39,12 +42,17 @@ export class SummaryPool {
 
   summarise(raw: Buffer): Promise<MessageSummary> {
     const w = this.worker;
-    if (!w) return summarise(raw);
+    if (!w) return this.inProcess(raw);
     const id = this.nextId++;
     return new Promise<MessageSummary>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       w.postMessage({ id, raw });
-    }).catch(() => summarise(raw));
+    }).catch(() => this.inProcess(raw));
+  }
+
+  private inProcess(raw: Buffer): Promise<MessageSummary> {
+    this.counts.inProcess++;
+    return summarise(raw);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-/** What the parts of the summary fast path share: limits, the shapes it walks, and its way of giving up. */
+/** What the summary code (headers, snippet) shares with the delivery parser: limits and the shapes it reads. */
 import type { AddressObject } from "mailparser";
 import type { AddressEntry } from "../summary";
 
@@ -15,19 +15,9 @@ export function walkAddresses(items: AddressItem[], out: AddressEntry[]): void {
   }
 }
 
-/** Thrown for anything the fast path does not mirror; fastSummary() turns it into null. */
-const GIVE_UP = new Error("fast path: unsupported message shape");
-export function giveUp(): never {
-  throw GIVE_UP;
-}
-
 export const LF = 0x0a;
 export const CR = 0x0d;
-export const DASH = 0x2d;
 
-export const MAX_NODES = 200; // mailsplit fails above 1000 nodes; leave such messages to it
-export const MAX_DEPTH = 16;
-export const MAX_HEADER_BYTES = 256 * 1024; // mailsplit fails above 1 MiB of (weighted) header
 /** How much of an encoded text/plain body is decoded first; more only if the snippet needs it. */
 export const TEXT_PREFIX_BYTES = 768;
 /** How much of the HTML body is converted to text first; more only if the snippet needs it. */
@@ -42,13 +32,6 @@ export interface HeaderLine {
   key: string;
   /** The raw header line, unfolded with CRLF kept, as a binary (latin1) string. */
   line: string;
-}
-
-export interface Ancestry {
-  related: boolean;
-  alternative: boolean;
-  boundaries: string[];
-  depth: number;
 }
 
 /** An inline text part mailparser would put into `text`, in document order. */

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { parseAddressHeader } from "mailparser";
 import libmime from "libmime";
-import { CR, type HeaderLine, LF, giveUp, walkAddresses } from "./common";
+import { CR, type HeaderLine, LF, walkAddresses } from "./common";
 import type { AddressEntry } from "../summary";
 
 // ----- header blocks (mailsplit's MimeNode/Headers) -----------------------------------------
@@ -40,10 +40,9 @@ export function splitHeaderLines(block: string): HeaderLine[] {
   let i = 1;
   let first = rawLines[0];
   while (i < rawLines.length && isFoldingLine(rawLines[i])) first += "\r\n" + rawLines[i++];
-  // an mbox "From " line or an HTTP POST preamble would be dropped from the headers
-  if (/^From /i.test(first) || /^POST /i.test(first)) giveUp();
+  // mailsplit drops an mbox "From " line or an HTTP POST preamble from the headers
   const firstColon = first.indexOf(":");
-  const lines: HeaderLine[] = [{ key: firstColon < 0 ? "" : normalizeKey(first.slice(0, firstColon)), line: first }];
+  const lines: HeaderLine[] = /^From /i.test(first) || /^POST /i.test(first) ? [] : [{ key: firstColon < 0 ? "" : normalizeKey(first.slice(0, firstColon)), line: first }];
   let keyPending = false;
   for (; i < rawLines.length; i++) {
     const cur = rawLines[i];
@@ -235,9 +234,9 @@ export function envelope(lines: HeaderLine[]): Envelope {
         break;
       case "date":
         if (env.date === undefined) {
-          let d = new Date(parserValue(l.line));
-          if (Number.isNaN(d.getTime())) d = new Date(); // mailparser: "date parsing failed"
-          env.date = d;
+          // mailparser turns a Date it cannot parse into the time of parsing; the summary
+          // stores no sent date instead (null), so that sorting by date is not misled
+          env.date = new Date(parserValue(l.line));
         }
         break;
       case "from":
