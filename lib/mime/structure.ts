@@ -148,11 +148,13 @@ export function fileName(p: MimePart): string {
   return p.disposition?.params.filename ?? p.params.name ?? "";
 }
 
-const BODY_TEXT = new Set(["text/plain", "text/html"]);
+/** The parts that are the message's text unless marked as attachments (mailparser's choice too). */
+const BODY_TEXT = new Set(["text/plain", "text/html", "message/delivery-status"]);
 
 /**
  * The parts the web lists as attachments, in section order: every leaf that is not the
- * message's text (a text/plain or text/html part without an attachment disposition), and
+ * message's text (a text/plain, text/html or message/delivery-status part without an
+ * attachment disposition), and
  * every message/rfc822 part (listed as one file, its own parts not listed).
  */
 export function attachments(root: MimePart): AttachmentInfo[] {

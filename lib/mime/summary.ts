@@ -6,7 +6,7 @@
  * and this summary in one pass and mirrors what mailparser's simpleParser reports.
  * summariseWithMailparser() is that reference, kept for the equivalence tests.
  */
-import { simpleParser, type AddressObject } from "mailparser";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { parseMessage } from "./message-parser";
 import { SNIPPET_LENGTH, walkAddresses } from "./summary-fast/common";
 
@@ -46,7 +46,14 @@ export async function summarise(raw: Buffer): Promise<MessageSummary> {
 /** The reference implementation: everything from mailparser's simpleParser. Also the fallback. */
 export async function summariseWithMailparser(raw: Buffer): Promise<MessageSummary> {
   // textAsHtml is never used; html-to-text runs only for messages without a text part (the snippet).
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, skipHtmlToText: false, skipTextToHtml: true });
+  return summaryOfParsedMail(await simpleParser(raw, MAILPARSER_OPTIONS));
+}
+
+/** The options the reference summary parses with. */
+export const MAILPARSER_OPTIONS = { skipImageLinks: true, skipTextLinks: true, skipHtmlToText: false, skipTextToHtml: true } as const;
+
+/** The summary of a message simpleParser(raw, MAILPARSER_OPTIONS) gave. */
+export function summaryOfParsedMail(parsed: ParsedMail): MessageSummary {
   const from = flatten(parsed.from)[0];
   const text = (parsed.text ?? "").replace(/\s+/g, " ").trim();
   const refs = parsed.references ? (Array.isArray(parsed.references) ? parsed.references : [parsed.references]) : [];
