@@ -97,6 +97,8 @@ interface Node {
   sink: Sink | null;
   /** The embedded message of a message/rfc822 part. */
   child: Node | null;
+  /** For a base64 part: base64 characters seen in its body (the decoded size is 3/4 of them). */
+  b64: number;
 }
 
 const EMPTY_ENVELOPE = (): Envelope => ({
@@ -210,6 +212,7 @@ export class MessageParser {
       sum: { hidden: parent?.sum.hidden ?? false, related: parent?.sum.related ?? false, alternative: parent?.sum.alternative ?? false },
       sink: null,
       child: null,
+      b64: -1,
     };
   }
 
@@ -268,6 +271,7 @@ export class MessageParser {
   private line(line: Buffer, eol: number, truncated: boolean): void {
     const start = this.lineStart;
     const end = start + this.lineLen;
+    this.lastLineLen = this.lineLen;
     const empty = this.lineLen === eol && eol > 0;
     this.lineLen = 0;
     this.lineStart = end;
@@ -305,7 +309,13 @@ export class MessageParser {
         this.after(eol, empty);
         return;
       }
-    } else if (node.sink && !node.sink.cut) {
+    } else if (node.b64 >= 0) {
+      // characters of the line less its line break and padding (no spaces in base64 lines)
+      let n = this.lineLenOf(eol, truncated, line);
+      while (n > 0 && !truncated && (line[n - 1] === 0x3d || line[n - 1] === 0x20 || line[n - 1] === 0x09 || line[n - 1] === CR)) n--;
+      node.b64 += n;
+    }
+    if (node.state === "body" && node.sink && !node.sink.cut) {
       const s = node.sink;
       const take = Math.min(line.length, s.cap - s.length);
       if (take > 0) {
@@ -317,6 +327,12 @@ export class MessageParser {
     this.linesStarted++;
     this.after(eol, empty);
   }
+
+  private lineLenOf(eol: number, truncated: boolean, line: Buffer): number {
+    return (truncated ? this.lastLineLen : line.length) - eol;
+  }
+
+  private lastLineLen = 0;
 
   private after(eol: number, empty: boolean): void {
     this.prevEol = eol;
@@ -383,6 +399,7 @@ export class MessageParser {
     let lines = this.linesStarted - node.bodyLine;
     if (bodyEnd < lineStart && this.prevEmpty && lines > 0) lines--;
     p.lines = p.size === 0 ? 0 : lines;
+    if (node.b64 >= 0) p.decodedSize = Math.floor((node.b64 * 3) / 4);
     const s = node.sink;
     if (s && !s.cut && bodyEnd < lineStart) {
       // mailsplit drops the line break in front of the delimiter from the text, except
@@ -512,6 +529,7 @@ export class MessageParser {
       sum.hidden = true;
       return;
     }
+    if (p.encoding === "base64") node.b64 = 0;
     this.summaryLeaf(node, info);
   }
 

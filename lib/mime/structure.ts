@@ -31,6 +31,8 @@ export interface MimePart {
   /** Body octets, and lines: the LFs in the body plus one for a last line without one. */
   size: number;
   lines: number;
+  /** base64 parts: the decoded octets (3/4 of the base64 characters), for the web's attachment list. */
+  decodedSize?: number;
   parts?: MimePart[];
   message?: { envelope: Envelope; part: MimePart };
 }
@@ -125,7 +127,7 @@ export interface AttachmentInfo {
   section: string;
   filename: string;
   contentType: string;
-  /** Decoded octets; for base64 an estimate from the encoded size and line count (within a few bytes). */
+  /** Decoded octets (for quoted-printable the encoded size, an upper bound). */
   size: number;
   /** Content-Disposition inline, or no disposition but a Content-ID (an image HTML refers to). */
   inline: boolean;
@@ -134,13 +136,7 @@ export interface AttachmentInfo {
 
 /** The decoded size of a part's body as far as the structure tells it. */
 export function decodedSize(p: MimePart): number {
-  if (p.encoding === "base64") {
-    // line breaks are CRLF or LF: take the smaller estimate of characters
-    const chars = Math.max(0, p.size - p.lines * 2);
-    const charsLf = Math.max(0, p.size - p.lines);
-    return Math.floor((p.size >= p.lines * 2 ? chars : charsLf) * 3 / 4);
-  }
-  return p.size;
+  return p.decodedSize ?? p.size;
 }
 
 /** The file name a part offers: the Content-Disposition filename, else the Content-Type name. */
