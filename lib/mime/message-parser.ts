@@ -394,6 +394,13 @@ export class MessageParser {
     }
     node.closed = true;
     const p = node.part;
+    // a header whose blank line is the line break in front of the delimiter: that line break
+    // belongs to the delimiter, so the header ends before it and the body is empty
+    if (p.bodyStart > bodyEnd) {
+      // (an embedded message that would start after that line break starts at it, empty)
+      if (p.headerStart > bodyEnd) p.headerStart = bodyEnd;
+      p.bodyStart = Math.max(p.headerStart, bodyEnd);
+    }
     p.bodyEnd = Math.max(p.bodyStart, bodyEnd);
     p.size = p.bodyEnd - p.bodyStart;
     let lines = this.linesStarted - node.bodyLine;

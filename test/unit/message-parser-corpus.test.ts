@@ -85,6 +85,7 @@ test("summaries and attachments equal mailparser's on ~1,500 real messages", asy
       assert.equal(ct, a.contentType, `${name} ${a.partId}: content type`);
       assert.equal(fileName(part) || undefined, a.filename, `${name} ${a.partId}: file name`);
       assert.ok(decodeBody(raw, part).equals(a.content), `${name} ${a.partId}: the decoded slice is mailparser's content`);
+      if (part.encoding === "base64") assert.equal(part.decodedSize, a.content.length, `${name} ${a.partId}: decoded size`);
     }
 
     const root = ours.structure;
