@@ -49,6 +49,11 @@ export const PARSER_LIMITS = {
   /** Text part bytes kept for the snippet: per part and in all. */
   textPartBytes: 1024 * 1024,
   textTotalBytes: 2 * 1024 * 1024,
+  /**
+   * Time for the snippet after the first text part: HTML converts at up to ~1 s per MB, so
+   * the caps above bound it; past this the remaining text parts are left out.
+   */
+  snippetMs: 500,
   /** Longest boundary recognised (RFC 2046 allows 70 characters). */
   boundaryBytes: 1024,
 };
@@ -615,7 +620,9 @@ export class MessageParser {
       bufs.push(b);
     }
     const state: WalkState = { raw: Buffer.concat(bufs, at), nodes: 0, hasText: this.hasText, hasAttachments: this.hasAttachments, leaves: this.leaves };
-    return { ...this.headerSummary(), snippet: snippetOf(state), hasAttachments: this.hasAttachments };
+    const snippet = snippetOf(state, Date.now() + PARSER_LIMITS.snippetMs);
+    if (state.timedOut) this.reasons.add(`the snippet took over ${PARSER_LIMITS.snippetMs} ms: later text parts left out`);
+    return { ...this.headerSummary(), snippet, hasAttachments: this.hasAttachments };
   }
 
   private headerSummary(): Omit<MessageSummary, "snippet" | "hasAttachments"> {

@@ -330,6 +330,14 @@ const CASES: Case[] = [
       "<body><p>Intro</p>\r\n<blockquote>quoted " + LOREM + "\r\n<pre>line 1\r\nline 2\r\n\r\n</pre>\r\n</blockquote>\r\n" + `<p>${LOREM.repeat(12)}</p></body>`,
     ),
   },
+  {
+    name: "HTML only with an unclosed comment near the start (once looped for ever)",
+    raw: message([...HDR, "Content-Type: text/html"], "<p>Hello</p><!-- never closed " + "<p>hidden</p> ".repeat(200)),
+  },
+  {
+    name: "HTML only with an unclosed CDATA section near the start",
+    raw: message([...HDR, "Content-Type: text/html"], "<p>Hi</p><![CDATA[ open " + "<b>x</b> ".repeat(300)),
+  },
   // shapes the old fast path left to mailparser
   {
     name: "closing delimiter after a stray CR at the very end",

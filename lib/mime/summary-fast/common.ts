@@ -53,4 +53,6 @@ export interface WalkState {
   hasText: boolean;
   hasAttachments: boolean;
   leaves: TextLeaf[];
+  /** The snippet ran out of time and stopped before a text part. */
+  timedOut?: boolean;
 }

@@ -13,11 +13,15 @@ import { exceedsHtmlNestingDepth, htmlCut } from "./html-cut";
  * whitespace of that, so the snippet is the parts' collapsed texts joined with single
  * spaces (an empty part adds nothing). Only as much text as the snippet needs is decoded.
  */
-export function snippetOf(state: WalkState): string {
+export function snippetOf(state: WalkState, deadline = Infinity): string {
   const pieces: string[] = [];
   let have = 0;
   for (const leaf of state.leaves) {
     if (have >= SNIPPET_LENGTH) break;
+    if (Date.now() > deadline) {
+      state.timedOut = true;
+      break;
+    }
     if (leaf.type === "text/html") {
       // getTextContent(): HTML becomes text only outside an alternative when there is a
       // text part, or when it is the whole message and there is none
