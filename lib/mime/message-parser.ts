@@ -233,7 +233,7 @@ export class MessageParser {
           // the whole line is in this chunk: no copy
           const eol = lf > i && chunk[lf - 1] === CR ? 2 : 1;
           this.lineLen = end - i;
-          this.line(chunk.subarray(i, end), eol, false);
+          this.line(chunk, i, end, eol, false);
         } else {
           this.append(chunk.subarray(i, end));
           if (lf >= 0) {
@@ -245,6 +245,7 @@ export class MessageParser {
         }
         i = end;
       }
+      this.flushRun();
       this.pos += n;
     } catch (err) {
       this.failed = err instanceof Error ? err : new Error(String(err));
@@ -266,29 +267,30 @@ export class MessageParser {
     const line = this.pend.length === 1 ? this.pend[0] : Buffer.concat(this.pend, this.pendLen);
     this.pend = [];
     this.pendLen = 0;
-    this.line(line, eol, truncated);
+    this.line(line, 0, line.length, eol, truncated);
   }
 
   /**
    * One line, `line` its first bytes (all of them unless `truncated`), `eol` the length of
    * its line break (0 for a last line without one).
    */
-  private line(line: Buffer, eol: number, truncated: boolean): void {
+  private line(buf: Buffer, from: number, to: number, eol: number, truncated: boolean): void {
     const start = this.lineStart;
     const end = start + this.lineLen;
-    this.lastLineLen = this.lineLen;
-    const empty = this.lineLen === eol && eol > 0;
+    const fullLen = this.lineLen;
+    const empty = fullLen === eol && eol > 0;
     this.lineLen = 0;
     this.lineStart = end;
 
-    if (!truncated && this.multis.length && line.length >= 3) {
-      const sp = line[0] === CR ? 1 : 0;
-      if (line[sp] === DASH && line[sp + 1] === DASH) {
+    if (!truncated && this.multis.length && to - from >= 3) {
+      const sp = buf[from] === CR ? 1 : 0;
+      if (buf[from + sp] === DASH && buf[from + sp + 1] === DASH) {
         // RFC 2046 5.1.1: a delimiter of any open multipart ends every part inside it; the
         // innermost multipart is checked first, as mailsplit does
         for (let k = this.multis.length - 1; k >= 0; k--) {
-          const kind = compareBoundary(line, sp, this.multis[k].delimiter!);
+          const kind = compareBoundary(buf, from, to, sp, this.multis[k].delimiter!);
           if (kind) {
+            this.flushRun();
             this.delimiter(k, kind, start, end);
             this.after(eol, empty);
             return;
@@ -298,11 +300,12 @@ export class MessageParser {
     }
 
     const node = this.cur;
+    const len = to - from;
     if (node.state === "head") {
       if (!node.headCut) {
-        if (node.headLen + line.length <= node.headCap && !truncated) {
-          node.head.push(Buffer.from(line));
-          node.headLen += line.length;
+        if (node.headLen + len <= node.headCap && !truncated) {
+          node.head.push(Buffer.from(buf.subarray(from, to)));
+          node.headLen += len;
         } else if (!empty) {
           node.headCut = true;
           this.reasons.add(`a header block over ${node.headCap} bytes was cut`);
@@ -310,34 +313,47 @@ export class MessageParser {
       }
       if (empty || eol === 0) {
         this.linesStarted++;
+        this.flushRun();
         this.endHeader(node, end);
         this.after(eol, empty);
         return;
       }
-    } else if (node.b64 >= 0) {
-      // characters of the line less its line break and padding (no spaces in base64 lines)
-      let n = this.lineLenOf(eol, truncated, line);
-      while (n > 0 && !truncated && (line[n - 1] === 0x3d || line[n - 1] === 0x20 || line[n - 1] === 0x09 || line[n - 1] === CR)) n--;
-      node.b64 += n;
-    }
-    if (node.state === "body" && node.sink && !node.sink.cut) {
-      const s = node.sink;
-      const take = Math.min(line.length, s.cap - s.length);
-      if (take > 0) {
-        s.chunks.push(Buffer.from(line.subarray(0, take)));
-        s.length += take;
+    } else {
+      if (node.b64 >= 0) {
+        // characters of the line less its line break and padding (no spaces in base64 lines)
+        let n = fullLen - eol;
+        if (!truncated) while (n > 0 && (buf[from + n - 1] === 0x3d || buf[from + n - 1] === 0x20 || buf[from + n - 1] === 0x09 || buf[from + n - 1] === CR)) n--;
+        node.b64 += n;
       }
-      if (take < line.length || truncated) s.cut = true;
+      const s = node.sink;
+      if (s && !s.cut) {
+        const take = Math.min(len, s.cap - s.length);
+        if (take > 0) {
+          // contiguous lines of one chunk are copied once, when the chunk is done
+          const run = this.run;
+          if (run && run.sink === s && run.buf === buf && run.to === from) run.to = from + take;
+          else {
+            this.flushRun();
+            this.run = { sink: s, buf, from, to: from + take };
+          }
+          s.length += take;
+        }
+        if (take < len || truncated) s.cut = true;
+      }
     }
     this.linesStarted++;
     this.after(eol, empty);
   }
 
-  private lineLenOf(eol: number, truncated: boolean, line: Buffer): number {
-    return (truncated ? this.lastLineLen : line.length) - eol;
-  }
+  /** Text-part bytes not yet copied out of the chunk being parsed. */
+  private run: { sink: Sink; buf: Buffer; from: number; to: number } | null = null;
 
-  private lastLineLen = 0;
+  private flushRun(): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = null;
+    run.sink.chunks.push(Buffer.from(run.buf.subarray(run.from, run.to)));
+  }
 
   private after(eol: number, empty: boolean): void {
     this.prevEol = eol;
@@ -585,6 +601,7 @@ export class MessageParser {
     try {
       if (!this.failed) {
         if (this.lineLen > 0) this.flushLine(0);
+        this.flushRun();
         const total = this.pos;
         for (let node: Node | null = this.cur; node; node = node.parent) this.close(node, total, total, false);
       }
@@ -671,12 +688,11 @@ export class MessageParser {
  * "--": 1 for a delimiter of `delim` ("--" + boundary), 2 for its closing delimiter, 0 for
  * neither. Transport padding (RFC 2046 5.1.1) may follow the boundary.
  */
-function compareBoundary(line: Buffer, sp: number, delim: Buffer): 0 | 1 | 2 {
-  const len = line.length;
+function compareBoundary(line: Buffer, from: number, len: number, sp: number, delim: Buffer): 0 | 1 | 2 {
   const bl = delim.length - 2;
-  if (len < bl + 3 + sp || len > bl + 1004 + sp) return 0;
-  if (line.compare(delim, 0, delim.length, sp, sp + delim.length) !== 0) return 0;
-  let i = sp + delim.length;
+  if (len - from < bl + 3 + sp || len - from > bl + 1004 + sp) return 0;
+  if (line.compare(delim, 0, delim.length, from + sp, from + sp + delim.length) !== 0) return 0;
+  let i = from + sp + delim.length;
   let result: 1 | 2 = 1;
   if (i < len && line[i] === DASH) {
     if (!(i + 1 < len && line[i + 1] === DASH)) return 0;
