@@ -246,6 +246,7 @@ export class MessageParser {
         i = end;
       }
       this.flushRun();
+      this.flushHeadRun();
       this.pos += n;
     } catch (err) {
       this.failed = err instanceof Error ? err : new Error(String(err));
@@ -304,7 +305,13 @@ export class MessageParser {
     if (node.state === "head") {
       if (!node.headCut) {
         if (node.headLen + len <= node.headCap && !truncated) {
-          node.head.push(Buffer.from(buf.subarray(from, to)));
+          // contiguous lines of one chunk are copied once, when the header or the chunk is done
+          const run = this.headRun;
+          if (run && run.node === node && run.buf === buf && run.to === from) run.to = to;
+          else {
+            this.flushHeadRun();
+            this.headRun = { node, buf, from, to };
+          }
           node.headLen += len;
         } else if (!empty) {
           node.headCut = true;
@@ -343,6 +350,16 @@ export class MessageParser {
     }
     this.linesStarted++;
     this.after(eol, empty);
+  }
+
+  /** Header bytes not yet copied out of the chunk being parsed. */
+  private headRun: { node: Node; buf: Buffer; from: number; to: number } | null = null;
+
+  private flushHeadRun(): void {
+    const run = this.headRun;
+    if (!run) return;
+    this.headRun = null;
+    run.node.head.push(Buffer.from(run.buf.subarray(run.from, run.to)));
   }
 
   /** Text-part bytes not yet copied out of the chunk being parsed. */
@@ -441,6 +458,7 @@ export class MessageParser {
   }
 
   private endHeader(node: Node, bodyStart: number): void {
+    this.flushHeadRun();
     node.state = "body";
     node.part.bodyStart = bodyStart;
     node.bodyLine = this.linesStarted;
