@@ -21,6 +21,7 @@ import vm from "node:vm";
 import assert from "node:assert/strict";
 import { MessageParser, PARSER_LIMITS, parseMessage, type ParsedMessage } from "../../lib/mime/message-parser";
 import { attachments, partAt, sectionRange, walkParts, type MimePart } from "../../lib/mime/structure";
+import { decodeBody, partContent } from "../../lib/mime/part-body";
 import { FIXTURES, PNG_1PX, assertNested, msg, utf8 } from "./mime-fixtures";
 
 const slice = (raw: Buffer, r: { start: number; end: number } | null): string => {
@@ -79,6 +80,9 @@ test("nested multiparts: every part's offsets slice its MIME header and body", (
   assert.equal(slice(raw, sectionRange(s, "1.1.MIME")), "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
   assert.equal(slice(raw, sectionRange(s, "1.2.2")), PNG_1PX);
   assert.equal(slice(raw, sectionRange(s, "2")), "UERG");
+  assert.equal(partContent(raw, partAt(s, "2")!)?.toString(), "PDF");
+  assert.equal(partContent(raw, partAt(s, "1.1")!)?.toString(), "Café plain");
+  assert.equal(decodeBody(Buffer.from("x"), "x-uuencode"), null, "an unknown encoding is not guessed at");
   assert.ok(slice(raw, sectionRange(s, "1")).startsWith("--alt\r\n") && slice(raw, sectionRange(s, "1")).endsWith("--rel--\r\n--alt--"));
   assert.ok(slice(raw, sectionRange(s, "TEXT")).startsWith("preamble\r\n--outer") && slice(raw, sectionRange(s, "TEXT")).endsWith("--outer--\r\nepilogue\r\n"));
   const pdf = partAt(s, "2")!;
