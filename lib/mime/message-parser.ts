@@ -334,8 +334,9 @@ export class MessageParser {
       }
       const s = node.sink;
       if (s && !s.cut) {
-        const take = Math.min(len, s.cap - s.length);
+        const take = Math.min(len, s.cap - s.length, this.textBudget);
         if (take > 0) {
+          this.textBudget -= take;
           // contiguous lines of one chunk are copied once, when the chunk is done
           const run = this.run;
           if (run && run.sink === s && run.buf === buf && run.to === from) run.to = from + take;
@@ -382,7 +383,7 @@ export class MessageParser {
   private keepLimit(): number {
     const node = this.cur;
     if (node.state === "head") return Math.max(LINE_KEEP, node.headCap - node.headLen + 2);
-    if (node.sink && !node.sink.cut) return Math.max(LINE_KEEP, node.sink.cap - node.sink.length);
+    if (node.sink && !node.sink.cut) return Math.max(LINE_KEEP, Math.min(node.sink.cap - node.sink.length, this.textBudget));
     return LINE_KEEP;
   }
 
@@ -606,9 +607,7 @@ export class MessageParser {
       root: node.isRoot,
       alternative: node.sum.alternative,
     };
-    const cap = Math.min(PARSER_LIMITS.textPartBytes, this.textBudget);
-    this.textBudget -= cap;
-    const sink: Sink = { chunks: [], length: 0, cap, cut: cap === 0, leaf };
+    const sink: Sink = { chunks: [], length: 0, cap: PARSER_LIMITS.textPartBytes, cut: this.textBudget === 0, leaf };
     node.sink = sink;
     this.leaves.push(leaf);
     this.sinks.push(sink);
