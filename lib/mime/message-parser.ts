@@ -22,7 +22,7 @@
  */
 import libmime from "libmime";
 import { type HeaderLine, TEXT_TYPES, type TextLeaf, type WalkState } from "./summary-fast/common";
-import { envelope as summaryEnvelope, mimeInfo, splitHeaderLines } from "./summary-fast/headers";
+import { embeddedMeta, envelope as summaryEnvelope, mimeInfo, splitHeaderLines } from "./summary-fast/headers";
 import { snippetOf } from "./summary-fast/text";
 import type { AddressEntry, MessageSummary } from "./summary";
 import type { Envelope, MimePart } from "./structure";
@@ -486,6 +486,9 @@ export class MessageParser {
     if (env) {
       if (node.isRoot) this.rootEnvelope = env;
       else if (node.parent) node.parent.part.message = { envelope: env, part: p };
+      if (!node.isRoot && !node.sum.hidden) {
+        this.leaves.push({ type: "meta", charset: false, encoding: "", flowed: false, delSp: false, start: 0, end: 0, root: false, alternative: node.sum.alternative, literal: embeddedMeta(lines) });
+      }
     }
 
     // ----- structure (RFC 2045, 2046, 2183) -----

@@ -5,8 +5,6 @@
  *
  * Known differences from mailparser's summary (asserted where they show):
  * - an unparsable Date stores no sent date (null); mailparser gives the time of parsing;
- * - the snippet of an inline message/rfc822 part leaves out the From/Subject/Date lines
- *   mailparser adds to its text;
  * - "\r--boundary--" as the very last line (no line break) closes the multipart; mailsplit
  *   misses it and puts it into the text;
  * - the parts of a multipart/digest without a Content-Type are messages (RFC 2046 5.1.5);

@@ -45,6 +45,8 @@ export interface TextLeaf {
   end: number;
   root: boolean;
   alternative: boolean;
+  /** Text given as is (an embedded message's meta lines), not read from the message. */
+  literal?: string;
 }
 
 export interface WalkState {

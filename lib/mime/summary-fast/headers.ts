@@ -68,7 +68,7 @@ export function splitHeaderLines(block: string): HeaderLine[] {
 const HIGH_BYTE = /[\x80-\xff]/;
 
 /** A header value as MailParser.processHeaders() reads it: unfolded, trimmed, raw bytes as UTF-8. */
-function parserValue(line: string): string {
+export function parserValue(line: string): string {
   const value = String(libmime.decodeHeader(line).value || "").trim();
   return HIGH_BYTE.test(value) ? Buffer.from(value, "latin1").toString() : value;
 }
@@ -97,7 +97,7 @@ function stripComments(value: string): string {
     .join("");
 }
 
-function decodeWordsSafe(value: string): string {
+export function decodeWordsSafe(value: string): string {
   // nothing for decodeWords() to do (it also drops its own "__\0JOIN\0__" markers)
   if (!value.includes("=?") && !value.includes("\x00")) return value;
   try {
@@ -272,4 +272,40 @@ export function envelope(lines: HeaderLine[]): Envelope {
     }
   }
   return env;
+}
+
+/**
+ * The lines mailparser adds to its text in front of an embedded message's own text
+ * (getTextContent()'s showMeta): From, Subject, Date, To, Cc, Bcc as it reads them (the
+ * first From, Subject and Date, the last To, Cc and Bcc).
+ */
+export function embeddedMeta(lines: HeaderLine[]): string {
+  const values = new Map<string, string>();
+  for (const l of lines) {
+    switch (l.key) {
+      case "from":
+        if (!values.has("From")) values.set("From", parseAddressHeader(parserValue(l.line)).text);
+        break;
+      case "to":
+      case "cc":
+      case "bcc":
+        values.set(l.key[0].toUpperCase() + l.key.slice(1), parseAddressHeader(parserValue(l.line)).text);
+        break;
+      case "subject":
+        if (!values.has("Subject")) {
+          const v = decodeWordsSafe(parserValue(l.line));
+          if (v) values.set("Subject", v);
+        }
+        break;
+      case "date":
+        if (!values.has("Date")) {
+          const d = new Date(parserValue(l.line));
+          // mailparser shows the time of parsing for a date it cannot read; nothing here
+          values.set("Date", Number.isNaN(d.getTime()) ? "" : d.toUTCString());
+        }
+        break;
+    }
+  }
+  const meta = ["From", "Subject", "Date", "To", "Cc", "Bcc"].filter((k) => values.has(k)).map((k) => `${k}: ${values.get(k)}`);
+  return "\n" + meta.join("\n") + "\n";
 }

@@ -29,7 +29,10 @@ export function snippetOf(state: WalkState, deadline = Infinity): string {
     }
     // at least 1, so that an empty text is told from a non-empty one
     const need = Math.max(1, SNIPPET_LENGTH - have - (have ? 1 : 0));
-    const text = leaf.type === "text/html" ? htmlLeafText(state.raw, leaf, need) : plainLeafText(state.raw, leaf, need);
+    // mailparser adds an embedded message's meta lines to the text only when there is a text part
+    if (leaf.literal !== undefined && !state.hasText) continue;
+    const text =
+      leaf.literal !== undefined ? collapse(leaf.literal) : leaf.type === "text/html" ? htmlLeafText(state.raw, leaf, need) : plainLeafText(state.raw, leaf, need);
     if (text) {
       pieces.push(text);
       have += (have ? 1 : 0) + text.length;
