@@ -574,6 +574,9 @@ export class MessageParser {
       this.cur = child;
       return;
     }
+    if (p.type === "message" && (p.subtype === "rfc822" || p.subtype === "global") && node.depth >= PARSER_LIMITS.maxDepth) {
+      this.reasons.add(`messages nested deeper than ${PARSER_LIMITS.maxDepth}: kept as one part`);
+    }
     if (splitEmbeds) {
       // mailsplit looks into it, the structure does not (too deep): nothing of it for the summary
       sum.hidden = true;

@@ -270,6 +270,42 @@ test("20,000 parts: the first ones are listed, the message ends where it ends", 
   assert.ok(ms < 3000, `${ms} ms`);
 });
 
+test("1,000 messages forwarded inside each other: nesting past the limit is one opaque part", () => {
+  const open: string[] = [];
+  for (let i = 0; i < 1000; i++) open.push(`Subject: level ${i}`, "Content-Type: message/rfc822", "");
+  const raw = msg(["From: a@example.com", ...open, "Subject: innermost", "", "deep text", ""]);
+  const [r, ms] = timed(() => parseMessage(raw));
+  assert.match(r.reduced ?? "", /messages nested deeper than/);
+  assertNested(r.structure, raw.length);
+  let d = 0;
+  for (let p: MimePart | undefined = r.structure; p?.message; p = p.message.part) d++;
+  assert.ok(d > 10 && d <= PARSER_LIMITS.maxDepth, `depth ${d}`);
+  assert.ok(ms < 2000, `${ms} ms`);
+});
+
+test("a To header with 6,000 addresses (about 220 KB)", () => {
+  const to = Array.from({ length: 6_000 }, (_, i) => `"User ${i}" <u${i}@example.com>`).join(",\r\n ");
+  const raw = msg(["From: a@example.com", `To: ${to}`, "Subject: many", "", "text", ""]);
+  const [r, ms] = timed(() => parseMessage(raw));
+  assert.equal(r.reduced, undefined);
+  assert.equal(r.summary.to.length, 6_000);
+  assert.equal(r.envelope.to?.length, to.replace(/\r\n/g, "").length);
+  assert.ok(ms < 3000, `${ms} ms`);
+});
+
+test("a summary past its time budget leaves the text out and says so", () => {
+  const saved = PARSER_LIMITS.snippetMs;
+  PARSER_LIMITS.snippetMs = -1;
+  try {
+    const r = parseMessage(FIXTURES.plain);
+    assert.equal(r.summary.snippet, "");
+    assert.equal(r.summary.subject, "fixture");
+    assert.match(r.reduced ?? "", /the snippet took over -1 ms/);
+  } finally {
+    PARSER_LIMITS.snippetMs = saved;
+  }
+});
+
 test("a 20 MB message streamed in 64 KB chunks keeps far less than the message in memory", () => {
   const line = Buffer.from("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n");
   const chunk = Buffer.concat(Array.from({ length: Math.floor(65536 / line.length) }, () => line));
