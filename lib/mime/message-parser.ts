@@ -8,9 +8,11 @@
  *
  * Two readings of the same headers: the structure follows the RFCs (RFC 2045/2046 defaults,
  * delimiters of every open multipart recognised, RFC 2046 5.1.1), the summary mirrors what
- * mailparser 3.14.2 with @zone-eu/mailsplit 5.4.30 reports (pinned in package.json; the
- * header decoding, text decoding and snippet code in summary-fast/ mirror their
- * internals), so that a summary equals mailparser's wherever mailparser gets it right. Where
+ * mailparser 3.14.2 with @zone-eu/mailsplit 5.4.30 reports (the header decoding, text
+ * decoding and snippet code in summary-fast/ mirror their internals, so these, libmime
+ * 5.6.4, libqp 3.0.1, libbase64 1.4.1 and html-to-text 10.0.1 are pinned in package.json,
+ * and MIRRORED_VERSIONS is checked by the tests), so that a summary equals mailparser's
+ * wherever mailparser gets it right. Where
  * mailparser is wrong the summary is not: an unparsable Date gives no sent date, not the
  * time of parsing. Known differences are listed in test/unit/message-parser.test.ts.
  *
@@ -36,6 +38,16 @@ export interface ParsedMessage {
   /** Set, with the reasons, when limits or a failure forced a reduced result. */
   reduced?: string;
 }
+
+/** The versions of the packages whose behaviour the summary mirrors; a change needs the differential tests re-run. */
+export const MIRRORED_VERSIONS: Record<string, string> = {
+  mailparser: "3.14.2",
+  "@zone-eu/mailsplit": "5.4.30",
+  libmime: "5.6.4",
+  libqp: "3.0.1",
+  libbase64: "1.4.1",
+  "html-to-text": "10.0.1",
+};
 
 /** The bounds on what one parse keeps and does. */
 export const PARSER_LIMITS = {

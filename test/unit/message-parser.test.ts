@@ -11,10 +11,13 @@
  *   mailparser takes them as text/plain, and so adds them to the snippet.
  */
 import { test } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
 import v8 from "node:v8";
 import vm from "node:vm";
 import assert from "node:assert/strict";
-import { MessageParser, PARSER_LIMITS, parseMessage, type ParsedMessage } from "../../lib/mime/message-parser";
+import { MIRRORED_VERSIONS, MessageParser, PARSER_LIMITS, parseMessage, type ParsedMessage } from "../../lib/mime/message-parser";
 import { attachments, partAt, sectionRange, walkParts, type MimePart } from "../../lib/mime/structure";
 import { decodeBody, partContent } from "../../lib/mime/part-body";
 import { summariseWithMailparser, type MessageSummary } from "../../lib/mime/summary";
@@ -35,6 +38,24 @@ function streamed(raw: Buffer, sizes: number[]): ParsedMessage {
   }
   return p.end();
 }
+
+test("the packages whose internals the summary mirrors are the pinned versions, from mailparser's own view too", () => {
+  const pkg = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string> };
+  const require = createRequire(import.meta.url);
+  const fromMailparser = createRequire(require.resolve("mailparser"));
+  const installed = (r: NodeJS.Require, name: string): string => {
+    // the package's own package.json, found next to its entry point
+    let dir = path.dirname(r.resolve(name));
+    while (!fs.existsSync(path.join(dir, "package.json")) || JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).name !== name) dir = path.dirname(dir);
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  };
+  for (const [name, version] of Object.entries(MIRRORED_VERSIONS)) {
+    assert.equal(pkg.dependencies[name], version, `package.json pins ${name} exactly`);
+    assert.equal(installed(require, name), version, `${name} installed`);
+  }
+  assert.equal(installed(fromMailparser, "@zone-eu/mailsplit"), MIRRORED_VERSIONS["@zone-eu/mailsplit"], "mailparser's own mailsplit");
+  assert.equal(installed(fromMailparser, "libmime"), MIRRORED_VERSIONS.libmime, "mailparser's own libmime");
+});
 
 test("a single-part message: offsets, lines, envelope, sections", () => {
   const raw = FIXTURES.plain;
