@@ -197,6 +197,8 @@ export class MessageParser {
   private sinks: Sink[] = [];
   private hasText = false;
   private hasAttachments = false;
+  /** Parts past a limit were not looked at: one of them may have been an attachment. */
+  private hasAttachmentsUnknown = false;
   private rootLines: HeaderLine[] = [];
   private rootEnvelope: Envelope = EMPTY_ENVELOPE();
   private reasons = new Set<string>();
@@ -431,8 +433,6 @@ export class MessageParser {
     parts.push(child.part);
     this.cur = child;
   }
-
-  private hasAttachmentsUnknown = false;
 
   /** Ends a node at `bodyEnd` (at a delimiter line starting at `lineStart`, or at the end of the message). */
   private close(node: Node, bodyEnd: number, lineStart: number, nextPart: boolean): void {
