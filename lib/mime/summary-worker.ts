@@ -1,10 +1,9 @@
 /** Worker thread body for summary-pool.ts: parses messages off the engine's main thread. */
 import { parentPort } from "node:worker_threads";
-import { summarise } from "./summary";
+import { parseMessage } from "./message-parser";
 
 parentPort!.on("message", (msg: { id: number; raw: Uint8Array }) => {
-  summarise(Buffer.from(msg.raw.buffer, msg.raw.byteOffset, msg.raw.byteLength)).then(
-    (summary) => parentPort!.postMessage({ id: msg.id, summary }),
-    (err: Error) => parentPort!.postMessage({ id: msg.id, error: err.message }),
-  );
+  // parseMessage() never throws: a message it cannot parse gets a minimal, reduced result
+  const parsed = parseMessage(Buffer.from(msg.raw.buffer, msg.raw.byteOffset, msg.raw.byteLength));
+  parentPort!.postMessage({ id: msg.id, parsed });
 });

@@ -2,20 +2,12 @@
  * The parsed header summary stored with each message entry (what the inbox list,
  * threading and IMAP ENVELOPE need).
  *
- * The summary used to come from mailparser's simpleParser for every message, which builds
- * the whole MIME tree with streams, decodes and hashes every attachment and converts text
- * to HTML: most of its cost goes into things the summary never reads. summarise() now
- * takes a fast path for the common shapes (single-part text or HTML, multipart/alternative,
- * mixed with attachments, related with inline images, nested combinations): it finds the
- * part boundaries the way mailparser's splitter (@zone-eu/mailsplit) does, decodes headers
- * with the same libraries mailparser uses (libmime, mailparser's own address parser) and
- * decodes only the text the snippet needs. Whatever the fast path does not mirror exactly
- * (embedded message/rfc822 parts, malformed or unterminated multiparts, mbox "From " lines,
- * boundaries nested inside each other, ...) and any exception falls back to the mailparser
- * implementation, summariseWithMailparser(), whose output the fast path reproduces.
+ * It comes from the delivery parser (message-parser.ts), which produces the MIME structure
+ * and this summary in one pass and mirrors what mailparser's simpleParser reports.
+ * summariseWithMailparser() is that reference, kept for the equivalence tests.
  */
-import { simpleParser, type AddressObject } from "mailparser";
-import { summariseFast } from "./summary-fast";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import { parseMessage } from "./message-parser";
 import { SNIPPET_LENGTH, walkAddresses } from "./summary-fast/common";
 
 export interface AddressEntry {
@@ -46,19 +38,27 @@ function flatten(obj: AddressObject | AddressObject[] | undefined): AddressEntry
   return out;
 }
 
+/** The summary of a message (never rejects: a message that cannot be parsed gets a minimal one). */
 export async function summarise(raw: Buffer): Promise<MessageSummary> {
-  return fastSummary(raw) ?? summariseWithMailparser(raw);
+  return parseMessage(raw).summary;
 }
 
 /** The reference implementation: everything from mailparser's simpleParser. Also the fallback. */
 export async function summariseWithMailparser(raw: Buffer): Promise<MessageSummary> {
   // textAsHtml is never used; html-to-text runs only for messages without a text part (the snippet).
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, skipHtmlToText: false, skipTextToHtml: true });
+  return summaryOfParsedMail(await simpleParser(raw, MAILPARSER_OPTIONS));
+}
+
+/** The options the reference summary parses with. */
+export const MAILPARSER_OPTIONS = { skipImageLinks: true, skipTextLinks: true, skipHtmlToText: false, skipTextToHtml: true } as const;
+
+/** The summary of a message simpleParser(raw, MAILPARSER_OPTIONS) gave. */
+export function summaryOfParsedMail(parsed: ParsedMail): MessageSummary {
   const from = flatten(parsed.from)[0];
   const text = (parsed.text ?? "").replace(/\s+/g, " ").trim();
   const refs = parsed.references ? (Array.isArray(parsed.references) ? parsed.references : [parsed.references]) : [];
   // NB: mailparser turns a Date header it cannot parse into the time of parsing, so the
-  // NaN check below never triggers for a present header (kept as it was).
+  // NaN check below never triggers for a present header (the delivery parser gives null).
   const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   return {
     fromAddress: from?.address ?? "",
@@ -73,16 +73,4 @@ export async function summariseWithMailparser(raw: Buffer): Promise<MessageSumma
     snippet: text.slice(0, SNIPPET_LENGTH),
     hasAttachments: parsed.attachments.some((a) => a.contentDisposition !== "inline" || !a.related),
   };
-}
-
-/**
- * The summary without mailparser, or null when the message has a shape the fast path does
- * not handle (summarise() then uses mailparser). Exported for the equivalence tests.
- */
-export function fastSummary(raw: Buffer): MessageSummary | null {
-  try {
-    return summariseFast(raw);
-  } catch {
-    return null;
-  }
 }

@@ -13,8 +13,20 @@ test("the summary worker parses messages off the main thread", async () => {
     assert.deepEqual(s[1].to.map((a) => a.address), ["b@example.com", "c@example.com"]);
     assert.ok(s[0].sentDate instanceof Date && s[0].sentDate.toISOString() === "2026-11-23T10:00:00.000Z");
     assert.equal(s[0].snippet, "Body text");
-    assert.ok((pool as unknown as { worker: unknown }).worker, "still on the worker, no fallback");
+    assert.deepEqual(pool.counts, { worker: 2, inProcess: 0 }, "both summaries came from the worker, none from the in-process fallback");
+    const parsed = await pool.parse(Buffer.from("Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--\r\n"));
+    assert.equal(parsed.structure.parts?.length, 1, "the structure comes back too");
+    assert.equal(parsed.envelope.subject, "s");
+    assert.equal(pool.counts.worker, 3);
   } finally {
     await pool.close();
   }
+});
+
+test("without a worker the pool summarises in-process, and counts it", async () => {
+  const pool = new SummaryPool();
+  await pool.close();
+  const s = await pool.summarise(Buffer.from("From: a@example.com\r\nSubject: x\r\n\r\nhi\r\n"));
+  assert.equal(s.subject, "x");
+  assert.deepEqual(pool.counts, { worker: 0, inProcess: 1 });
 });

@@ -1,4 +1,4 @@
-/** What the parts of the summary fast path share: limits, the shapes it walks, and its way of giving up. */
+/** What the summary code (headers, snippet) shares with the delivery parser: limits and the shapes it reads. */
 import type { AddressObject } from "mailparser";
 import type { AddressEntry } from "../summary";
 
@@ -15,19 +15,9 @@ export function walkAddresses(items: AddressItem[], out: AddressEntry[]): void {
   }
 }
 
-/** Thrown for anything the fast path does not mirror; fastSummary() turns it into null. */
-const GIVE_UP = new Error("fast path: unsupported message shape");
-export function giveUp(): never {
-  throw GIVE_UP;
-}
-
 export const LF = 0x0a;
 export const CR = 0x0d;
-export const DASH = 0x2d;
 
-export const MAX_NODES = 200; // mailsplit fails above 1000 nodes; leave such messages to it
-export const MAX_DEPTH = 16;
-export const MAX_HEADER_BYTES = 256 * 1024; // mailsplit fails above 1 MiB of (weighted) header
 /** How much of an encoded text/plain body is decoded first; more only if the snippet needs it. */
 export const TEXT_PREFIX_BYTES = 768;
 /** How much of the HTML body is converted to text first; more only if the snippet needs it. */
@@ -44,13 +34,6 @@ export interface HeaderLine {
   line: string;
 }
 
-export interface Ancestry {
-  related: boolean;
-  alternative: boolean;
-  boundaries: string[];
-  depth: number;
-}
-
 /** An inline text part mailparser would put into `text`, in document order. */
 export interface TextLeaf {
   type: string;
@@ -62,6 +45,8 @@ export interface TextLeaf {
   end: number;
   root: boolean;
   alternative: boolean;
+  /** Text given as is (an embedded message's meta lines), not read from the message. */
+  literal?: string;
 }
 
 export interface WalkState {
@@ -70,4 +55,6 @@ export interface WalkState {
   hasText: boolean;
   hasAttachments: boolean;
   leaves: TextLeaf[];
+  /** The snippet ran out of time and stopped before a text part. */
+  timedOut?: boolean;
 }

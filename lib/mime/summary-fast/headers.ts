@@ -2,7 +2,7 @@
 import path from "node:path";
 import { parseAddressHeader } from "mailparser";
 import libmime from "libmime";
-import { CR, type HeaderLine, LF, giveUp, walkAddresses } from "./common";
+import { CR, type HeaderLine, LF, walkAddresses } from "./common";
 import type { AddressEntry } from "../summary";
 
 // ----- header blocks (mailsplit's MimeNode/Headers) -----------------------------------------
@@ -40,10 +40,9 @@ export function splitHeaderLines(block: string): HeaderLine[] {
   let i = 1;
   let first = rawLines[0];
   while (i < rawLines.length && isFoldingLine(rawLines[i])) first += "\r\n" + rawLines[i++];
-  // an mbox "From " line or an HTTP POST preamble would be dropped from the headers
-  if (/^From /i.test(first) || /^POST /i.test(first)) giveUp();
+  // mailsplit drops an mbox "From " line or an HTTP POST preamble from the headers
   const firstColon = first.indexOf(":");
-  const lines: HeaderLine[] = [{ key: firstColon < 0 ? "" : normalizeKey(first.slice(0, firstColon)), line: first }];
+  const lines: HeaderLine[] = /^From /i.test(first) || /^POST /i.test(first) ? [] : [{ key: firstColon < 0 ? "" : normalizeKey(first.slice(0, firstColon)), line: first }];
   let keyPending = false;
   for (; i < rawLines.length; i++) {
     const cur = rawLines[i];
@@ -69,7 +68,7 @@ export function splitHeaderLines(block: string): HeaderLine[] {
 const HIGH_BYTE = /[\x80-\xff]/;
 
 /** A header value as MailParser.processHeaders() reads it: unfolded, trimmed, raw bytes as UTF-8. */
-function parserValue(line: string): string {
+export function parserValue(line: string): string {
   const value = String(libmime.decodeHeader(line).value || "").trim();
   return HIGH_BYTE.test(value) ? Buffer.from(value, "latin1").toString() : value;
 }
@@ -98,7 +97,7 @@ function stripComments(value: string): string {
     .join("");
 }
 
-function decodeWordsSafe(value: string): string {
+export function decodeWordsSafe(value: string): string {
   // nothing for decodeWords() to do (it also drops its own "__\0JOIN\0__" markers)
   if (!value.includes("=?") && !value.includes("\x00")) return value;
   try {
@@ -235,9 +234,9 @@ export function envelope(lines: HeaderLine[]): Envelope {
         break;
       case "date":
         if (env.date === undefined) {
-          let d = new Date(parserValue(l.line));
-          if (Number.isNaN(d.getTime())) d = new Date(); // mailparser: "date parsing failed"
-          env.date = d;
+          // mailparser turns a Date it cannot parse into the time of parsing; the summary
+          // stores no sent date instead (null), so that sorting by date is not misled
+          env.date = new Date(parserValue(l.line));
         }
         break;
       case "from":
@@ -273,4 +272,40 @@ export function envelope(lines: HeaderLine[]): Envelope {
     }
   }
   return env;
+}
+
+/**
+ * The lines mailparser adds to its text in front of an embedded message's own text
+ * (getTextContent()'s showMeta): From, Subject, Date, To, Cc, Bcc as it reads them (the
+ * first From, Subject and Date, the last To, Cc and Bcc).
+ */
+export function embeddedMeta(lines: HeaderLine[]): string {
+  const values = new Map<string, string>();
+  for (const l of lines) {
+    switch (l.key) {
+      case "from":
+        if (!values.has("From")) values.set("From", parseAddressHeader(parserValue(l.line)).text);
+        break;
+      case "to":
+      case "cc":
+      case "bcc":
+        values.set(l.key[0].toUpperCase() + l.key.slice(1), parseAddressHeader(parserValue(l.line)).text);
+        break;
+      case "subject":
+        if (!values.has("Subject")) {
+          const v = decodeWordsSafe(parserValue(l.line));
+          if (v) values.set("Subject", v);
+        }
+        break;
+      case "date":
+        if (!values.has("Date")) {
+          const d = new Date(parserValue(l.line));
+          // mailparser shows the time of parsing for a date it cannot read; nothing here
+          values.set("Date", Number.isNaN(d.getTime()) ? "" : d.toUTCString());
+        }
+        break;
+    }
+  }
+  const meta = ["From", "Subject", "Date", "To", "Cc", "Bcc"].filter((k) => values.has(k)).map((k) => `${k}: ${values.get(k)}`);
+  return "\n" + meta.join("\n") + "\n";
 }

@@ -26,12 +26,14 @@ export function htmlCut(html: string, length: number, hasBodyTag: boolean): numb
     if (c === 0x21 /* ! */) {
       // htmlparser2 consumes the character after "<!" (and after "<!-") before it looks for
       // the ">" that ends a declaration, so "<!>" and "<!->" do not end there
+      // (each end is checked before its length is added: a missing "-->" must not send the
+      // scan back to the start of the text, which looped for ever)
       let close: number;
-      if (html.startsWith("<!--", lt)) close = html.indexOf("-->", lt + 2) + 3; // "<!-->" is a whole comment
-      else if (html.startsWith("<![CDATA[", lt)) close = html.indexOf("]]>", lt + 9) + 3;
-      else if (html.startsWith("<!-", lt)) close = html.indexOf(">", lt + 4) + 1;
-      else close = html.indexOf(">", lt + 3) + 1;
-      if (close <= 0) return -1;
+      if (html.startsWith("<!--", lt)) close = endAfter(html, "-->", lt + 2); // "<!-->" is a whole comment
+      else if (html.startsWith("<![CDATA[", lt)) close = endAfter(html, "]]>", lt + 9);
+      else if (html.startsWith("<!-", lt)) close = endAfter(html, ">", lt + 4);
+      else close = endAfter(html, ">", lt + 3);
+      if (close < 0) return -1;
       i = close;
     } else if (c === 0x3f /* ? */ || c === 0x2f /* / */) {
       const close = html.indexOf(">", lt + 2);
@@ -184,4 +186,10 @@ export function exceedsHtmlNestingDepth(html: string, maxDepth: number): boolean
     i = html.indexOf("<", end + 1);
   }
   return false;
+}
+
+/** The position just past the first `end` at or after `from`, or -1 when there is none. */
+function endAfter(html: string, end: string, from: number): number {
+  const at = html.indexOf(end, from);
+  return at < 0 ? -1 : at + end.length;
 }

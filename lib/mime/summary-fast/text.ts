@@ -13,11 +13,15 @@ import { exceedsHtmlNestingDepth, htmlCut } from "./html-cut";
  * whitespace of that, so the snippet is the parts' collapsed texts joined with single
  * spaces (an empty part adds nothing). Only as much text as the snippet needs is decoded.
  */
-export function snippetOf(state: WalkState): string {
+export function snippetOf(state: WalkState, deadline = Infinity): string {
   const pieces: string[] = [];
   let have = 0;
   for (const leaf of state.leaves) {
     if (have >= SNIPPET_LENGTH) break;
+    if (Date.now() > deadline) {
+      state.timedOut = true;
+      break;
+    }
     if (leaf.type === "text/html") {
       // getTextContent(): HTML becomes text only outside an alternative when there is a
       // text part, or when it is the whole message and there is none
@@ -25,7 +29,10 @@ export function snippetOf(state: WalkState): string {
     }
     // at least 1, so that an empty text is told from a non-empty one
     const need = Math.max(1, SNIPPET_LENGTH - have - (have ? 1 : 0));
-    const text = leaf.type === "text/html" ? htmlLeafText(state.raw, leaf, need) : plainLeafText(state.raw, leaf, need);
+    // mailparser adds an embedded message's meta lines to the text only when there is a text part
+    if (leaf.literal !== undefined && !state.hasText) continue;
+    const text =
+      leaf.literal !== undefined ? collapse(leaf.literal) : leaf.type === "text/html" ? htmlLeafText(state.raw, leaf, need) : plainLeafText(state.raw, leaf, need);
     if (text) {
       pieces.push(text);
       have += (have ? 1 : 0) + text.length;
