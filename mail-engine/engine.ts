@@ -4,6 +4,7 @@ import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
 import { createPgPool, openStore } from "../lib/store";
 import { BlobSweeper } from "../lib/store/blob-sweeper";
+import { toStoreParse } from "../lib/store/parse";
 import { SqliteThreadRunner } from "../lib/store/thread-runner";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
@@ -33,7 +34,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const summaries = new SummaryPool();
   const pool = config.provider === "postgresql" ? createPgPool(config.databaseUrl) : null;
   const runner = pool ? undefined : new SqliteThreadRunner(sqlitePath(config.databaseUrl));
-  const store = openStore(config, db, { runner, pool: pool ?? undefined, summaries: { parse: async (raw) => ({ summary: await summaries.summarise(raw), structure: null }) } });
+  const store = openStore(config, db, { runner, pool: pool ?? undefined, summaries: { parse: async (raw) => toStoreParse(await summaries.parse(raw)) } });
   const lookup = pool ? new PgLookup(pool) : new SqliteLookup(sqlitePath(config.databaseUrl));
   const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup };
   const sweeper = new BlobSweeper(store, log);

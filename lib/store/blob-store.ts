@@ -138,6 +138,26 @@ export class BlobStore {
     return new IncomingBlob(this);
   }
 
+  /** Bytes [start, end) of a blob: a file is read only there, so a part of a 50 MB message costs its own size. */
+  async getRange(hash: string, start: number, end: number): Promise<Buffer> {
+    const row = await this.db.blob.findUnique({ where: { hash }, select: { data: true } });
+    if (row?.data) return Buffer.from(row.data).subarray(start, end);
+    if (!this.files) throw new Error(`blob ${hash} is not in the database${row ? "" : " (no Blob row)"}`);
+    const fh = await fs.promises.open(this.files.pathOf(hash), "r");
+    try {
+      const out = Buffer.alloc(Math.max(0, end - start));
+      let off = 0;
+      while (off < out.length) {
+        const { bytesRead } = await fh.read(out, off, out.length - off, start + off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      return out.subarray(0, off);
+    } finally {
+      await fh.close();
+    }
+  }
+
   async get(hash: string): Promise<Buffer> {
     const row = await this.db.blob.findUnique({ where: { hash }, select: { data: true } });
     if (row?.data) return Buffer.from(row.data);
@@ -167,6 +187,11 @@ export class IncomingBlob {
 
   get bytes(): number {
     return this.size;
+  }
+
+  /** Whether the bytes went to a temporary file (the message is larger than the inline limit). */
+  get spilled(): boolean {
+    return this.file !== null;
   }
 
   async write(chunk: Buffer): Promise<void> {

@@ -1,50 +1,63 @@
 /**
- * What the store keeps of a message's MIME at delivery: the list summary (Message rows)
- * and the structure with byte offsets and raw envelope fields (the Blob row, as JSON).
+ * What the store keeps of a message's MIME at delivery, from the one delivery parser
+ * (lib/mime/message-parser.ts): the list summary (Message rows) and the MIME structure
+ * with byte offsets plus the raw envelope fields (the Blob row, as JSON). The parser
+ * reads the exact bytes stored (trace headers included), so the offsets address the blob.
  */
-import { summarise, type MessageSummary } from "../mime/summary";
+import { MessageParser, parseMessage, type ParsedMessage } from "../mime/message-parser";
+import type { Envelope, MimePart } from "../mime/structure";
+import type { MessageSummary } from "../mime/summary";
 
 export interface StoreParse {
   summary: MessageSummary;
-  /** JSON of {structure, envelope}; null when not available. */
+  /** JSON of StoredStructure; null when not available. */
   structure: string | null;
 }
 
+/** Blob.structure, as JSON. */
+export interface StoredStructure {
+  structure: MimePart;
+  envelope: Envelope;
+  /** Set when the parser's limits cut the result short, with the reason. */
+  reduced?: string;
+}
+
+export function toStoreParse(p: ParsedMessage): StoreParse {
+  const stored: StoredStructure = { structure: p.structure, envelope: p.envelope, ...(p.reduced ? { reduced: p.reduced } : {}) };
+  return { summary: p.summary, structure: JSON.stringify(stored) };
+}
+
 /**
- * Never fails: a message the parser cannot summarise still gets stored, with a minimal
- * summary (a malformed message must not turn into a 451 loop).
+ * Never fails: a message the parser cannot fully read is stored with a reduced result
+ * (the parser says why), so a malformed message never turns into a 451 loop.
  */
 export async function parseForStore(raw: Buffer): Promise<StoreParse> {
+  return toStoreParse(parseMessage(raw));
+}
+
+/** The stored structure of a blob, or null (not parsed, or unreadable JSON). */
+export function readStructure(json: string | null | undefined): StoredStructure | null {
+  if (!json) return null;
   try {
-    return { summary: await summarise(raw), structure: null };
+    const v = JSON.parse(json) as StoredStructure;
+    return v && typeof v === "object" && v.structure ? v : null;
   } catch {
-    return { summary: minimalSummary(), structure: null };
+    return null;
   }
 }
-
-export function minimalSummary(): MessageSummary {
-  return { fromAddress: "", fromName: "", to: [], cc: [], subject: "", sentDate: null, messageId: "", inReplyTo: "", references: [], snippet: "", hasAttachments: false };
-}
-
-/** Bytes of a large message's start that its summary is read from (the snippet and headers live there). */
-export const SUMMARY_PREFIX_BYTES = 256 * 1024;
 
 /**
- * Fed a large message as it arrives; keeps only its first SUMMARY_PREFIX_BYTES and
- * summarises those, so the summary of a 50 MB message costs a bounded parse.
+ * Fed a message as it arrives (SMTP DATA, after the trace headers); keeps bounded state
+ * only, so a 50 MB message costs no more memory than a small one.
  */
-export class PrefixParser {
-  private readonly chunks: Buffer[] = [];
-  private length = 0;
+export class StreamingParse {
+  private readonly parser = new MessageParser();
 
   write(chunk: Buffer): void {
-    if (this.length >= SUMMARY_PREFIX_BYTES) return;
-    const part = chunk.subarray(0, SUMMARY_PREFIX_BYTES - this.length);
-    this.chunks.push(Buffer.from(part));
-    this.length += part.length;
+    this.parser.write(chunk);
   }
 
-  end(): Promise<StoreParse> {
-    return parseForStore(Buffer.concat(this.chunks, this.length));
+  end(): StoreParse {
+    return toStoreParse(this.parser.end());
   }
 }

@@ -11,7 +11,10 @@ import type { BlobStore } from "../store/blob-store";
 import { openStore, type MailStore } from "../store";
 import { ChangeFeed } from "../store/change-feed";
 import { getMessage, type MessageDetail } from "../store/read";
-import { extractAttachment, renderMessage, type RenderedMessage } from "../mime/render";
+import { extractAttachment, renderMessage, type RenderedAttachment, type RenderedMessage } from "../mime/render";
+import { attachments, partAt, type AttachmentInfo, type MimePart } from "../mime/structure";
+import { decodeBody } from "../mime/part-body";
+import { readStructure } from "../store/parse";
 
 export interface Store {
   config: Config;
@@ -59,14 +62,49 @@ export async function openMessage(accountId: string, messageId: string): Promise
   const message = await getMessage(db, accountId, messageId);
   if (!message) return null;
   const rendered = await renderMessage(await blobs.get(message.blobHash));
+  // The list (and its download indices) from the stored structure, as openAttachment reads it.
+  const stored = await storedAttachments(db, message.blobHash);
+  if (stored) rendered.attachments = toRendered(stored.list);
   return { message, rendered };
 }
 
-/** One attachment of one of the account's messages, or null. */
+/**
+ * The attachments of a message from the MIME structure stored with its blob (no parse
+ * of the message); null when the blob predates stored structures.
+ */
+async function storedAttachments(db: Db, blobHash: string): Promise<{ list: AttachmentInfo[]; root: MimePart } | null> {
+  const row = await db.blob.findUnique({ where: { hash: blobHash }, select: { structure: true } });
+  const stored = readStructure(row?.structure);
+  return stored ? { list: attachments(stored.structure), root: stored.structure } : null;
+}
+
+function toRendered(list: AttachmentInfo[]): RenderedAttachment[] {
+  return list.map((a, index) => ({
+    index,
+    filename: a.filename || `attachment-${index + 1}`,
+    contentType: a.contentType,
+    size: a.size,
+    contentId: a.contentId || null,
+    inline: a.inline,
+  }));
+}
+
+/**
+ * One attachment of one of the account's messages, or null. Read from its byte range in
+ * the blob through the stored structure; the whole message is parsed only for blobs
+ * stored before structures were.
+ */
 export async function openAttachment(accountId: string, messageId: string, index: number) {
   if (!isMessageId(messageId)) return null;
   const { db, blobs } = await getStore();
   const message = await getMessage(db, accountId, messageId);
   if (!message) return null;
-  return extractAttachment(await blobs.get(message.blobHash), index);
+  const stored = await storedAttachments(db, message.blobHash);
+  if (!stored) return extractAttachment(await blobs.get(message.blobHash), index);
+  const info = Number.isInteger(index) && index >= 0 ? stored.list[index] : undefined;
+  const part = info ? partAt(stored.root, info.section) : null;
+  if (!info || !part) return null;
+  const content = decodeBody(await blobs.getRange(message.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
+  // An encoding we cannot undo is served as stored (still a download).
+  return { filename: info.filename || `attachment-${index + 1}`, contentType: info.contentType, content: content ?? (await blobs.getRange(message.blobHash, part.bodyStart, part.bodyEnd)) };
 }

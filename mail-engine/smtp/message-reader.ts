@@ -45,7 +45,10 @@ export interface ReceiveOptions {
    * MAX_HEADER_BYTES without ending.
    */
   prefix(header: Buffer, complete: boolean): Buffer;
-  /** Also given every stored byte (prefix included), in order. */
+  /**
+   * Given every stored byte (prefix included), in order, once the message is too large to
+   * stay in memory: small messages are parsed later from their bytes, in one go.
+   */
   sink?: ByteSink;
   maxHeaderBytes?: number;
 }
@@ -105,9 +108,16 @@ export async function receiveMessage(stream: Readable & { sizeExceeded?: boolean
   let overflowed = false;
 
   let sinceGc = 0;
+  // Chunks the sink has not seen yet, while the blob is still in memory.
+  let unsunk: Buffer[] | null = opts.sink ? [] : null;
   const store = async (chunk: Buffer) => {
-    opts.sink?.write(chunk);
     await blob!.write(chunk);
+    if (unsunk) {
+      unsunk.push(chunk);
+      if (!blob!.spilled) return;
+      for (const c of unsunk) opts.sink!.write(c);
+      unsunk = null;
+    } else opts.sink?.write(chunk);
     sinceGc += chunk.length;
     if (sinceGc >= GC_EVERY_BYTES) {
       sinceGc = 0;

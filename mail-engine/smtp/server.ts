@@ -13,7 +13,7 @@ import type { EngineContext } from "../context";
 import { mayUseSender } from "../../lib/routing/resolve";
 import { isStoreError } from "../../lib/store";
 import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
-import { PrefixParser } from "../../lib/store/parse";
+import { StreamingParse } from "../../lib/store/parse";
 import { checkSenderHeaders } from "./sender-headers";
 import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
@@ -146,7 +146,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
       // One blob for the local copy and the queue: the queue skips the Return-Path line.
       const returnPath = Buffer.from(`Return-Path: <${mailFrom}>\r\n`);
-      const parser = new PrefixParser();
+      const parser = new StreamingParse();
       let received: ReceivedMessage | null = null;
       receiveMessage(stream, {
         blobs,
@@ -184,7 +184,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           }
           const inline = msg.inline;
           const blob = await msg.commit();
-          const parsed = inline ? null : await parser.end();
+          // Small messages are parsed by the store's writer; large ones were parsed as they arrived.
+          const parsed = inline ? null : parser.end();
           await ctx.store.deliver({
             raw: inline,
             blob,

@@ -92,3 +92,38 @@ for (const [name, make] of pathological) {
     assert.ok(Date.now() - started < 30_000, "in bounded time");
   });
 }
+
+test("the MIME structure is stored once per blob with offsets into the stored bytes, for small and streamed large messages", async () => {
+  const { readStructure } = await import("../../lib/store/parse");
+  const { attachments, partAt, sectionRange } = await import("../../lib/mime/structure");
+  const { partContent } = await import("../../lib/mime/part-body");
+  const { createBlobStore } = await import("../../lib/store/blob-store");
+  const nodemailer = (await import("nodemailer")).default;
+  const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: t.mxPort, secure: false, ignoreTLS: true });
+  const blobs = createBlobStore(t.config, t.db);
+  for (const [label, size] of [["small", 2_000], ["large", 300_000]] as const) {
+    const content = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7) % 251));
+    const info = await smtp.sendMail({
+      from: "Sender <s@remote.example>",
+      to: "alice@example.test",
+      subject: `structure ${label}`,
+      text: "see attached",
+      attachments: [{ filename: "data.bin", content, contentType: "application/octet-stream" }],
+    });
+    const row = await t.db.message.findFirstOrThrow({ where: { queueId: info.response.split(" ").pop()! } });
+    const blob = await t.db.blob.findUniqueOrThrow({ where: { hash: row.blobHash } });
+    assert.equal(blob.data === null, label === "large", `${label}: ${label === "large" ? "a file" : "inline"}`);
+    const stored = readStructure(blob.structure);
+    assert.ok(stored, `${label}: structure stored`);
+    assert.equal(stored.envelope.subject, `structure ${label}`);
+    assert.match(stored.envelope.from ?? "", /s@remote\.example/);
+    const list = attachments(stored.structure);
+    assert.deepEqual(list.map((a) => [a.section, a.filename, a.contentType]), [["2", "data.bin", "application/octet-stream"]]);
+    const raw = await blobs.get(row.blobHash);
+    const part = partAt(stored.structure, "2")!;
+    assert.ok(partContent(raw, part)!.equals(content), `${label}: the attachment decodes from its stored offsets`);
+    const header = sectionRange(stored.structure, "HEADER")!;
+    assert.match(raw.subarray(header.start, header.end).toString(), /^Return-Path: <s@remote\.example>\r\nReceived: /);
+  }
+  blobs.close();
+});

@@ -60,8 +60,9 @@ test("the header section is found across chunks and handed over before the body 
   assert.ok(huge.header!.length <= 200 + 400);
 });
 
-test("small messages stay in memory; larger ones go to a file whose hash and bytes match, and the sink sees every byte", async () => {
+test("small messages stay in memory (the sink sees none); larger ones go to a file whose hash and bytes match, and the sink sees every byte", async () => {
   const small = await read(["S: 1\r\n\r\nshort\r\n"], 1000);
+  assert.equal(small.sink.length, 0, "a small message is parsed from its bytes later, not streamed");
   const ref = await small.r.commit();
   assert.equal(ref.inlineData?.toString(), "Return-Path: <x@y>\r\nS: 1\r\n\r\nshort\r\n");
   assert.equal(ref.file, undefined);
