@@ -42,6 +42,11 @@ export class RawSmtp {
     for (const f of w) f();
   }
 
+  /** This end's port, to find the connection in a trace of the server. */
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
   static async connect(port: number, opts: { tls?: boolean } = {}): Promise<RawSmtp> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = opts.tls
