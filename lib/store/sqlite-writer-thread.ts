@@ -3,7 +3,8 @@
  * committed (synchronous=FULL) on the writer thread; a thread that dies fails what it
  * had in hand (the SMTP client gets 451 and retries) and is started again on next use.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../threads/start-thread";
 import type { Delivered, PreparedDelivery, RowWriter } from "./deliver";
 
 interface Waiter {
@@ -22,7 +23,7 @@ export class SqliteWriterThread implements RowWriter {
   }
 
   private start(): Worker {
-    const w = new Worker(new URL("./sqlite-writer-worker.mjs", import.meta.url), { workerData: { file: this.file } });
+    const w = startWorker(new URL("./sqlite-writer-worker.ts", import.meta.url), { workerData: { file: this.file } });
     w.on("message", (m: { id: number; delivered?: Delivered[]; error?: { message: string; code?: string } }) => {
       const waiter = this.waiting.get(m.id);
       if (!waiter) return;
