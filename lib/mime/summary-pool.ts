@@ -19,6 +19,8 @@ export class SummaryPool {
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
+  constructor(private readonly idleStopMs = IDLE_STOP_MS) {}
+
   /** The worker starts on first use: most messages are small and summarised by the store writer instead. */
   private start(): Worker | null {
     if (this.worker || this.closed) return this.worker;
@@ -50,7 +52,7 @@ export class SummaryPool {
         this.worker = null;
         void w.terminate();
       }
-    }, IDLE_STOP_MS);
+    }, this.idleStopMs);
     this.idleTimer.unref();
   }
 
