@@ -8,7 +8,8 @@
 import { createId } from "../domain/ids";
 import type { Db } from "../db/client";
 import type { BlobRef, BlobStore } from "./blob-store";
-import { summarise, type MessageSummary } from "../mime/summary";
+import type { MessageSummary } from "../mime/summary";
+import { summarise } from "../mime/summary-lazy";
 import { INBOX } from "./mailboxes";
 
 /** What deliver() hands a RowWriter: the blobs are stored (or inline), the rows not yet written. */

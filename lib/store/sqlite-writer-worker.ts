@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { SqliteStoreWriter } from "./sqlite-writer";
 import type { PreparedDelivery } from "./deliver";
-import { summarise } from "../mime/summary";
+import { summarise } from "../mime/summary-lazy";
 
 const writer = new SqliteStoreWriter((workerData as { file: string }).file);
 
