@@ -14,6 +14,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "concurrent sessions deliver ~4 KB messages to one mailbox over the MX port; msgs/s, p50/p99, peak RSS; side by side with Postfix when installed",
     load: () => import("./smtp-inbound"),
   },
+  memory: {
+    summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
+    load: () => import("./memory"),
+  },
 };
 
 function list(): string {
