@@ -4,10 +4,10 @@
 // cli/mailctl.ts through tsx (development: a checkout being edited).
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { DIST, isFresh } from "../scripts/build.mjs";
+import { CURRENT, isFresh } from "../scripts/build.mjs";
 
 if (isFresh()) {
-  await import(pathToFileURL(path.join(DIST, "cli.mailctl.js")).href);
+  await import(pathToFileURL(path.join(CURRENT, "cli.mailctl.js")).href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();

@@ -24,7 +24,11 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = path.join(root, "dist");
+/** The build in use: a symbolic link to one of the build folders dist/b-<id>. */
+export const CURRENT = path.join(DIST, "current");
 const INFO = "build-info.json";
+/** Builds kept (the current one and the ones before), for processes started from them. */
+const KEEP_BUILDS = 3;
 
 /** Where a source change makes the build stale. */
 const SOURCE_DIRS = ["lib", "mail-engine", "cli", "scripts", "generated"];
@@ -73,7 +77,7 @@ function newestSource() {
 /** True when dist/ exists and no source is newer than it (a few ms: stats ~300 files). */
 export function isFresh() {
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(DIST, INFO), "utf8"));
+    const info = JSON.parse(fs.readFileSync(path.join(CURRENT, INFO), "utf8"));
     return typeof info.sourcesMtimeMs === "number" && newestSource() <= info.sourcesMtimeMs;
   } catch {
     return false;
@@ -87,8 +91,9 @@ export function outName(entry) {
 
 /**
  * The esbuild plugin that keeps `import.meta.url` pointing at each module's source file.
- * Every output file (entries and shared chunks) sits directly in dist/, so the project
- * root is "../" from any of them.
+ * Every output file (entries and shared chunks) sits directly in dist/b-<id>/, so the
+ * project root is "../../" from any of them. (`import.meta.dirname` is left alone: it
+ * is the build folder, which start-thread.ts uses to find worker entries of its own build.)
  */
 const sourceImportMetaUrl = {
   name: "source-import-meta-url",
@@ -98,7 +103,7 @@ const sourceImportMetaUrl = {
       const text = await fs.promises.readFile(args.path, "utf8");
       if (!text.includes("import.meta.url")) return undefined;
       const rel = path.relative(root, args.path).split(path.sep).join("/");
-      const expr = `new URL(${JSON.stringify(`../${rel}`)}, import.meta.url).href`;
+      const expr = `new URL(${JSON.stringify(`../../${rel}`)}, import.meta.url).href`;
       const loader = /\.m?ts$/.test(args.path) ? "ts" : "js";
       return { contents: text.replaceAll("import.meta.url", expr), loader };
     });
@@ -109,9 +114,13 @@ export async function build() {
   const esbuild = await import("esbuild");
   const started = Date.now();
   const sourcesMtimeMs = newestSource();
-  // Built beside dist/, then swapped in, so a process starting meanwhile sees a whole build or none.
-  const tmp = path.join(root, `.dist-tmp-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  // Each build in its own folder; dist/current is switched to it only once it is whole
+  // (renaming a symbolic link is atomic). A running process keeps using the folder it was
+  // started from (Node runs the real path of dist/current/...), so a rebuild never pulls
+  // a lazily loaded chunk or a worker entry from under it; the last KEEP_BUILDS are kept.
+  fs.mkdirSync(DIST, { recursive: true });
+  const id = `b-${Date.now().toString(36)}-${process.pid}`;
+  const tmp = path.join(DIST, id);
   const entries = [...FIXED_ENTRIES, ...workerEntries()];
   try {
     await esbuild.build({
@@ -133,14 +142,18 @@ export async function build() {
       plugins: [sourceImportMetaUrl],
     });
     fs.writeFileSync(path.join(tmp, INFO), JSON.stringify({ sourcesMtimeMs, builtAt: new Date().toISOString(), entries }, null, 2) + "\n");
-    const old = path.join(root, `.dist-old-${process.pid}`);
-    if (fs.existsSync(DIST)) fs.renameSync(DIST, old);
-    fs.renameSync(tmp, DIST);
-    fs.rmSync(old, { recursive: true, force: true });
-  } finally {
+    const link = path.join(DIST, `.current-${process.pid}`);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(id, link);
+    fs.renameSync(link, CURRENT);
+  } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
     await esbuild.stop?.();
   }
+  const builds = fs.readdirSync(DIST).filter((d) => /^b-/.test(d)).sort((a, b) => fs.statSync(path.join(DIST, b)).mtimeMs - fs.statSync(path.join(DIST, a)).mtimeMs);
+  for (const old of builds.slice(KEEP_BUILDS)) if (old !== id) fs.rmSync(path.join(DIST, old), { recursive: true, force: true });
   return { entries, ms: Date.now() - started };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The supervisor of `npm start` (compiled to dist/scripts.start.js; scripts/start.mjs
+ * The supervisor of `npm start` (compiled to dist/current/scripts.start.js; scripts/start.mjs
  * builds it when needed and runs it). Runs prepare.ts (migrations, TLS material, admin
  * hint) as a short-lived process, builds the web app when it has not been built, then
  * runs the web app and the mail engine as two child processes, each `node` itself (no
@@ -23,7 +23,8 @@ const slog = log.child({ proc: "start" });
 
 /** How to run one of our TypeScript entries as a process: its bundle in production, tsx in development. */
 function nodeEntry(entry: string): string[] {
-  return compiled ? [path.join(root, "dist", `${entry.replace(/\.ts$/, "").split("/").join(".")}.js`)] : ["--import", "tsx", path.join(root, entry)];
+  // Compiled: the entry in this supervisor's own build folder (import.meta.dirname, the real path).
+  return compiled ? [path.join(import.meta.dirname, `${entry.replace(/\.ts$/, "").split("/").join(".")}.js`)] : ["--import", "tsx", path.join(root, entry)];
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * Rules for a worker entry: its file name ends in `-worker.ts` and it lives under lib/
  * or mail-engine/ (scripts/build.mjs compiles every such file to its own entry,
- * lib/x/y-worker.ts -> dist/lib.x.y-worker.js); pass its URL built from
+ * lib/x/y-worker.ts -> dist/<build>/lib.x.y-worker.js, next to the calling code); pass its URL built from
  * `import.meta.url` of the calling module, with the `.ts` extension. Nothing else:
  * no per-worker .mjs shim.
  *
@@ -27,13 +27,18 @@ const compiled = typeof __MAILSUITE_COMPILED__ !== "undefined" && __MAILSUITE_CO
 // import.meta.url is this source file's URL in both modes (the build keeps it so).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The compiled entry of a worker: <root>/dist/<path of the .ts, "/" as ".">.js (outName in scripts/build.mjs). */
+/**
+ * The compiled entry of a worker: <path of the .ts, "/" as ".">.js (outName in
+ * scripts/build.mjs) in the build folder this code runs from (import.meta.dirname is the
+ * real folder of the output file; the build rewrites only import.meta.url), so a
+ * process always starts workers of its own build.
+ */
 export function compiledWorkerPath(entry: URL): string {
   const rel = path.relative(root, fileURLToPath(entry));
   if (rel.startsWith("..") || !/-worker\.ts$/.test(rel)) {
     throw new Error(`worker entry ${entry.href} must be a *-worker.ts file inside the project (see lib/threads/start-thread.ts)`);
   }
-  return path.join(root, "dist", `${rel.replace(/\.ts$/, "").split(path.sep).join(".")}.js`);
+  return path.join(import.meta.dirname, `${rel.replace(/\.ts$/, "").split(path.sep).join(".")}.js`);
 }
 
 export function startWorker(entry: URL, options: WorkerOptions = {}): Worker {

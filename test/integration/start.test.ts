@@ -60,7 +60,7 @@ test("npm start builds and runs the compiled suite: prepares an empty data direc
     assert.match(output, /mailctl user add you@example\.com --password '\.\.\.' --admin/);
 
     const tree = processTree(child.pid!);
-    const engine = tree.find((p) => p.argv.some((a) => a.endsWith("dist/mail-engine.main.js")));
+    const engine = tree.find((p) => p.argv.some((a) => /\/dist\/b-[^/]+\/mail-engine\.main\.js$/.test(a)));
     assert.ok(engine, `the engine runs from the compiled build; processes: ${JSON.stringify(tree.map((p) => p.argv))}`);
     for (const p of tree) {
       assert.equal(p.exe, fs.realpathSync(process.execPath), `pid ${p.pid} is node itself (not npm or a shell): ${p.argv.join(" ")}`);
