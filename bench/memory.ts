@@ -153,9 +153,12 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  const child = opts.root || opts.npm
-    ? spawn("npm", ["start"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] })
-    : spawn(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: npm does not pass SIGTERM on through its shell, so the stop
+  // below signals the whole group.
+  const viaNpm = !!(opts.root || opts.npm);
+  const child = viaNpm
+    ? spawn("npm", ["start"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+    : spawn(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const keep = (d: Buffer) => (output = (output + d.toString("utf8")).slice(-20_000));
   child.stdout!.on("data", keep);
@@ -219,10 +222,28 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     if (!exited) {
       const done = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 40_000);
+      const group = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {}
+      };
+      // The supervisor stops its children itself; through npm, the group gets the signal.
+      if (viaNpm) group("SIGTERM");
+      else child.kill("SIGTERM");
+      const t = setTimeout(() => group("SIGKILL"), 40_000);
       await done;
       clearTimeout(t);
+      // Whatever of the group is left (npm's children outlive npm) gets 40 s, then SIGKILL.
+      const deadline = Date.now() + 40_000;
+      while (Date.now() < deadline) {
+        try {
+          process.kill(-child.pid!, 0);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      group("SIGKILL");
     }
     if (opts.keep) console.log(`memory: data directory kept at ${dataDir}`);
     else fs.rmSync(dataDir, { recursive: true, force: true });
