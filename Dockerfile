@@ -57,8 +57,9 @@ ENV NODE_ENV=production \
     WEB_PORT=3000
 # The application is owned by root and read-only for the service user; only /data (the
 # SQLite file, blobs, generated TLS/DKIM keys, web secret) and Next's cache are writable.
-# node_modules keeps the dev dependencies: `npm start` may rebuild the web app, and the
-# engine runs TypeScript through tsx (a regular dependency) with no compile step.
+# node_modules keeps the dev dependencies: `npm start` may rebuild the web app. The
+# engine, mailctl and the start supervisor run from dist/ (compiled by `npm run build`
+# above; no TypeScript loader at run time).
 COPY --from=build /app /app
 RUN mkdir -p /data /app/.next/cache \
  && chown mailsuite:mailsuite /data /app/.next/cache
@@ -76,5 +77,6 @@ EXPOSE 25 587 465 143 993 3000
 
 USER mailsuite
 ENTRYPOINT ["/usr/bin/tini", "--"]
-# Migrates, then runs the web app and the engine as two child processes (scripts/start.ts).
-CMD ["npm", "start"]
+# `npm start` without npm's own process: migrates, then runs the web app and the engine
+# as two child processes (scripts/start.mjs).
+CMD ["node", "scripts/start.mjs"]

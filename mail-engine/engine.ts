@@ -8,6 +8,7 @@ import { toStoreParse } from "../lib/store/parse";
 import { SqliteThreadRunner } from "../lib/store/thread-runner";
 import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
+import { lazyDb } from "../lib/db/lazy";
 import { ensureTlsMaterial } from "../lib/tls";
 import { log as rootLog, type Logger } from "../lib/log";
 import type { EngineContext } from "./context";
@@ -28,11 +29,14 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const log = opts.log ?? rootLog.child({ proc: "engine" });
   const applied = await migrate(config);
   if (applied.length) log.info("db.migrated", { applied });
-  const db = await createDb(config);
+  // Prisma opens on first use (submission's password check, fallbacks): MX traffic goes
+  // through the fast path below and never loads it.
+  const prisma = lazyDb(() => createDb(config));
+  const db = prisma.db;
   const tls = ensureTlsMaterial(config);
   if (tls.generated) log.warn("tls.self_signed", { cert: tls.certPath, hint: "clients will warn; set TLS_CERT and TLS_KEY to a real certificate" });
   const summaries = new SummaryPool();
-  const pool = config.provider === "postgresql" ? createPgPool(config.databaseUrl) : null;
+  const pool = config.provider === "postgresql" ? await createPgPool(config.databaseUrl) : null;
   const runner = pool ? undefined : new SqliteThreadRunner(sqlitePath(config.databaseUrl));
   const store = openStore(config, db, { runner, pool: pool ?? undefined, summaries: { parse: async (raw) => toStoreParse(await summaries.parse(raw)) } });
   const lookup = pool ? new PgLookup(pool) : new SqliteLookup(sqlitePath(config.databaseUrl));
@@ -44,7 +48,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     if ("close" in lookup) lookup.close();
     await summaries.close();
     await pool?.end();
-    await db.$disconnect();
+    await prisma.close();
   };
   let smtp: SmtpListeners;
   try {

@@ -1,15 +1,19 @@
 /** Password hashing: argon2id with OWASP's recommended parameters. */
-import { hash, verify } from "@node-rs/argon2";
+
+/** The native argon2 module, loaded on the first hash or check (not by processes that never need one). */
+const argon2 = () => import("@node-rs/argon2");
 
 const ARGON2ID = 2; // @node-rs/argon2 Algorithm.Argon2id (a const enum, so not importable under isolatedModules)
 
 export const MIN_PASSWORD_LENGTH = 8;
 
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await argon2();
   return hash(password, { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 }
 
 export async function verifyPassword(hashed: string, password: string): Promise<boolean> {
+  const { verify } = await argon2();
   try {
     return await verify(hashed, password);
   } catch {

@@ -113,7 +113,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dotenvLoaded = true;
     loadDotenv({ quiet: true } as never);
   }
-  const dataDir = path.resolve(env.DATA_DIR || "./data");
+  // turbopackIgnore: DATA_DIR is run-time data, never part of the web app's build; without
+  // the hint, Next's file tracing cannot bound this path and copies the whole project.
+  const dataDir = path.resolve(/* turbopackIgnore: true */ env.DATA_DIR || "./data");
   const databaseUrl = env.DATABASE_URL || `file:${path.join(dataDir, "mail.db")}`;
   let provider: Config["provider"];
   if (databaseUrl.startsWith("file:")) provider = "sqlite";

@@ -2,10 +2,7 @@
  * The one Prisma client of a process, for SQLite (default) or PostgreSQL. Both
  * generated clients share the data model; the SQLite one's types are used for both.
  */
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient as SqliteClient } from "../../generated/prisma-sqlite/client";
-import { PrismaClient as PgClient } from "../../generated/prisma-pg/client";
+import type { PrismaClient as SqliteClient } from "../../generated/prisma-sqlite/client";
 import { loadConfig, sqlitePath, type Config } from "../config";
 
 export type Db = SqliteClient;
@@ -15,7 +12,10 @@ export type { Prisma } from "../../generated/prisma-sqlite/client";
 const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 
 export async function createDb(config: Pick<Config, "databaseUrl" | "provider"> = loadConfig()): Promise<Db> {
+  // Loaded here, not at module load: only the provider in use is loaded, and a process
+  // that never queries through Prisma (the engine on MX traffic) never loads it at all.
   if (config.provider === "sqlite") {
+    const [{ PrismaBetterSQLite3 }, { PrismaClient: SqliteClient }] = await Promise.all([import("@prisma/adapter-better-sqlite3"), import("../../generated/prisma-sqlite/client")]);
     const adapter = new PrismaBetterSQLite3({ url: sqlitePath(config.databaseUrl), timeout: SQLITE_BUSY_TIMEOUT_MS });
     const db = new SqliteClient({ adapter });
     // WAL is set persistently by the migration step; these are per connection.
@@ -25,6 +25,7 @@ export async function createDb(config: Pick<Config, "databaseUrl" | "provider"> 
     await db.$queryRawUnsafe(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     return db;
   }
+  const [{ PrismaPg }, { PrismaClient: PgClient }] = await Promise.all([import("@prisma/adapter-pg"), import("../../generated/prisma-pg/client")]);
   const adapter = new PrismaPg({ connectionString: config.databaseUrl, max: 10 });
   return new PgClient({ adapter }) as unknown as Db;
 }

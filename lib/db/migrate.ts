@@ -7,7 +7,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { ensureDir, sqlitePath, type Config } from "../config";
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
@@ -61,6 +60,7 @@ function migrateSqlite(file: string, migrations: Migration[]): string[] {
 }
 
 async function migratePostgres(url: string, migrations: Migration[]): Promise<string[]> {
+  const { default: pg } = await import("pg"); // only on PostgreSQL
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

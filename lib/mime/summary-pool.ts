@@ -1,11 +1,23 @@
 /**
  * Message parsing (message-parser.ts: MIME structure and summary) on a worker thread, so
  * that it runs on another core than SMTP and the store. Falls back to parsing in-process
- * when the worker cannot start or dies.
+ * when the worker cannot start or dies. The thread runs only while there is work
+ * (started on demand, stopped after IDLE_STOP_MS idle).
  */
-import { Worker } from "node:worker_threads";
-import { parseMessage, type ParsedMessage } from "./message-parser";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../threads/start-thread";
+import type { ParsedMessage } from "./message-parser";
 import type { MessageSummary } from "./summary";
+
+/** A worker idle this long is stopped: its V8 heap (tens of MB) goes back to the system until the next message. */
+const IDLE_STOP_MS = 30_000;
+
+/** The parser module, loaded on first use (its libraries cost an isolate ~15 MB). */
+let parser: typeof import("./message-parser") | null = null;
+async function parseHere(raw: Buffer): Promise<ParsedMessage> {
+  parser ??= await import("./message-parser");
+  return parser.parseMessage(raw);
+}
 
 export class SummaryPool {
   private worker: Worker | null = null;
@@ -13,10 +25,16 @@ export class SummaryPool {
   /** How many messages the worker parsed and how many were parsed in-process (no worker, or it failed). */
   readonly counts = { worker: 0, inProcess: 0 };
   private waiting = new Map<number, { resolve(p: ParsedMessage): void; reject(e: Error): void }>();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
-  constructor() {
+  constructor(private readonly idleStopMs = IDLE_STOP_MS) {}
+
+  /** The worker starts on first use. */
+  private start(): Worker | null {
+    if (this.worker || this.closed) return this.worker;
     try {
-      const w = new Worker(new URL("./summary-worker.mjs", import.meta.url));
+      const w = startWorker(new URL("./summary-worker.ts", import.meta.url));
       w.unref();
       w.on("message", (m: { id: number; parsed: ParsedMessage }) => {
         const p = this.waiting.get(m.id);
@@ -24,16 +42,31 @@ export class SummaryPool {
         this.waiting.delete(m.id);
         this.counts.worker++;
         p.resolve(m.parsed); // structured clone keeps sentDate a Date
+        if (this.waiting.size === 0) this.armIdleStop(w);
       });
-      w.on("error", () => this.fail());
-      w.on("exit", () => this.fail());
+      w.on("error", () => this.fail(w));
+      w.on("exit", () => this.fail(w));
       this.worker = w;
     } catch {
       this.worker = null;
     }
+    return this.worker;
   }
 
-  private fail() {
+  private armIdleStop(w: Worker) {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.worker === w && this.waiting.size === 0) {
+        this.worker = null;
+        void w.terminate();
+      }
+    }, this.idleStopMs);
+    this.idleTimer.unref();
+  }
+
+  private fail(w: Worker) {
+    if (this.worker !== w) return;
     this.worker = null;
     const pending = [...this.waiting.values()];
     this.waiting.clear();
@@ -42,8 +75,12 @@ export class SummaryPool {
 
   /** The message's structure, envelope and summary (never rejects). */
   parse(raw: Buffer): Promise<ParsedMessage> {
-    const w = this.worker;
-    if (!w) return Promise.resolve(this.inProcess(raw));
+    const w = this.start();
+    if (!w) return this.inProcess(raw);
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
     const id = this.nextId++;
     return new Promise<ParsedMessage>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -55,12 +92,14 @@ export class SummaryPool {
     return (await this.parse(raw)).summary;
   }
 
-  private inProcess(raw: Buffer): ParsedMessage {
+  private inProcess(raw: Buffer): Promise<ParsedMessage> {
     this.counts.inProcess++;
-    return parseMessage(raw);
+    return parseHere(raw);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();

@@ -66,7 +66,8 @@ export class FileBlobStore {
     // No existence check first: stored messages start with a unique trace header, so a
     // repeat is rare, and renaming identical bytes over identical bytes is harmless.
     const dir = path.dirname(final);
-    const tmp = path.join(this.tmpDir, `${hash}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+    // turbopackIgnore: a run-time file under DATA_DIR; keeps Next's file tracing from copying the whole project.
+    const tmp = path.join(/* turbopackIgnore: true */ this.tmpDir, `${hash}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
     try {
       await fs.promises.writeFile(tmp, data, { flag: "wx", mode: 0o640, flush: true }); // flush: fsync before close
     } catch (err) {

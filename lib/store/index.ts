@@ -8,7 +8,8 @@
  *   const store = openStore(config, db, { runner: new SqliteThreadRunner(file) });  // the engine
  *   await store.deliver({ raw, queueId, targets: [{ accountId }] });
  */
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import type { Config } from "../config";
 import { sqlitePath } from "../config";
 import type { Db } from "../db/client";
@@ -95,10 +96,12 @@ export class MailStore {
     const blob = req.blob ?? (await this.blobs.put(req.raw!));
     let summary = req.summary ?? null;
     let structure = req.structure ?? null;
-    // Small messages are parsed by the writer itself (runner.ts); large ones here, or by the caller while they arrived.
-    if (!summary && req.targets.length && !blob.inlineData) {
-      if (!req.raw) throw new Error("deliver() of a file blob needs its summary or its bytes");
-      const parsed = await (this.summaries ?? { parse: parseForStore }).parse(req.raw);
+    // On SQLite small messages are parsed by the writer itself (runner.ts); the rest here,
+    // or by the caller while they arrived (streamed DATA).
+    if (!summary && req.targets.length && (!blob.inlineData || !this.runner.parsesInline)) {
+      const raw = req.raw ?? blob.inlineData;
+      if (!raw) throw new Error("deliver() of a file blob needs its summary or its bytes");
+      const parsed = await (this.summaries ?? { parse: parseForStore }).parse(raw);
       summary = parsed.summary;
       structure = parsed.structure;
     }
@@ -190,15 +193,23 @@ export function openStore(config: Config, db: Db, opts: StoreOptions = {}): Mail
     const runner = opts.runner ?? new SqliteRunner(file);
     return new MailStore(config, db, blobs, runner, opts.summaries ?? null, null);
   }
-  const pool = opts.pool ?? createPgPool(config.databaseUrl);
+  const pool = opts.pool ?? newPgPool(config.databaseUrl);
   return new MailStore(config, db, blobs, new PgRunner(pool), opts.summaries ?? null, opts.pool ? null : pool);
 }
 
-/** A connection pool whose idle connections may die (server restart) without crashing the process. */
-export function createPgPool(connectionString: string, max = 8): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max });
+/**
+ * A connection pool whose idle connections may die (server restart) without crashing the
+ * process. node-postgres is loaded here, on first use, so a process on SQLite never loads it.
+ */
+function newPgPool(connectionString: string, max = 8): pg.Pool {
+  const { Pool } = createRequire(import.meta.url)("pg") as typeof pg;
+  const pool = new Pool({ connectionString, max });
   pool.on("error", () => undefined); // the next query reconnects
   return pool;
+}
+
+export async function createPgPool(connectionString: string, max = 8): Promise<pg.Pool> {
+  return newPgPool(connectionString, max);
 }
 
 export { ops };

@@ -4,7 +4,7 @@
  * with byte offsets plus the raw envelope fields (the Blob row, as JSON). The parser
  * reads the exact bytes stored (trace headers included), so the offsets address the blob.
  */
-import { MessageParser, parseMessage, type ParsedMessage } from "../mime/message-parser";
+import type { MessageParser, ParsedMessage } from "../mime/message-parser";
 import type { Envelope, MimePart } from "../mime/structure";
 import type { MessageSummary } from "../mime/summary";
 
@@ -27,12 +27,18 @@ export function toStoreParse(p: ParsedMessage): StoreParse {
   return { summary: p.summary, structure: JSON.stringify(stored) };
 }
 
+/** The parser module, loaded on first use: its libraries cost each thread ~15 MB, which an idle engine does without. */
+let parser: typeof import("../mime/message-parser") | null = null;
+async function loadParser(): Promise<typeof import("../mime/message-parser")> {
+  return (parser ??= await import("../mime/message-parser"));
+}
+
 /**
  * Never fails: a message the parser cannot fully read is stored with a reduced result
  * (the parser says why), so a malformed message never turns into a 451 loop.
  */
 export async function parseForStore(raw: Buffer): Promise<StoreParse> {
-  return toStoreParse(parseMessage(raw));
+  return toStoreParse((parser ?? (await loadParser())).parseMessage(raw));
 }
 
 /** The stored structure of a blob, or null (not parsed, or unreadable JSON). */
@@ -51,7 +57,11 @@ export function readStructure(json: string | null | undefined): StoredStructure 
  * only, so a 50 MB message costs no more memory than a small one.
  */
 export class StreamingParse {
-  private readonly parser = new MessageParser();
+  private constructor(private readonly parser: MessageParser) {}
+
+  static async create(): Promise<StreamingParse> {
+    return new StreamingParse(new (parser ?? (await loadParser())).MessageParser());
+  }
 
   write(chunk: Buffer): void {
     this.parser.write(chunk);

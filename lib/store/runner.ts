@@ -9,8 +9,9 @@
  * - PgRunner: one transaction per op on a pooled node-postgres connection (PostgreSQL
  *   groups concurrent commits itself); a deadlock or serialisation failure is retried.
  *
- * Both parse the summary of a small message themselves when the caller has none (one
- * hand-off to the writer thread instead of two on the engine's hot path).
+ * The SQLite runner parses a small message itself when the caller has no summary (one
+ * hand-off to the writer thread instead of two on the engine's hot path); on PostgreSQL
+ * the store parses before the transaction (on the engine's parser thread).
  */
 import Database from "better-sqlite3";
 import type pg from "pg";
@@ -19,6 +20,8 @@ import { parseForStore } from "./parse";
 import { PgTx, SqliteTx } from "./tx";
 
 export interface OpRunner {
+  /** Whether run("deliver") parses a small message itself when it comes without a summary. */
+  readonly parsesInline: boolean;
   run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>>;
   close(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export function openSqlite(file: string): Database.Database {
 }
 
 export class SqliteRunner implements OpRunner {
+  readonly parsesInline = true;
   private readonly conn: Database.Database;
   private readonly tx: SqliteTx;
   private pending: Job[] = [];
@@ -122,13 +126,14 @@ export class SqliteRunner implements OpRunner {
 const RETRYABLE = new Set(["40P01", "40001"]); // deadlock_detected, serialization_failure
 
 export class PgRunner implements OpRunner {
+  readonly parsesInline = false;
   /** Transactions retried after a deadlock or serialisation failure (should stay 0: locks are taken in one order). */
   retries = 0;
 
   constructor(private readonly pool: pg.Pool) {}
 
   async run<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
-    const ready = await prepare(op, args);
+    const ready = await prepare(op, args); // only when the caller skipped MailStore.deliver
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false; // a connection that cannot even roll back is dropped, not reused

@@ -4,10 +4,14 @@
  * apart from runner.ts so that only the engine imports the worker entry (the web app's
  * bundler would otherwise follow it).
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../threads/start-thread";
 import { reviveError, type StoreErrorCode } from "./errors";
 import type { OpArgs, OpName, OpResult } from "./ops";
 import type { OpRunner } from "./runner";
+
+/** Old-generation heap cap of the writer thread, in MB. */
+const WRITER_HEAP_MB = 64;
 
 interface Waiter {
   resolve(v: unknown): void;
@@ -20,6 +24,7 @@ interface Waiter {
  * on next use.
  */
 export class SqliteThreadRunner implements OpRunner {
+  readonly parsesInline = true;
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
@@ -29,7 +34,10 @@ export class SqliteThreadRunner implements OpRunner {
   }
 
   private start(): Worker {
-    const w = new Worker(new URL("./writer-worker.mjs", import.meta.url), { workerData: { file: this.file } });
+    // The thread's live data is small (a batch of rows, the parse of messages up to
+    // BLOB_INLINE_MAX); without a cap V8 lets its garbage grow with traffic. Running out
+    // kills only this thread: its messages get 451 and the next op starts a new one.
+    const w = startWorker(new URL("./writer-worker.ts", import.meta.url), { workerData: { file: this.file }, resourceLimits: { maxOldGenerationSizeMb: WRITER_HEAP_MB } });
     w.on("message", (m: { id: number; result?: unknown; error?: { message: string; code?: string; storeCode?: StoreErrorCode } }) => {
       const waiter = this.waiting.get(m.id);
       if (!waiter) return;

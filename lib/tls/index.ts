@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import selfsigned from "selfsigned";
+import { createRequire } from "node:module";
 import type { Config } from "../config";
 
 export interface TlsMaterial {
@@ -40,6 +40,8 @@ export function ensureTlsMaterial(config: Pick<Config, "tlsCert" | "tlsKey" | "d
     publicKeyEncoding: { type: "spki", format: "pem" },
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
   });
+  // Loaded only to generate (node-forge is large), and synchronously: this function is.
+  const selfsigned = createRequire(import.meta.url)("selfsigned") as typeof import("selfsigned");
   const pems = selfsigned.generate([{ name: "commonName", value: config.hostname }], {
     keyPair: { privateKey: pair.privateKey, publicKey: pair.publicKey },
     days: 825,

@@ -146,9 +146,11 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
       // One blob for the local copy and the queue: the queue skips the Return-Path line.
       const returnPath = Buffer.from(`Return-Path: <${mailFrom}>\r\n`);
-      const parser = new StreamingParse();
+      let parser: StreamingParse;
       let received: ReceivedMessage | null = null;
-      receiveMessage(stream, {
+      StreamingParse.create()
+        .then((p) => (parser = p))
+        .then(() => receiveMessage(stream, {
         blobs,
         sink: parser,
         prefix: (header) => {
@@ -160,7 +162,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           }
           return Buffer.concat([returnPath, Buffer.from(receivedHeader(config.hostname, session, txn?.queueId ?? "") + extra)]);
         },
-      })
+      }))
         .then(async (msg) => {
           received = msg;
           if (!txn) throw smtpError(503, "5.5.1", "Need MAIL FROM first");

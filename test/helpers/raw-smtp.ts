@@ -42,6 +42,11 @@ export class RawSmtp {
     for (const f of w) f();
   }
 
+  /** This end's port, to find the connection in a trace of the server. */
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
   /**
    * Connects and expects a 220 greeting. `localAddress` binds the client side to another
    * loopback address (127.0.0.2, ...), which the server sees as an outside client.
