@@ -14,7 +14,6 @@ import { mayUseSender } from "../../lib/routing/resolve";
 import { isStoreError } from "../../lib/store";
 import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
 import { StreamingParse } from "../../lib/store/parse";
-import { checkSenderHeaders } from "./sender-headers";
 import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
 import { ConnectionPolicy } from "./connection-policy";
@@ -177,7 +176,9 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           if (!isMx) {
             const user = session.user!;
             if (!msg.headerComplete) throw smtpError(552, "5.3.4", `Message header section exceeds ${MAX_HEADER_BYTES} bytes`);
-            // Author fields (From, Sender, Resent-From): see sender-headers.ts.
+            // Author fields (From, Sender, Resent-From): see sender-headers.ts (loaded on the
+            // first submission: its MIME libraries cost an MX-only engine ~10 MB).
+            const { checkSenderHeaders } = await import("./sender-headers");
             const refused = await checkSenderHeaders(msg.header, (addr) => mayUseSender(db, user, addr));
             if (refused) {
               log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "sender headers", user: user.email, detail: refused.message });
