@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig, ConfigError } from "../lib/config";
-import { ENGINE_NODE_FLAGS } from "../lib/config/node-flags";
+import { ENGINE_NODE_FLAGS, WEB_NODE_FLAGS, withoutOperatorFlags } from "../lib/config/node-flags";
 import { log } from "../lib/log";
 
 /** Replaced by `true` in the compiled build (scripts/build.mjs). */
@@ -28,21 +28,8 @@ function nodeEntry(entry: string): string[] {
   return compiled ? [path.join(import.meta.dirname, `${entry.replace(/\.ts$/, "").split("/").join(".")}.js`)] : ["--import", "tsx", path.join(root, entry)];
 }
 
-/**
- * V8 heap settings of the children (and of the engine's threads: V8 flags are per
- * process). A small young generation keeps resident memory down: V8 sizes each
- * semi-space up to 16 MB under load by default, kept in RAM afterwards, where 2 MB
- * collects a server's short-lived garbage (one SMTP transaction's objects) at about the
- * same CPU cost. A flag the operator sets in NODE_OPTIONS is left out here (the command
- * line would otherwise win over NODE_OPTIONS).
- */
-const ENGINE_V8 = v8Flags(["--max-semi-space-size=2"]);
-const WEB_V8 = v8Flags(["--max-semi-space-size=2"]);
-
-function v8Flags(flags: string[]): string[] {
-  const operator = process.env.NODE_OPTIONS ?? "";
-  return flags.filter((f) => !operator.includes(f.split("=")[0]));
-}
+const ENGINE_FLAGS = withoutOperatorFlags(ENGINE_NODE_FLAGS);
+const WEB_FLAGS = withoutOperatorFlags(WEB_NODE_FLAGS);
 
 async function main() {
   const config = loadConfig();
@@ -99,11 +86,11 @@ async function main() {
     });
   }
 
-  run("engine", [...ENGINE_V8, ...ENGINE_NODE_FLAGS, ...nodeEntry("mail-engine/main.ts")], process.env);
+  run("engine", [...ENGINE_FLAGS, ...nodeEntry("mail-engine/main.ts")], process.env);
   if (config.webPort !== 0) {
     // Not `next start`: scripts/web-server.mjs serves the same build and tells the app each
     // request's socket address (the sign-in throttle's key; see lib/web/client-ip.ts).
-    run("web", [...WEB_V8, path.join(root, "scripts", "web-server.mjs"), "-p", String(config.webPort), "-H", config.bindAddress], process.env);
+    run("web", [...WEB_FLAGS, path.join(root, "scripts", "web-server.mjs"), "-p", String(config.webPort), "-H", config.bindAddress], process.env);
     slog.info("web.url", { url: `http://${config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress}:${config.webPort}/` });
   }
 }

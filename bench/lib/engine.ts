@@ -1,10 +1,12 @@
 /**
- * Our engine as a child process, exactly as deployed: `node --import tsx
- * mail-engine/main.ts`, spawned with process.execPath directly (not through npm or
- * the tsx binary) so the child's pid is the engine's own and /proc/<pid>/status
- * describes the engine.
+ * Our engine as a child process, exactly as deployed: `node <flags>
+ * dist/current/mail-engine.main.js`, spawned with process.execPath directly (not through
+ * npm) so the child's pid is the engine's own and /proc/<pid>/status describes the engine.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { ENGINE_NODE_FLAGS } from "../../lib/config/node-flags";
+// @ts-expect-error: a plain ES module without type declarations
+import { CURRENT, isFresh } from "../../scripts/build.mjs";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -21,8 +23,17 @@ export interface EngineProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/**
+ * The engine as npm start runs it: the compiled build (made first when a source is newer)
+ * with the production Node flags, so the figures are production's, not tsx's.
+ */
 export function spawnEngine(opts: { root: string; env: Record<string, string>; nodeArgs?: string[] }): EngineProcess {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "mail-engine/main.ts"], {
+  if (!isFresh()) {
+    const built = spawnSync(process.execPath, [path.join(opts.root, "scripts", "build.mjs")], { stdio: "inherit" });
+    if (built.status !== 0) throw new Error("the engine did not compile (npm run build:node shows why)");
+  }
+  const entry = path.join(CURRENT, "mail-engine.main.js");
+  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, ...(opts.nodeArgs ?? []), entry], {
     cwd: opts.root,
     // Only what the engine needs: a stray DATABASE_URL or LOG_LEVEL in the caller's
     // environment must not redirect the benchmark.
