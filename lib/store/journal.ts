@@ -20,16 +20,16 @@ export interface ChangeRecord {
   uids?: Iterable<number>;
 }
 
+const INSERT_CHANGE = `INSERT INTO "MailboxChange" ("accountId", "mailboxId", "modSeq", "kind", "uids", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)`;
+
 export async function recordChange(tx: StoreTx, c: ChangeRecord): Promise<void> {
-  await tx.run(`INSERT INTO "MailboxChange" ("accountId", "mailboxId", "modSeq", "kind", "uids", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)`, [
-    c.accountId,
-    c.mailboxId,
-    BigInt(c.modSeq),
-    c.kind,
-    c.uids ? toSequenceSet(c.uids) : "",
-    new Date(),
-  ]);
-  if (tx.dialect === "postgresql") await tx.run(`SELECT pg_notify($1, $2)`, [NOTIFY_CHANNEL, c.accountId]);
+  const params = [c.accountId, c.mailboxId, BigInt(c.modSeq), c.kind, c.uids ? toSequenceSet(c.uids) : "", new Date()];
+  if (tx.dialect === "sqlite") {
+    await tx.run(INSERT_CHANGE, params);
+    return;
+  }
+  // One round trip: the row and its NOTIFY (delivered when the transaction commits).
+  await tx.run(`WITH c AS (${INSERT_CHANGE} RETURNING "accountId") SELECT pg_notify($7, "accountId") FROM c`, [...params, NOTIFY_CHANNEL]);
 }
 
 /** A journal row as read back (modSeq as a decimal string: it is a BIGINT). */

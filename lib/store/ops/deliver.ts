@@ -164,9 +164,11 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
   if (d.receivedFrom) logs.push(["", "received", d.receivedFrom]);
   for (const t of targets) logs.push(gone.includes(t) ? [t.recipient ?? "", "failed", "account removed before delivery"] : [t.recipient ?? "", event, `to ${t.mailbox ?? INBOX}`]);
   if (d.queue) for (const r of d.queue.recipients) logs.push([r, "queued", "for remote delivery"]);
-  for (const [recipient, ev, detail] of logs) {
-    await tx.run(`INSERT INTO "DeliveryLog" ("id", "queueId", "recipient", "event", "detail", "remoteHost", "tls", "createdAt") VALUES ($1, $2, $3, $4, $5, '', '', $6)`, [
-      createId(), d.queueId, recipient, ev, detail, now,
+  // One statement for all of them (one round trip on PostgreSQL).
+  if (logs.length) {
+    const values = logs.map((_, i) => `($${i * 4 + 3}, $1, $${i * 4 + 4}, $${i * 4 + 5}, $${i * 4 + 6}, '', '', $2)`).join(", ");
+    await tx.run(`INSERT INTO "DeliveryLog" ("id", "queueId", "recipient", "event", "detail", "remoteHost", "tls", "createdAt") VALUES ${values}`, [
+      d.queueId, now, ...logs.flatMap(([recipient, ev, detail]) => [createId(), recipient, ev, detail]),
     ]);
   }
   return out;
