@@ -151,6 +151,11 @@ test("folders: create with parents, rename with children, INBOX's rename rule, d
     seen.add(m.uidValidity);
     await store.deleteMailbox({ accountId: alice, name: "Churn" });
   }
+  await store.setSubscribed({ accountId: alice, name: "Work", subscribed: false });
+  assert.equal((await box(alice, "Work")).subscribed, false);
+  await rejectsWith(store.setSubscribed({ accountId: alice, name: "Nope", subscribed: true }), "no-mailbox");
+  const kinds = (await t.db.mailboxChange.findMany({ where: { accountId: alice, kind: { startsWith: "mailbox-" } } })).map((c) => c.kind);
+  for (const k of ["mailbox-create", "mailbox-rename", "mailbox-delete", "mailbox-update"]) assert.ok(kinds.includes(k), `journal has ${k}`);
   await rejectsWith(store.deleteMailbox({ accountId: alice, name: "INBOX" }), "not-allowed");
   await rejectsWith(store.deleteMailbox({ accountId: alice, name: "Work" }), "not-allowed");
 

@@ -138,7 +138,10 @@ export async function deleteMailbox(tx: StoreTx, a: { accountId: string; name: s
 
 export async function setSubscribed(tx: StoreTx, a: { accountId: string; name: string; subscribed: boolean }): Promise<boolean> {
   const name = normaliseMailboxName(a.name);
-  const n = await tx.run(`UPDATE "Mailbox" SET "subscribed" = $3 WHERE "accountId" = $1 AND "name" = $2`, [a.accountId, name, a.subscribed]);
-  if (n === 0) throw new StoreError("no-mailbox", `no such folder: ${name}`);
+  const row = await tx.get<{ id: string; highestModSeq: number | string }>(`UPDATE "Mailbox" SET "subscribed" = $3 WHERE "accountId" = $1 AND "name" = $2 RETURNING "id", "highestModSeq"`, [
+    a.accountId, name, a.subscribed,
+  ]);
+  if (!row) throw new StoreError("no-mailbox", `no such folder: ${name}`);
+  await recordChange(tx, { accountId: a.accountId, mailboxId: row.id, modSeq: BigInt(row.highestModSeq), kind: "mailbox-update" });
   return true;
 }
