@@ -395,8 +395,7 @@ export class Pop3Session {
     const m = this.message(args, 1);
     if (!m) return;
     if (!(await this.drop!.exists(m))) return this.send(`-ERR message ${args[0]} was removed by another session`);
-    await this.write(Buffer.from(`+OK ${m.size} octets\r\n`));
-    await this.drop!.stream(m, this.write);
+    if (!(await this.streamed(`+OK ${m.size} octets`, m))) return;
     await this.drop!.markSeen(m);
   }
 
@@ -404,8 +403,26 @@ export class Pop3Session {
     const m = this.message(args, 2);
     if (!m) return;
     if (!(await this.drop!.exists(m))) return this.send(`-ERR message ${args[0]} was removed by another session`);
-    await this.write(Buffer.from("+OK top of message follows\r\n"));
-    await this.drop!.stream(m, this.write, Number(args[1]));
+    await this.streamed("+OK top of message follows", m, Number(args[1]));
+  }
+
+  /**
+   * Sends a message after its +OK line. Once that line is out, a failure cannot become an
+   * -ERR any more (the client would take it for message text), so the connection is closed
+   * and the client sees a response without its terminating ".".
+   */
+  private async streamed(okLine: string, m: DropMessage, topLines?: number): Promise<boolean> {
+    await this.write(Buffer.from(okLine + "\r\n"));
+    try {
+      await this.drop!.stream(m, this.write, topLines);
+      return true;
+    } catch (err) {
+      if (!this.closed()) {
+        this.log.error("pop3.error", { ip: this.ip, user: this.account?.email, command: topLines === undefined ? "RETR" : "TOP", uid: m.uid, error: err });
+        this.close("failed while sending a message");
+      }
+      return false;
+    }
   }
 
   private async quit(): Promise<void> {
