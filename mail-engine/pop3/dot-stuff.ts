@@ -5,27 +5,38 @@
  */
 const LF = 0x0a;
 const DOT = 0x2e;
+const CR = 0x0d;
+const DOT_BUF = Buffer.from(".");
+const CR_BUF = Buffer.from("\r");
 
 export class DotStuffer {
   private atLineStart = true;
+  private afterCr = false;
   private sawAny = false;
 
-  /** The chunk with a "." added before each line that begins with one. */
+  /**
+   * The chunk with a "." added before each line that begins with one, and a CR before any
+   * bare LF (RFC 1939 3: lines end in CRLF; SMTP refuses bare LFs, but an IMAP APPEND
+   * might bring one).
+   */
   push(chunk: Buffer): Buffer {
     if (chunk.length === 0) return chunk;
     const parts: Buffer[] = [];
     let from = 0;
-    if (this.atLineStart && chunk[0] === DOT) parts.push(Buffer.from("."));
-    let i = chunk.indexOf(LF);
-    while (i !== -1 && i + 1 < chunk.length) {
-      if (chunk[i + 1] === DOT) {
-        parts.push(chunk.subarray(from, i + 1), Buffer.from("."));
+    if (this.atLineStart && chunk[0] === DOT) parts.push(DOT_BUF);
+    for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+      if (!(i > 0 ? chunk[i - 1] === CR : this.afterCr)) {
+        parts.push(chunk.subarray(from, i), CR_BUF);
+        from = i;
+      }
+      if (i + 1 < chunk.length && chunk[i + 1] === DOT) {
+        parts.push(chunk.subarray(from, i + 1), DOT_BUF);
         from = i + 1;
       }
-      i = chunk.indexOf(LF, i + 1);
     }
     parts.push(chunk.subarray(from));
     this.atLineStart = chunk[chunk.length - 1] === LF;
+    this.afterCr = chunk[chunk.length - 1] === CR;
     this.sawAny = true;
     return parts.length === 1 ? chunk : Buffer.concat(parts);
   }

@@ -5,7 +5,7 @@ import { DotStuffer, TopFilter } from "../../mail-engine/pop3/dot-stuff";
 
 /** The reference: whole-message stuffing, line by line. */
 function stuffWhole(msg: string): string {
-  const lines = msg.split("\r\n");
+  const lines = msg.replace(/\r?\n/g, "\r\n").split("\r\n");
   const last = lines.pop();
   let out = lines.map((l) => (l.startsWith(".") ? "." + l : l) + "\r\n").join("");
   if (last) out += (last.startsWith(".") ? "." + last : last) + "\r\n";
@@ -33,9 +33,10 @@ const samples = [
   ".Header-ish: x\r\n\r\nbody\r\n",
   "Subject: no final line ending\r\n\r\n.last",
   "",
+  "Subject: bare\n\n.line\nnext\r\n\n",
 ];
 
-test("stuffing is the same at every split point (and every pair of split points)", () => {
+test("stuffing (and CR before a bare LF) is the same at every split point (and every pair of split points)", () => {
   for (const msg of samples) {
     const buf = Buffer.from(msg, "latin1");
     const want = stuffWhole(msg);
