@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
 import { createPop3Server } from "../../mail-engine/pop3/server";
+import { hashPassword } from "../../lib/auth/password";
 
 const run = promisify(execFile);
 let t: TestEngine;
@@ -384,4 +385,40 @@ test("an unauthenticated connection is closed after the authentication timeout",
   } finally {
     await server.close();
   }
+});
+
+test("AUTH PLAIN with the response on its own line, an app password, and a foreign authorisation identity", async () => {
+  const { account } = await inbox(BOB);
+  await t.db.appPassword.create({ data: { accountId: account.id, name: "phone", hash: await hashPassword("app-secret-1234") } });
+  const raw = await Raw.connect(t.pop3sPort, { secure: true });
+  assert.match(await raw.cmd("AUTH"), /^\+OK/);
+  assert.deepEqual(await raw.multi(), ["PLAIN"]);
+  assert.match(await raw.cmd("AUTH LOGIN"), /^-ERR unsupported/);
+  assert.match(await raw.cmd(`AUTH PLAIN ${Buffer.from(`${ALICE}\0${BOB}\0${PASSWORD}`).toString("base64")}`), /^-ERR \[AUTH\].*may not act as/);
+  assert.equal(await raw.cmd("AUTH PLAIN"), "+ ");
+  assert.match(await raw.cmd("*"), /^-ERR authentication cancelled/);
+  assert.equal(await raw.cmd("AUTH PLAIN ="), "+ ");
+  assert.match(await raw.cmd(Buffer.from(`\0${BOB}\0app-secret-1234`).toString("base64")), /^\+OK maildrop has/);
+  assert.match(await raw.cmd("QUIT"), /^\+OK/);
+  raw.close();
+  assert.ok((await t.db.appPassword.findFirstOrThrow({ where: { accountId: account.id } })).lastUsedAt, "the app password was what signed in");
+});
+
+test("a message another client removed since sign-in answers -ERR; QUIT still deletes the rest", async () => {
+  await empty(ALICE);
+  await deliver(ALICE, "gone soon", "a\r\n");
+  await deliver(ALICE, "stays", "b\r\n");
+  const { account, mailbox, messages } = await inbox(ALICE);
+  const raw = await Raw.connect(t.pop3sPort, { secure: true });
+  await raw.cmd(`USER ${ALICE}`);
+  assert.match(await raw.cmd(`PASS ${PASSWORD}`), /^\+OK maildrop has 2 messages/);
+  await t.engine.ctx.store.expunge({ accountId: account.id, mailboxId: mailbox.id, messageIds: [messages[0].id], onlyDeleted: false });
+  await deliver(ALICE, "later", "c\r\n");
+  assert.match(await raw.cmd("RETR 1"), /^-ERR message 1 was removed/);
+  assert.match(await raw.cmd("STAT"), /^\+OK 2 /, "the snapshot is the session's view (RFC 1939 8)");
+  assert.match(await raw.cmd("DELE 1"), /^\+OK/);
+  assert.match(await raw.cmd("DELE 2"), /^\+OK/);
+  assert.match(await raw.cmd("QUIT"), /^\+OK .*\(1 messages deleted\)/);
+  raw.close();
+  assert.deepEqual((await inbox(ALICE)).messages.map((m) => m.subject), ["later"]);
 });
