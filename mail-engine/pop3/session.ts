@@ -451,8 +451,11 @@ export class Pop3Session {
     this.release?.();
     this.release = null;
     if (wasIn) this.log.info("pop3.logout", { ip: this.ip, user: this.account!.email, reason, deleted });
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), 5_000).unref();
+    // The last reply is flushed, then the socket goes: a client that never closes its side
+    // must not hold the connection (or the engine's shutdown).
+    const socket = this.socket;
+    socket.end(() => socket.destroy());
+    setTimeout(() => socket.destroy(), 5_000).unref();
     this.opts.onClose(this);
   }
 }
