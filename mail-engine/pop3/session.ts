@@ -71,6 +71,7 @@ export class Pop3Session {
   }
 
   start(): void {
+    this.log.debug("pop3.connect", { ip: this.ip, tls: this.secure });
     this.attach(this.socket);
     this.authTimer = setTimeout(() => this.timeout("authentication"), this.opts.limits.authTimeoutMs);
     this.send(`+OK ${this.ctx.config.hostname} POP3 ready`);
@@ -182,8 +183,9 @@ export class Pop3Session {
       return this.authPlain(line);
     }
     // RFC 1939 3: a case-insensitive keyword and arguments separated by single spaces.
-    const [word, ...args] = line.split(" ");
-    const cmd = word.toUpperCase();
+    // Trailing and doubled spaces are forgiven; PASS takes its argument from the raw line.
+    const [word, ...args] = line.split(" ").filter(Boolean);
+    const cmd = (word ?? "").toUpperCase();
     if (!cmd) return this.send("-ERR empty command");
     if (cmd === "CAPA") return this.capa();
     if (cmd === "QUIT") return this.quit();

@@ -220,6 +220,8 @@ print(json.dumps(p.quit().decode()))
   assert.deepEqual(after.messages.map((m) => m.subject), ["keep"]);
   assert.equal(await t.db.message.count({ where: { id: before.messages[1].id } }), 0, "the Message row is gone");
   assert.equal(after.mailbox.messageCount, 1, "the mailbox counter dropped");
+  const uid = before.messages[1].uid;
+  assert.equal(await t.db.expungedMessage.count({ where: { mailboxId: after.mailbox.id, uid } }), 1, "journalled as an expunge, so IMAP sessions see it go");
   const logout = t.logs.filter((l) => l.event === "pop3.logout" && l.user === ALICE).pop();
   assert.equal(logout?.deleted, 1);
 });
