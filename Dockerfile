@@ -5,7 +5,7 @@
 # runs them as two services from this same image with their own commands.
 #
 #   docker build -t mail-suite .
-#   docker run -p 25:25 -p 587:587 -p 465:465 -p 143:143 -p 993:993 -p 3000:3000 \
+#   docker run -p 25:25 -p 587:587 -p 465:465 -p 143:143 -p 993:993 -p 110:110 -p 995:995 -p 3000:3000 \
 #     -v maildata:/data -e MAIL_HOSTNAME=mail.example.com mail-suite
 
 # ---------------------------------------------------------------------------
@@ -66,14 +66,14 @@ RUN mkdir -p /data /app/.next/cache \
 VOLUME ["/data"]
 
 # Ports below 1024 as a non-root user: the listeners keep their standard ports (25, 587,
-# 465, 143, 993) and rely on the container's network namespace allowing unprivileged
+# 465, 143, 993, 110, 995) and rely on the container's network namespace allowing unprivileged
 # binds (net.ipv4.ip_unprivileged_port_start=0). Docker 20.10+ sets this for every
 # container by default; docker-compose.yml also sets it explicitly. On a runtime that
 # does not (or with --network host), run with
 #   --sysctl net.ipv4.ip_unprivileged_port_start=0
 # or move the listeners above 1024 (SMTP_PORT=2525 ...) and publish -p 25:2525 etc.
 # No setcap/CAP_NET_BIND_SERVICE is needed this way.
-EXPOSE 25 587 465 143 993 3000
+EXPOSE 25 587 465 143 993 110 995 3000
 
 USER mailsuite
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -140,6 +140,8 @@ export async function run(argv: string[]): Promise<number> {
     SUBMISSIONS_PORT: "0",
     IMAP_PORT: "0",
     IMAPS_PORT: "0",
+    POP3_PORT: "0",
+    POP3S_PORT: "0",
     WEB_PORT: web ? String(webPort) : "0",
     LOG_LEVEL: "warn",
     ...(opts["node-options"] ? { NODE_OPTIONS: opts["node-options"] } : {}),

@@ -157,6 +157,8 @@ async function runOurs(opts: RunOptions & { postgres?: string; profile?: string;
     SUBMISSIONS_PORT: "0",
     IMAP_PORT: "0",
     IMAPS_PORT: "0",
+    POP3_PORT: "0",
+    POP3S_PORT: "0",
     LOG_LEVEL,
     BLOB_STORE: opts.blobStore,
     BLOB_INLINE_MAX: opts.inlineMax,

@@ -1,4 +1,4 @@
-/** Starts and stops the whole engine: store, TLS material, SMTP listeners. */
+/** Starts and stops the whole engine: store, TLS material, SMTP and POP3 listeners. */
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
 import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
@@ -13,10 +13,12 @@ import { ensureTlsMaterial } from "../lib/tls";
 import { log as rootLog, type Logger } from "../lib/log";
 import type { EngineContext } from "./context";
 import { startSmtp, type SmtpListeners } from "./smtp/server";
+import { startPop3, type Pop3Listeners } from "./pop3/server";
 
 export interface Engine {
   ctx: EngineContext;
   smtp: SmtpListeners;
+  pop3: Pop3Listeners;
   stop(): Promise<void>;
 }
 
@@ -51,8 +53,13 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     await prisma.close();
   };
   let smtp: SmtpListeners;
+  let pop3: Pop3Listeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
+    pop3 = await startPop3(ctx, { randomPorts: opts.randomPorts }).catch(async (err) => {
+      await smtp.close();
+      throw err;
+    });
   } catch (err) {
     await closeStore();
     throw err;
@@ -61,7 +68,9 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   return {
     ctx,
     smtp,
+    pop3,
     async stop() {
+      await pop3.close();
       await smtp.close();
       await closeStore();
       log.info("engine.stopped");

@@ -9,7 +9,7 @@ async function main() {
   const config = loadConfig();
   setLogLevel(config.logLevel);
   const engine = await startEngine(config, { log: elog });
-  elog.info("engine.started", { hostname: config.hostname, ports: engine.smtp.ports, database: config.provider, blobs: config.blobStore });
+  elog.info("engine.started", { hostname: config.hostname, ports: { ...engine.smtp.ports, ...engine.pop3.ports }, database: config.provider, blobs: config.blobStore });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

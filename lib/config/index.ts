@@ -19,6 +19,8 @@ export interface Config {
   submissionsPort: number;
   imapPort: number;
   imapsPort: number;
+  pop3Port: number;
+  pop3sPort: number;
   webPort: number;
   tlsCert: string | null;
   tlsKey: string | null;
@@ -139,6 +141,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     submissionsPort: port(env, "SUBMISSIONS_PORT", 465),
     imapPort: port(env, "IMAP_PORT", 143),
     imapsPort: port(env, "IMAPS_PORT", 993),
+    pop3Port: port(env, "POP3_PORT", 110),
+    pop3sPort: port(env, "POP3S_PORT", 995),
     webPort: port(env, "WEB_PORT", 3000),
     tlsCert,
     tlsKey,

@@ -78,7 +78,7 @@ test("each 250 after DATA is written to the client only after an fsync of the da
     await addDomain(db.db, "order.example", "test");
     await addAccount(db.db, { email: "user@order.example", password: "long enough" }, "test");
     const port = await freePort();
-    const env = { ...process.env, DATA_DIR: db.dataDir, DATABASE_URL: db.config.databaseUrl, BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.order.example", SMTP_PORT: String(port), SUBMISSION_PORT: "0", SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", LOG_LEVEL: "warn", BLOB_STORE: "file", BLOB_INLINE_MAX: "65536" };
+    const env = { ...process.env, DATA_DIR: db.dataDir, DATABASE_URL: db.config.databaseUrl, BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.order.example", SMTP_PORT: String(port), SUBMISSION_PORT: "0", SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "0", POP3S_PORT: "0", LOG_LEVEL: "warn", BLOB_STORE: "file", BLOB_INLINE_MAX: "65536" };
     // -f: every thread (the store writer thread commits); -yy: paths of file descriptors and
     // the addresses of sockets; -s: enough of each write to read the reply line.
     const strace = spawn("strace", ["-f", "-tt", "-yy", "-s", "160", "-e", `trace=${SYSCALLS}`, "-o", traceFile, process.execPath, "--import", "tsx", "mail-engine/main.ts"], { env, stdio: ["ignore", "ignore", "pipe"] });

@@ -47,7 +47,7 @@ test("a message that got 250 survives the engine process being killed with SIGKI
     await addDomain(db.db, "crash.example", "test");
     await addAccount(db.db, { email: "user@crash.example", password: "long enough" }, "test");
     const port = await freePort();
-    const env = { ...process.env, DATA_DIR: db.dataDir, DATABASE_URL: db.config.databaseUrl, BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.crash.example", SMTP_PORT: String(port), SUBMISSION_PORT: "0", SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", LOG_LEVEL: "warn" };
+    const env = { ...process.env, DATA_DIR: db.dataDir, DATABASE_URL: db.config.databaseUrl, BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.crash.example", SMTP_PORT: String(port), SUBMISSION_PORT: "0", SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "0", POP3S_PORT: "0", LOG_LEVEL: "warn" };
     const engine = spawn(process.execPath, ["--import", "tsx", "mail-engine/main.ts"], { env, stdio: "ignore" });
     const exited = new Promise((r) => engine.on("exit", r));
     try {

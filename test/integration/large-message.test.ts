@@ -73,7 +73,7 @@ test("a 50 MB message is accepted with the engine's peak RSS growing by less tha
     await addDomain(db.db, "big.example", "test");
     await addAccount(db.db, { email: "user@big.example", password: "long enough" }, "test");
     const port = await freePort();
-    const env = { ...process.env, DATA_DIR: db.dataDir, DATABASE_URL: db.config.databaseUrl, BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.big.example", SMTP_PORT: String(port), SUBMISSION_PORT: "0", SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", LOG_LEVEL: "warn" };
+    const env = { ...process.env, DATA_DIR: db.dataDir, DATABASE_URL: db.config.databaseUrl, BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.big.example", SMTP_PORT: String(port), SUBMISSION_PORT: "0", SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "0", POP3S_PORT: "0", LOG_LEVEL: "warn" };
     const engine = spawn(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", "mail-engine/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] });
     try {
       await waitForPort(port);

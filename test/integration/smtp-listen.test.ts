@@ -11,7 +11,7 @@ test("a busy SUBMISSION_PORT fails the start with an error naming SUBMISSION_POR
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
   const busy = (blocker.address() as net.AddressInfo).port;
-  const t = await testDatabase({ SMTP_PORT: "0", SUBMISSION_PORT: String(busy), SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0" });
+  const t = await testDatabase({ SMTP_PORT: "0", SUBMISSION_PORT: String(busy), SUBMISSIONS_PORT: "0", IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "0", POP3S_PORT: "0" });
   try {
     await assert.rejects(startEngine(t.config, { log: createLogger({ proc: "engine" }) }), (err: Error) => {
       assert.match(err.message, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy} for submission \\(SUBMISSION_PORT\\)`));

@@ -41,7 +41,7 @@ test("npm start builds and runs the compiled suite: prepares an empty data direc
   const [smtp, sub, subs] = [await freePort(), await freePort(), await freePort()];
   // What `npm start` runs (package.json), without npm's own wrapper process.
   const child = spawn(process.execPath, ["scripts/start.mjs"], {
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.start.example", SMTP_PORT: String(smtp), SUBMISSION_PORT: String(sub), SUBMISSIONS_PORT: String(subs), IMAP_PORT: "0", IMAPS_PORT: "0", WEB_PORT: "0" },
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", BIND_ADDRESS: "127.0.0.1", MAIL_HOSTNAME: "mx.start.example", SMTP_PORT: String(smtp), SUBMISSION_PORT: String(sub), SUBMISSIONS_PORT: String(subs), IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "0", POP3S_PORT: "0", WEB_PORT: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
