@@ -19,6 +19,10 @@ export interface Config {
   submissionsPort: number;
   imapPort: number;
   imapsPort: number;
+  /** POP3 with STLS (RFC 1939, RFC 2595); 0 disables it. */
+  pop3Port: number;
+  /** POP3 with implicit TLS (RFC 8314); 0 disables it. */
+  pop3sPort: number;
   webPort: number;
   tlsCert: string | null;
   tlsKey: string | null;
@@ -139,6 +143,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     submissionsPort: port(env, "SUBMISSIONS_PORT", 465),
     imapPort: port(env, "IMAP_PORT", 143),
     imapsPort: port(env, "IMAPS_PORT", 993),
+    pop3Port: port(env, "POP3_PORT", 110),
+    pop3sPort: port(env, "POP3S_PORT", 995),
     webPort: port(env, "WEB_PORT", 3000),
     tlsCert,
     tlsKey,

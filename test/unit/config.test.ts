@@ -8,7 +8,7 @@ test("defaults follow the configuration contract", () => {
   assert.equal(c.dataDir, path.resolve("./data"));
   assert.equal(c.databaseUrl, `file:${path.resolve("./data/mail.db")}`);
   assert.equal(c.provider, "sqlite");
-  assert.deepEqual([c.smtpPort, c.submissionPort, c.submissionsPort, c.imapPort, c.imapsPort, c.webPort], [25, 587, 465, 143, 993, 3000]);
+  assert.deepEqual([c.smtpPort, c.submissionPort, c.submissionsPort, c.imapPort, c.imapsPort, c.pop3Port, c.pop3sPort, c.webPort], [25, 587, 465, 143, 993, 110, 995, 3000]);
   assert.equal(c.bindAddress, "0.0.0.0");
   assert.equal(c.maxMessageSize, 50 * 1024 * 1024);
   assert.equal(c.blobStore, "file");
