@@ -617,6 +617,8 @@ test("Thunderbird autoconfig: served domain answered without a session, unknown 
   assert.equal(res.headers["content-type"], "application/xml; charset=utf-8");
   assert.match(String(res.headers["cache-control"]), /^public, max-age=\d+$/);
   assert.equal(res.headers["set-cookie"], undefined);
+  assert.equal(res.headers["content-security-policy"], "default-src 'none'", "no page policy (and no nonce) on an XML document");
+  assert.equal(res.headers["x-content-type-options"], "nosniff");
   strictXml(res.body);
   const provider = xml.parse(res.body).clientConfig.emailProvider;
   assert.equal(provider["@id"], "example.test");
