@@ -5,7 +5,9 @@
  *   route's, so the page policy would otherwise overwrite the route's sandbox);
  * - requests without a valid session cookie are turned away before any page code runs:
  *   pages are redirected to /login, /api/* answers 401. /login and next-auth's own
- *   /api/auth/* are open.
+ *   /api/auth/* are open, and so are the client-setup documents mail clients fetch
+ *   before anyone signs in (Thunderbird autoconfig, Outlook Autodiscover, whose path
+ *   Outlook writes in either case: any case is rewritten to the route's own).
  * This is only the early check: every page, route and action still calls
  * app/_lib/session (which also checks the session row and the account).
  */
@@ -17,6 +19,11 @@ import { ATTACHMENT_CSP } from "./lib/web/download";
 
 /** app/mail/[folder]/[id]/attachments/[index]/route.ts */
 const ATTACHMENT_PATH = /^\/mail\/[^/]+\/[^/]+\/attachments\/[^/]+\/?$/;
+
+/** lib/web/client-setup: XML for mail clients, no session, no page policy (nothing in them runs). */
+const AUTOCONFIG_PATHS = new Set(["/.well-known/autoconfig/mail/config-v1.1.xml", "/mail/config-v1.1.xml"]);
+const AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml";
+const CLIENT_SETUP_CSP = "default-src 'none'";
 
 function isPublic(pathname: string): boolean {
   return pathname === "/login" || pathname === "/api/auth" || pathname.startsWith("/api/auth/");
@@ -50,6 +57,16 @@ function secureCookies(req: NextRequest): boolean {
 
 export async function proxy(req: NextRequest) {
   const { pathname, search } = req.nextUrl;
+  if (AUTOCONFIG_PATHS.has(pathname) || pathname.toLowerCase() === AUTODISCOVER_PATH) {
+    let res: NextResponse;
+    if (pathname.toLowerCase() === AUTODISCOVER_PATH && pathname !== AUTODISCOVER_PATH) {
+      const url = req.nextUrl.clone();
+      url.pathname = AUTODISCOVER_PATH;
+      res = NextResponse.rewrite(url);
+    } else res = NextResponse.next();
+    res.headers.set("content-security-policy", CLIENT_SETUP_CSP);
+    return res;
+  }
   if (!isPublic(pathname)) {
     const token = await getToken({ req, secret: webSecret(loadConfig()), secureCookie: secureCookies(req) }).catch(() => null);
     if (!token) {

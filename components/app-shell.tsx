@@ -17,7 +17,7 @@ export function AppShell({
   account: SessionAccount;
   folders: FolderInfo[];
   currentFolder?: string;
-  section?: "mail" | "admin";
+  section?: "mail" | "setup" | "admin";
   children: ReactNode;
 }) {
   return (
@@ -36,6 +36,13 @@ export function AppShell({
               className={`rounded-md px-2.5 py-1.5 font-medium ${section === "mail" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
             >
               Mail
+            </Link>
+            <Link
+              href="/setup"
+              data-testid="setup-link"
+              className={`rounded-md px-2.5 py-1.5 font-medium ${section === "setup" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
+            >
+              Mail apps
             </Link>
             {account.role === "admin" && (
               <Link

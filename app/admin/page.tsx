@@ -5,12 +5,14 @@ import { listFolders } from "@/lib/store/read";
 import { listAccounts, listDomains } from "@/lib/directory";
 import { AppShell } from "@/components/app-shell";
 import { AccountTable, DomainTable } from "@/components/admin/admin-tables";
+import { ClientDnsRecords } from "@/components/admin/dns-records";
+import { clientDnsRecords } from "@/lib/client-setup/dns-records";
 
 export const metadata: Metadata = { title: "Admin" };
 
 export default async function AdminPage() {
   const account = await requireAdmin("/admin");
-  const { db } = await getStore();
+  const { db, config } = await getStore();
   const [folders, domains, accounts] = await Promise.all([listFolders(db, account.id), listDomains(db), listAccounts(db)]);
   return (
     <AppShell account={account} folders={folders} section="admin">
@@ -21,6 +23,7 @@ export default async function AdminPage() {
         </div>
         <DomainTable domains={domains} />
         <AccountTable accounts={accounts} />
+        <ClientDnsRecords domains={domains.map((d) => ({ name: d.name, records: clientDnsRecords(d.name, config) }))} />
       </div>
     </AppShell>
   );
