@@ -193,6 +193,30 @@ export class MailStore {
     return r.changed.length > 0;
   }
 
+  /**
+   * Indexes up to `limit` blobs whose search words are pending (stored before the index
+   * existed, or unreadable at delivery); the sweeper calls it each round. Returns how many.
+   */
+  async indexPending(limit = 100): Promise<number> {
+    const pending = this.config.provider === "sqlite" ? `"pending" = 1` : `"pending"`;
+    const rows = await this.db.$queryRawUnsafe<Array<{ hash: string; structure: string | null }>>(
+      `SELECT t."hash", b."structure" FROM "BlobText" t JOIN "Blob" b ON b."hash" = t."hash" WHERE t.${pending} LIMIT ${Math.max(1, Math.floor(limit))}`,
+    );
+    const entries: Array<{ hash: string; text: SearchText }> = [];
+    for (const r of rows) {
+      let text: SearchText | undefined;
+      try {
+        // Blobs stored before the MIME structure was kept are parsed once more.
+        const structure = r.structure ?? (await parseForStore(await this.blobs.get(r.hash))).structure;
+        if (structure) text = await this.searchText({ hash: r.hash, size: 0, inlineData: null }, null, structure);
+      } catch {
+        /* unreadable: indexed with no words below, so it is not retried forever */
+      }
+      entries.push({ hash: r.hash, text: text ?? { head: "", body: "" } });
+    }
+    return entries.length ? this.runner.run("indexBlobTexts", { entries }) : 0;
+  }
+
   /** Frees unreferenced blobs (rows and files); the engine calls it every few seconds. */
   sweep(limit = 500) {
     return this.runner.run("sweepBlobs", { fileRoot: this.blobs.files?.root ?? null, limit });

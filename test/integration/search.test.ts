@@ -158,7 +158,7 @@ after(async () => {
 
 test("the messages were indexed once per blob, the big one from its file", async () => {
   const blobs = await t.db.message.findMany({ where: { accountId: alice, mailboxId: inbox }, select: { blobHash: true } });
-  const n = await t.db.$queryRawUnsafe<Array<{ n: number | bigint }>>(`SELECT count(*) AS n FROM "BlobText"`);
+  const n = await t.db.$queryRawUnsafe<Array<{ n: number | bigint }>>(`SELECT count(*) AS n FROM "BlobText" WHERE "pending" = ${t.config.provider === "sqlite" ? "0" : "false"}`);
   assert.equal(Number(n[0].n), blobs.length, "one entry per distinct blob (plain is shared by alice, bob and Archive)");
   const big = await t.db.blob.findFirstOrThrow({ where: { messages: { some: { uid: U.big, mailboxId: inbox } } } });
   assert.equal(big.data, null, "the big message is a file blob");
@@ -293,16 +293,26 @@ test("scoping: bob never sees alice's messages (same blob), a folder only its ow
 
 test("blobs without an index entry are scanned, with the same word rule", async () => {
   const hash = (await t.db.message.findFirstOrThrow({ where: { mailboxId: inbox, uid: U.alternative } })).blobHash;
+  // As migration 0003 leaves a blob stored before it: a pending entry without words.
   if (t.config.provider === "sqlite") {
     await t.db.$executeRawUnsafe(`DELETE FROM "BlobFts" WHERE rowid = (SELECT "id" FROM "BlobText" WHERE "hash" = ?)`, hash);
+    await t.db.$executeRawUnsafe(`UPDATE "BlobText" SET "pending" = 1 WHERE "hash" = ?`, hash);
+  } else {
+    await t.db.$executeRawUnsafe(`UPDATE "BlobText" SET "pending" = true, "head" = ''::tsvector, "body" = ''::tsvector WHERE "hash" = $1`, hash);
   }
-  await t.db.$executeRawUnsafe(`DELETE FROM "BlobText" WHERE "hash" = ${t.config.provider === "sqlite" ? "?" : "$1"}`, hash);
   assert.deepEqual(await search({ op: "body", value: "zebra" }), uids("alternative"));
   assert.deepEqual(await search({ op: "body", value: "zeb" }), uids("alternative"));
   assert.deepEqual(await search({ op: "body", value: "boardroom" }), uids("plain"), "indexed ones still from the index");
   assert.deepEqual(await search({ op: "not", key: { op: "body", value: "crème" } }), uids("plain", "mixed", "html", "big"));
   assert.deepEqual(await search({ op: "text", value: "münchen" }), uids("alternative"));
   assert.deepEqual(await search({ op: "body", value: "münchen" }), []);
+  // The sweeper's round indexes it; then the index answers alone.
+  assert.equal(await store.indexPending(), 1);
+  assert.equal(await store.indexPending(), 0, "nothing pending any more");
+  const still = await t.db.$queryRawUnsafe<Array<{ n: number | bigint }>>(`SELECT count(*) AS n FROM "BlobText" WHERE "pending" = ${t.config.provider === "sqlite" ? "1" : "true"}`);
+  assert.equal(Number(still[0].n), 0);
+  assert.deepEqual(await search({ op: "body", value: "zebra" }), uids("alternative"));
+  assert.deepEqual(await search({ op: "text", value: "münchen" }), uids("alternative"));
 });
 
 test("the index follows expunge and the blob sweep", async () => {

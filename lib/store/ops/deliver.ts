@@ -97,7 +97,7 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
     if (!row || !Number(row.has)) throw new StoreError("blob-missing", `blob ${d.blob.hash} was removed by a concurrent sweep; try again`);
   }
   // --- search index (lib/store/search-index.ts): with the Blob row, in the same transaction.
-  if (d.blob.text && d.targets.length) await indexBlobText(tx, d.blob.hash, d.blob.text);
+  if (d.targets.length) await indexBlobText(tx, d.blob.hash, d.blob.text ?? null);
   // --- end search index
 
   const targets = sortTargets(d.targets);
