@@ -28,9 +28,16 @@ export interface SearchText {
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 const MARK = /\p{M}/gu;
+const ASCII_WORD = /[a-z0-9]+/g;
 
 /** The words of `text`, in the index's form (see the module comment), in order of first appearance. */
 export function words(text: string, into: Set<string> = new Set()): Set<string> {
+  // ASCII text (most mail): the same words without Unicode normalisation or property classes, ~5x faster.
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) {
+    for (const w of text.toLowerCase().match(ASCII_WORD) ?? []) into.add(w.length > MAX_WORD ? w.slice(0, MAX_WORD) : w);
+    return into;
+  }
   for (const m of text.normalize("NFD").matchAll(WORD)) {
     const w = m[0].replace(MARK, "").toLowerCase().slice(0, MAX_WORD);
     if (w) into.add(w);
@@ -41,7 +48,7 @@ export function words(text: string, into: Set<string> = new Set()): Set<string> 
 const req = createRequire(import.meta.url);
 /** Loaded on first use: an MX-only engine that never indexes HTML does without them. */
 let libmime: { decodeWords(s: string): string } | null = null;
-let htmlToText: ((html: string, opts: object) => string) | null = null;
+let htmlToText: ((html: string) => string) | null = null;
 
 export function decodeHeaderValue(v: string): string {
   libmime ??= req("libmime") as { decodeWords(s: string): string };
@@ -52,15 +59,16 @@ export function decodeHeaderValue(v: string): string {
   }
 }
 
+/** The text of an HTML part as a reader sees it: no markup, scripts, styles or link targets. */
 function htmlText(html: string): string {
-  htmlToText ??= (req("html-to-text") as { convert(html: string, opts: object): string }).convert;
-  return htmlToText(html, {
+  htmlToText ??= (req("html-to-text") as { compile(opts: object): (html: string) => string }).compile({
     wordwrap: false,
     selectors: [
       { selector: "a", options: { ignoreHref: true } },
       { selector: "img", format: "skip" },
     ],
   });
+  return htmlToText(html);
 }
 
 /** Bytes in `charset` as text; an unknown charset is read as UTF-8 (then Latin-1 never fails, but UTF-8 is the common mislabel). */
