@@ -141,6 +141,8 @@ export async function run(argv: string[]): Promise<number> {
       [`TEXT ${RARE[11]} ${RARE[12]}`, { op: "text", value: `${RARE[11]} ${RARE[12]}` }],
       ["TEXT because (common)", { op: "text", value: "because" }],
       ["FROM grace", { op: "from", value: "grace" }],
+      ["BCC nobody (reads envelopes)", { op: "bcc", value: "nobody" }],
+      ["HEADER X-Mailer (reads headers)", { op: "header", field: "X-Mailer", value: "" }],
       ["UNSEEN SINCE 2025-06-01", { op: "and", keys: [{ op: "flag", flag: "seen", set: false }, { op: "since", date: "2025-06-01" }] }],
     ];
     console.log(`${"search".padEnd(30)} ${"matches".padStart(8)} ${"median ms".padStart(10)} ${"max ms".padStart(8)}`);

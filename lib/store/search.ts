@@ -55,17 +55,22 @@ class RowData {
   constructor(
     private readonly store: MailStore,
     readonly row: Row,
+    /** Structures (and header bytes of blobs held in their row) fetched for a batch of rows at once; a row not in it is read alone. */
+    private readonly prefetched?: Map<string, { structure: string | null; head: Uint8Array | null }>,
   ) {}
 
   getStructure(): Promise<StoredStructure | null> {
+    const pre = this.prefetched?.get(this.row.blobHash);
+    if (pre !== undefined) return (this.structure ??= Promise.resolve(readStructure(pre.structure)));
     return (this.structure ??= this.store.db.blob.findUnique({ where: { hash: this.row.blobHash }, select: { structure: true } }).then((b) => readStructure(b?.structure)));
   }
 
   /** The header section, unfolded (RFC 5322 2.2.3), as text. */
   getHeader(): Promise<string> {
     return (this.header ??= this.getStructure().then(async (st) => {
-      const end = st ? st.structure.bodyStart : 64 * 1024;
-      const buf = await this.store.blobs.getRange(this.row.blobHash, 0, end).catch(() => Buffer.alloc(0));
+      const end = st ? st.structure.bodyStart : HEAD_PREFETCH;
+      const head = this.prefetched?.get(this.row.blobHash)?.head;
+      const buf = head && st && end <= head.length ? Buffer.from(head.buffer, head.byteOffset, end) : await this.store.blobs.getRange(this.row.blobHash, 0, end).catch(() => Buffer.alloc(0));
       return buf.toString("utf8").replace(/\r?\n(?=[ \t])/g, "");
     }));
   }
@@ -78,6 +83,11 @@ class RowData {
     }));
   }
 }
+
+/** Candidate rows tested in JS are read in batches of this many (their stored structures in one query). */
+const BATCH = 500;
+/** Bytes of a row-held blob read with the batch for HEADER searches: more than almost any header section. */
+const HEAD_PREFETCH = 32 * 1024;
 
 type Eval = (r: RowData) => boolean | Promise<boolean>;
 /** A compiled key: SQL over "Message" m, or a JS test per candidate (which may use SQL columns). */
@@ -189,6 +199,18 @@ class Compiler {
         const field = k.field.toLowerCase();
         if (k.value !== "" && (field === "subject" || field === "from" || field === "to" || field === "cc" || field === "bcc")) return this.compile({ op: field, value: k.value });
         const needle = fold(k.value);
+        const env = ENVELOPE_FIELDS[field];
+        if (env) {
+          // Kept in the stored envelope: no need to read the message's header.
+          return {
+            js: async (r) => {
+              const st = await r.getStructure();
+              if (!st) return false;
+              const v = st.envelope[env];
+              return v != null && (needle === "" || fold(decodeHeaderValue(v)).includes(needle));
+            },
+          };
+        }
         return {
           js: async (r) => {
             for (const v of headerValues(await r.getHeader(), field)) if (needle === "" || fold(decodeHeaderValue(v)).includes(needle)) return true;
@@ -278,6 +300,20 @@ class Compiler {
   }
 }
 
+/** Header fields whose raw value the stored envelope keeps (lib/mime/structure.ts Envelope). */
+const ENVELOPE_FIELDS: Record<string, keyof StoredStructure["envelope"]> = {
+  date: "date",
+  subject: "subject",
+  from: "from",
+  sender: "sender",
+  "reply-to": "replyTo",
+  to: "to",
+  cc: "cc",
+  bcc: "bcc",
+  "in-reply-to": "inReplyTo",
+  "message-id": "messageId",
+};
+
 /** Lower-cased, for case-insensitive comparison beyond ASCII. */
 function fold(s: string): string {
   return s.normalize("NFC").toLowerCase();
@@ -291,6 +327,22 @@ function headerValues(header: string, field: string): string[] {
     if (i > 0 && line.slice(0, i).trim().toLowerCase() === field) out.push(line.slice(i + 1).trim());
   }
   return out;
+}
+
+/** Whether the key reads header fields the envelope does not keep (then header bytes are fetched with the batch). */
+function usesRawHeader(k: SearchKey): boolean {
+  switch (k.op) {
+    case "and":
+      return k.keys.some(usesRawHeader);
+    case "or":
+      return usesRawHeader(k.a) || usesRawHeader(k.b);
+    case "not":
+      return usesRawHeader(k.key);
+    case "header":
+      return !ENVELOPE_FIELDS[k.field.toLowerCase()];
+    default:
+      return false;
+  }
 }
 
 function uses(k: SearchKey, op: SearchKey["op"]): boolean {
@@ -358,12 +410,23 @@ export async function searchMessages(store: MailStore, accountId: string, mailbo
   const cols = [`m."uid"`, `m."blobHash"`, ...c.columns];
   const rows = await db.all<Row>(`SELECT ${cols.join(", ")} FROM "Message" m WHERE ${[scope, ...where].join(" AND ")} ORDER BY m."uid"`, c.params);
   if (tests.length === 0) return rows.map((r) => Number(r.uid));
+  const needsHeader = usesRawHeader(key);
   const out: number[] = [];
-  for (const row of rows) {
-    const r = new RowData(store, row);
-    let ok = true;
-    for (const t of tests) if (!(ok = await t(r))) break;
-    if (ok) out.push(Number(row.uid));
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const batch = rows.slice(i, i + BATCH);
+    const structures = new Map<string, { structure: string | null; head: Uint8Array | null }>();
+    const head = !needsHeader ? "NULL" : db.dialect === "sqlite" ? `substr("data", 1, ${HEAD_PREFETCH})` : `substring("data" from 1 for ${HEAD_PREFETCH})`;
+    const found = await db.all<{ hash: string; structure: string | null; head: Uint8Array | null }>(
+      `SELECT "hash", "structure", ${head} AS "head" FROM "Blob" WHERE "hash" IN (${batch.map((_, j) => `$${j + 1}`).join(", ")})`,
+      batch.map((r) => r.blobHash),
+    );
+    for (const b of found) structures.set(b.hash, { structure: b.structure, head: b.head });
+    for (const row of batch) {
+      const r = new RowData(store, row, structures);
+      let ok = true;
+      for (const t of tests) if (!(ok = await t(r))) break;
+      if (ok) out.push(Number(row.uid));
+    }
   }
   return out;
 }
