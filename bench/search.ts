@@ -160,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     console.log("Dovecot 2.3.19 on our machines (issue 11): SEARCH SUBJECT 26 ms, SEARCH TEXT 1,307 ms");
   } finally {
-    closeSearchReader(store);
+    await closeSearchReader(store);
     await store.close();
     if (opts.keep) console.log(`kept: ${t.config.databaseUrl}`);
     else await t.cleanup();

@@ -151,7 +151,7 @@ before(async () => {
 });
 
 after(async () => {
-  closeSearchReader(store);
+  await closeSearchReader(store);
   await store.close();
   await t.cleanup();
 });
