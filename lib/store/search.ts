@@ -13,9 +13,11 @@
  *   blob has no index entry (stored before the index existed) are scanned, same rule.
  * - BCC and HEADER fields without a column are read from the stored header section, only
  *   for the candidates the SQL part of the query leaves.
- * - Dates: BEFORE/ON/SINCE compare the internal date's day and SENT* the Date header's
- *   (falling back to the internal date without one), both as UTC days: the store keeps
- *   instants, not the zone they were given in (RFC 3501 says to disregard time and zone).
+ * - Dates (RFC 3501 6.4.4: time and zone disregarded): SENT* compare the day the Date
+ *   header names, in its own zone (SQL on the instant decides all but the messages within
+ *   a day of the boundary; those read their stored header), or the internal date without
+ *   one; BEFORE/ON/SINCE the internal date's UTC day (the store keeps the instant, not
+ *   the zone APPEND gave it in).
  * - NEW = UNSEEN, OLD = ALL, RECENT = none: the store has no \Recent (RFC 9051 drops it).
  */
 import { createRequire } from "node:module";
@@ -230,11 +232,9 @@ class Compiler {
       case "since":
         return { sql: `m."internalDate" >= ${this.date(k.date, 0)}` };
       case "sentbefore":
-        return { sql: `COALESCE(m."sentDate", m."internalDate") < ${this.date(k.date, 0)}` };
       case "senton":
-        return { sql: `(COALESCE(m."sentDate", m."internalDate") >= ${this.date(k.date, 0)} AND COALESCE(m."sentDate", m."internalDate") < ${this.date(k.date, 1)})` };
       case "sentsince":
-        return { sql: `COALESCE(m."sentDate", m."internalDate") >= ${this.date(k.date, 0)}` };
+        return this.sentDate(k.op, k.date);
       case "larger":
         return { sql: `m."size" > ${this.p(k.size)}` };
       case "smaller":
@@ -267,6 +267,36 @@ class Compiler {
     if (Number.isNaN(d.getTime())) throw new Error(`not a date: ${date}`);
     d.setUTCDate(d.getUTCDate() + days);
     return this.dialect === "postgresql" ? `${this.p(pgDate(d))}::timestamp` : this.p(d);
+  }
+
+  /**
+   * SENT*: the Date header's own calendar day, time and zone disregarded (RFC 3501
+   * 6.4.4). The column holds the instant (UTC); a zone moves the day by at most one, so
+   * SQL decides every message more than a day from the boundary and only those within a
+   * day read their stored Date header. Without a Date header: the internal date.
+   */
+  private sentDate(op: "sentbefore" | "senton" | "sentsince", date: string): Node {
+    const col = `COALESCE(m."sentDate", m."internalDate")`;
+    const at = (days: number) => this.date(date, days);
+    // Certainly in / possibly in, judged on the instant; then the instant's own UTC day.
+    const [sure, maybe, utc] =
+      op === "sentbefore"
+        ? [`${col} < ${at(-1)}`, `${col} < ${at(1)}`, `${col} < ${at(0)}`]
+        : op === "sentsince"
+          ? [`${col} >= ${at(1)}`, `${col} >= ${at(-1)}`, `${col} >= ${at(0)}`]
+          : ["1=0", `(${col} >= ${at(-1)} AND ${col} < ${at(2)})`, `(${col} >= ${at(0)} AND ${col} < ${at(1)})`];
+    const [isSure, isMaybe, inUtc] = [this.column(sure), this.column(maybe), this.column(utc)];
+    const want = date;
+    return {
+      js: async (r) => {
+        if (isSure(r)) return true;
+        if (!isMaybe(r)) return false;
+        const raw = (await r.getStructure())?.envelope.date;
+        const day = raw ? headerDay(raw) : null;
+        if (!day) return inUtc(r); // no Date header, or one we cannot read: the instant's UTC day
+        return op === "sentbefore" ? day < want : op === "sentsince" ? day >= want : day === want;
+      },
+    };
   }
 
   private fullText(op: "text" | "body", value: string): Node {
@@ -315,6 +345,20 @@ const ENVELOPE_FIELDS: Record<string, keyof StoredStructure["envelope"]> = {
   "in-reply-to": "inReplyTo",
   "message-id": "messageId",
 };
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/** The calendar day a Date header names (RFC 5322 3.3 date-time, as written), YYYY-MM-DD; null when unreadable. */
+export function headerDay(value: string): string | null {
+  const m = /(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})/i.exec(value);
+  if (!m) return null;
+  const month = MONTHS.indexOf(m[2].toLowerCase());
+  if (month < 0) return null;
+  let year = Number(m[3]);
+  if (m[3].length === 2) year += year < 50 ? 2000 : 1900; // RFC 5322 4.3 obs-year
+  else if (m[3].length === 3) year += 1900;
+  return `${String(year).padStart(4, "0")}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+}
 
 /** Lower-cased, for case-insensitive comparison beyond ASCII. */
 function fold(s: string): string {
@@ -427,21 +471,25 @@ export async function searchMessages(store: MailStore, accountId: string, mailbo
   const rows = await db.all<Row>(`SELECT ${cols.join(", ")} FROM "Message" m WHERE ${[scope, ...where].join(" AND ")} ORDER BY m."uid"`, c.params);
   if (tests.length === 0) return rows.map((r) => Number(r.uid));
   const needsHeader = usesRawHeader(key);
+  // Batch-read structures when most candidates need theirs; SENT* near a day boundary reads a few alone.
+  const prefetch = needsHeader || unindexed || uses(key, "bcc") || uses(key, "header");
   const out: number[] = [];
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH);
     const structures = new Map<string, { structure: string | null; head: Uint8Array | null }>();
-    // The header section only (its length is in the stored structure), not the whole message.
-    const head = !needsHeader
-      ? "NULL"
-      : db.dialect === "sqlite"
-        ? `substr("data", 1, COALESCE(json_extract("structure", '$.structure.bodyStart'), ${HEAD_PREFETCH}))`
-        : `substring("data" from 1 for COALESCE(("structure"::json->'structure'->>'bodyStart')::integer, ${HEAD_PREFETCH}))`;
-    const found = await db.all<{ hash: string; structure: string | null; head: Uint8Array | null }>(
-      `SELECT "hash", "structure", ${head} AS "head" FROM "Blob" WHERE "hash" IN (${batch.map((_, j) => `$${j + 1}`).join(", ")})`,
-      batch.map((r) => r.blobHash),
-    );
-    for (const b of found) structures.set(b.hash, { structure: b.structure, head: b.head });
+    if (prefetch) {
+      // The header section only (its length is in the stored structure), not the whole message.
+      const head = !needsHeader
+        ? "NULL"
+        : db.dialect === "sqlite"
+          ? `substr("data", 1, COALESCE(json_extract("structure", '$.structure.bodyStart'), ${HEAD_PREFETCH}))`
+          : `substring("data" from 1 for COALESCE(("structure"::json->'structure'->>'bodyStart')::integer, ${HEAD_PREFETCH}))`;
+      const found = await db.all<{ hash: string; structure: string | null; head: Uint8Array | null }>(
+        `SELECT "hash", "structure", ${head} AS "head" FROM "Blob" WHERE "hash" IN (${batch.map((_, j) => `$${j + 1}`).join(", ")})`,
+        batch.map((r) => r.blobHash),
+      );
+      for (const b of found) structures.set(b.hash, { structure: b.structure, head: b.head });
+    }
     for (const row of batch) {
       const r = new RowData(store, row, structures);
       let ok = true;

@@ -260,6 +260,15 @@ test("dates: BEFORE/ON/SINCE on the internal date, SENT* on the Date header; LAR
   assert.deepEqual(await search({ op: "senton", date: "2024-02-01" }), uids("alternative"));
   assert.deepEqual(await search({ op: "sentbefore", date: "2024-01-11" }), uids("plain", "html"), "no Date header: the internal date");
   assert.deepEqual(await search({ op: "sentsince", date: "2024-06-01" }), uids("big"));
+  // The Date header's own day, whatever its zone (RFC 3501 6.4.4): 23:30 -0700 on 6 May is 7 May in UTC.
+  const late = await store.append({ accountId: alice, mailbox: "Archive", raw: Buffer.from("Subject: late\r\nDate: Mon, 6 May 2024 23:30:00 -0700\r\n\r\nx\r\n"), internalDate: new Date("2024-05-07T06:30:00Z") });
+  const early = await store.append({ accountId: alice, mailbox: "Archive", raw: Buffer.from("Subject: early\r\nDate: Tue, 7 May 2024 00:30:00 +0900\r\n\r\ny\r\n"), internalDate: new Date("2024-05-06T15:30:00Z") });
+  assert.deepEqual(await search({ op: "senton", date: "2024-05-06" }, archive), [late.uid]);
+  assert.deepEqual(await search({ op: "senton", date: "2024-05-07" }, archive), [early.uid]);
+  assert.deepEqual(await search({ op: "sentbefore", date: "2024-05-07" }, archive).then((l) => l.filter((u) => u >= late.uid)), [late.uid]);
+  assert.deepEqual(await search({ op: "sentsince", date: "2024-05-07" }, archive), [early.uid]);
+  assert.deepEqual(await search({ op: "on", date: "2024-05-07" }, archive), [late.uid], "the internal date: its UTC day");
+  await store.expunge({ accountId: alice, mailboxId: archive, uids: [late.uid, early.uid], onlyDeleted: false });
   const sizes = await t.db.message.findMany({ where: { mailboxId: inbox }, select: { uid: true, size: true }, orderBy: { size: "asc" } });
   const mid = sizes[2].size;
   assert.deepEqual(await search({ op: "larger", size: mid }), sizes.filter((s) => s.size > mid).map((s) => s.uid).sort((a, b) => a - b));
