@@ -90,6 +90,10 @@ class RowData {
 
 /** Candidate rows tested in JS are read in batches of this many (their stored structures in one query). */
 const BATCH = 500;
+/** UID or sequence ranges beyond this many are matched as one list of the mailbox's UIDs. */
+const MAX_OR_RANGES = 32;
+/** Column names: the only flag values put into SQL text. */
+const FLAGS = new Set(["seen", "answered", "flagged", "deleted", "draft"]);
 /** Bytes of a row-held blob read with the batch for HEADER searches: more than almost any header section. */
 const HEAD_PREFETCH = 32 * 1024;
 
@@ -165,6 +169,7 @@ class Compiler {
         return { js: async (r) => !(await ea(r)) };
       }
       case "flag":
+        if (!FLAGS.has(k.flag)) throw new Error(`unknown flag ${JSON.stringify(k.flag)}`);
         return { sql: `m."${k.flag}" = ${this.p(k.set)}` };
       case "keyword": {
         const sql = `m."id" IN (SELECT k."messageId" FROM "MessageKeyword" k WHERE k."mailboxId" = $2 AND k."keyword" = ${this.p(k.keyword)})`;
@@ -248,6 +253,27 @@ class Compiler {
 
   private ranges(list: Array<[number, number]>): string {
     if (list.length === 0) return "1=0";
+    if (list.length > MAX_OR_RANGES) {
+      // A long set ("1,3,5,7,..."): the mailbox's UIDs in it, as one list (an OR chain
+      // that long would pass SQLite's expression depth limit).
+      const merged: Array<[number, number]> = [];
+      for (const [a, b] of list.map(([x, y]) => [Math.min(x, y), Math.max(x, y)] as [number, number]).sort((x, y) => x[0] - y[0])) {
+        const last = merged[merged.length - 1];
+        if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+        else merged.push([a, b]);
+      }
+      const hit = (this.uidsBySeq ?? []).filter((u) => {
+        let lo = 0;
+        let hi = merged.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (merged[mid][0] > u) hi = mid - 1;
+          else lo = mid + 1;
+        }
+        return hi >= 0 && merged[hi][1] >= u; // merged[hi]: the last interval starting at or before u
+      });
+      return this.dialect === "postgresql" ? `m."uid" = ANY(${this.p(hit)}::integer[])` : `m."uid" IN (SELECT value FROM json_each(${this.p(hit)}))`;
+    }
     return `(${list.map(([a, b]) => (a === b ? `m."uid" = ${this.p(a)}` : `m."uid" BETWEEN ${this.p(Math.min(a, b))} AND ${this.p(Math.max(a, b))}`)).join(" OR ")})`;
   }
 
@@ -391,6 +417,22 @@ function usesRawHeader(k: SearchKey): boolean {
   }
 }
 
+/** Whether a UID set is long enough to be matched as a list (the mailbox's UIDs are needed). */
+function manyRanges(k: SearchKey): boolean {
+  switch (k.op) {
+    case "and":
+      return k.keys.some(manyRanges);
+    case "or":
+      return manyRanges(k.a) || manyRanges(k.b);
+    case "not":
+      return manyRanges(k.key);
+    case "uid":
+      return k.uids.length > MAX_OR_RANGES;
+    default:
+      return false;
+  }
+}
+
 function uses(k: SearchKey, op: SearchKey["op"]): boolean {
   switch (k.op) {
     case "and":
@@ -448,7 +490,7 @@ export async function closeSearchReader(store: MailStore): Promise<void> {
 export async function searchMessages(store: MailStore, accountId: string, mailboxId: string, key: SearchKey): Promise<number[]> {
   const db = reader(store);
   const scope = `m."accountId" = $1 AND m."mailboxId" = $2`;
-  const uidsBySeq = uses(key, "seq")
+  const uidsBySeq = uses(key, "seq") || manyRanges(key)
     ? (await db.all<{ uid: number }>(`SELECT m."uid" FROM "Message" m WHERE ${scope} ORDER BY m."uid"`, [accountId, mailboxId])).map((r) => Number(r.uid))
     : null;
   // Blobs whose words are pending (search-index.ts) are scanned; there are none once the

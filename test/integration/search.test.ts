@@ -195,6 +195,12 @@ test("UID and sequence-number ranges", async () => {
   assert.deepEqual(await search({ op: "seq", seqs: [[2, 2]] }, archive), [scratch2.uid]);
   assert.deepEqual(await search({ op: "uid", uids: [[scratch.uid, scratch.uid]] }, archive), []);
   await store.expunge({ accountId: alice, mailboxId: archive, uids: [scratch2.uid], onlyDeleted: false });
+  // A long set (as "1,3,5,...,4001" or a client's own list): beyond SQLite's expression depth as an OR chain.
+  const odd: Array<[number, number]> = Array.from({ length: 2001 }, (_, i) => [2 * i + 1, 2 * i + 1]);
+  assert.deepEqual(await search({ op: "uid", uids: odd }), all.filter((u) => u % 2 === 1));
+  assert.deepEqual(await search({ op: "not", key: { op: "uid", uids: odd } }), all.filter((u) => u % 2 === 0));
+  assert.deepEqual(await search({ op: "uid", uids: [...odd, [all[1], all[3]]] }), all.filter((u) => u % 2 === 1 || (u >= all[1] && u <= all[3])));
+  assert.deepEqual(await search({ op: "seq", seqs: Array.from({ length: 100 }, (_, i) => [i * 2 + 1, i * 2 + 1] as [number, number]) }), [all[0], all[2], all[4]]);
 });
 
 test("SUBJECT, FROM, TO, CC, BCC: case-insensitive substrings of decoded values, names and addresses", async () => {
