@@ -113,7 +113,7 @@ class Compiler {
   constructor(
     readonly dialect: Dialect,
     private readonly uidsBySeq: number[] | null,
-    /** Whether some messages of the mailbox have no full-text entry (then TEXT/BODY scan them). */
+    /** Whether some messages of the mailbox have pending full-text entries (then TEXT/BODY scan those). */
     private readonly unindexed: boolean,
   ) {}
 
@@ -497,10 +497,13 @@ export async function searchMessages(store: MailStore, accountId: string, mailbo
   // sweeper has indexed the blobs stored before the index (both checks use the partial index).
   let unindexed = false;
   if (uses(key, "text") || uses(key, "body")) {
-    const row = await db.all<{ x: number }>(
-      `SELECT 1 AS "x" FROM "BlobText" t JOIN "Message" m ON m."blobHash" = t."hash" WHERE t."pending" = $3 AND ${scope} LIMIT 1`,
-      [accountId, mailboxId, true],
-    );
+    // A literal, not a parameter: SQLite matches a partial index's WHERE only against
+    // constants; CROSS JOIN makes SQLite start from the (few) pending entries.
+    const pending = db.dialect === "sqlite" ? `t."pending" = 1` : `t."pending"`;
+    const row = await db.all<{ x: number }>(`SELECT 1 AS "x" FROM "BlobText" t CROSS JOIN "Message" m WHERE m."blobHash" = t."hash" AND ${pending} AND ${scope} LIMIT 1`, [
+      accountId,
+      mailboxId,
+    ]);
     unindexed = row.length > 0;
   }
   const c = new Compiler(db.dialect, uidsBySeq, unindexed);
