@@ -18,6 +18,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "the delivery parser: µs per ~4 KB message (vs mailparser), a 50 MB message streamed in 64 KB chunks: time, memory kept",
     load: () => import("./mime-parse"),
   },
+  search: {
+    summary: "IMAP SEARCH in a 10,000-message mailbox: SUBJECT, TEXT, BODY (full-text index) and FROM, median ms, on SQLite or PostgreSQL (--db)",
+    load: () => import("./search"),
+  },
   memory: {
     summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
     load: () => import("./memory"),

@@ -36,10 +36,10 @@ export class BlobSweeper {
   }
 
   /** One round: freed blobs, and (every few hours, and at the first round) stale and orphan files. */
-  async tick(now = Date.now(), opts: { graceMs?: number; orphans?: boolean } = {}): Promise<{ rows: number; files: number; tmp: number; orphans: number }> {
-    if (this.running) return { rows: 0, files: 0, tmp: 0, orphans: 0 };
+  async tick(now = Date.now(), opts: { graceMs?: number; orphans?: boolean } = {}): Promise<{ rows: number; files: number; tmp: number; orphans: number; indexed: number }> {
+    if (this.running) return { rows: 0, files: 0, tmp: 0, orphans: 0, indexed: 0 };
     this.running = true;
-    const out = { rows: 0, files: 0, tmp: 0, orphans: 0 };
+    const out = { rows: 0, files: 0, tmp: 0, orphans: 0, indexed: 0 };
     try {
       for (;;) {
         const r = await this.store.sweep(500);
@@ -47,6 +47,9 @@ export class BlobSweeper {
         out.files += r.files;
         if (r.rows < 500) break;
       }
+      // --- search index: blobs stored before it existed get their words, a few hundred a round.
+      out.indexed = await this.store.indexPending(200);
+      // --- end search index
       const root = this.store.blobs.files?.root;
       if (root && (opts.orphans || now - this.lastOrphanScan > ORPHAN_INTERVAL_MS)) {
         this.lastOrphanScan = now;
@@ -54,7 +57,7 @@ export class BlobSweeper {
         out.tmp = removeOld(path.join(root, "tmp"), now - grace);
         out.orphans = await this.dropOrphans(root, grace);
       }
-      if (out.rows || out.tmp || out.orphans) this.log.info("store.swept", out);
+      if (out.rows || out.tmp || out.orphans || out.indexed) this.log.info("store.swept", out);
     } catch (err) {
       this.log.error("store.sweep_failed", { error: err, hint: "the sweep runs again shortly; unused blobs wait until then" });
     } finally {

@@ -19,7 +19,8 @@ import { StoreError } from "./errors";
 import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
 import type { Delivered, DeliveryTarget, QueueRows } from "./ops/deliver";
 import type { SystemFlag } from "./ops/flags";
-import { parseForStore } from "./parse";
+import { extractSearchText, type SearchText } from "../mime/search-text";
+import { parseForStore, readStructure } from "./parse";
 import { PgRunner, SqliteRunner, type OpRunner } from "./runner";
 
 export type { Delivered, DeliveryTarget } from "./ops/deliver";
@@ -28,7 +29,7 @@ export { StoreError, isStoreError } from "./errors";
 
 /** Parses summaries off the calling thread (the engine's MIME worker). */
 export interface Summariser {
-  parse(raw: Buffer): Promise<{ summary: MessageSummary; structure: string | null }>;
+  parse(raw: Buffer): Promise<{ summary: MessageSummary; structure: string | null; text?: SearchText }>;
 }
 
 export interface DeliveryRequest {
@@ -44,6 +45,8 @@ export interface DeliveryRequest {
   internalDate?: Date;
   summary?: MessageSummary;
   structure?: string | null;
+  /** The words for SEARCH TEXT/BODY when the caller extracted them (StoreParse.text). */
+  text?: SearchText;
   quota?: "strict" | "grace";
   event?: string;
 }
@@ -96,6 +99,7 @@ export class MailStore {
     const blob = req.blob ?? (await this.blobs.put(req.raw!));
     let summary = req.summary ?? null;
     let structure = req.structure ?? null;
+    let text = req.text;
     // On SQLite small messages are parsed by the writer itself (runner.ts); the rest here,
     // or by the caller while they arrived (streamed DATA).
     if (!summary && req.targets.length && (!blob.inlineData || !this.runner.parsesInline)) {
@@ -104,11 +108,15 @@ export class MailStore {
       const parsed = await (this.summaries ?? { parse: parseForStore }).parse(raw);
       summary = parsed.summary;
       structure = parsed.structure;
+      text ??= parsed.text;
     }
+    // --- search index: the words of a message parsed without its bytes at hand (streamed DATA, the engine's parser thread).
+    if (!text && summary && structure && req.targets.length) text = await this.searchText(blob, req.raw ?? blob.inlineData, structure);
+    // --- end search index
     try {
       return await this.runner.run("deliver", {
         queueId: req.queueId,
-        blob: { ...blob, structure },
+        blob: { ...blob, structure, text },
         summary,
         targets: req.targets,
         queue,
@@ -120,6 +128,17 @@ export class MailStore {
     } catch (err) {
       if (blob.file) void this.runner.run("dropOrphanFiles", { fileRoot: this.blobs.files!.root, hashes: [blob.hash], graceMs: 0 }).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** The search words of a stored message (its text parts read by range when it is a file); undefined when it cannot be read. */
+  private async searchText(blob: BlobRef, raw: Buffer | null, structure: string): Promise<SearchText | undefined> {
+    const st = readStructure(structure);
+    if (!st) return undefined;
+    try {
+      return await extractSearchText(st.structure, st.envelope, async (start, end) => (raw ? raw.subarray(start, end) : this.blobs.getRange(blob.hash, start, end)));
+    } catch {
+      return undefined; // searched by scanning instead (lib/store/search.ts)
     }
   }
 
@@ -172,6 +191,30 @@ export class MailStore {
     if (!msg) return false;
     const r = await this.setFlags({ accountId, mailboxId: msg.mailboxId, messageIds: [messageId], mode: seen ? "add" : "remove", flags: ["seen"] });
     return r.changed.length > 0;
+  }
+
+  /**
+   * Indexes up to `limit` blobs whose search words are pending (stored before the index
+   * existed, or unreadable at delivery); the sweeper calls it each round. Returns how many.
+   */
+  async indexPending(limit = 100): Promise<number> {
+    const pending = this.config.provider === "sqlite" ? `"pending" = 1` : `"pending"`;
+    const rows = await this.db.$queryRawUnsafe<Array<{ hash: string; structure: string | null }>>(
+      `SELECT t."hash", b."structure" FROM "BlobText" t JOIN "Blob" b ON b."hash" = t."hash" WHERE t.${pending} LIMIT ${Math.max(1, Math.floor(limit))}`,
+    );
+    const entries: Array<{ hash: string; text: SearchText }> = [];
+    for (const r of rows) {
+      let text: SearchText | undefined;
+      try {
+        // Blobs stored before the MIME structure was kept are parsed once more.
+        const structure = r.structure ?? (await parseForStore(await this.blobs.get(r.hash))).structure;
+        if (structure) text = await this.searchText({ hash: r.hash, size: 0, inlineData: null }, null, structure);
+      } catch {
+        /* unreadable: indexed with no words below, so it is not retried forever */
+      }
+      entries.push({ hash: r.hash, text: text ?? { head: "", body: "" } });
+    }
+    return entries.length ? this.runner.run("indexBlobTexts", { entries }) : 0;
   }
 
   /** Frees unreferenced blobs (rows and files); the engine calls it every few seconds. */

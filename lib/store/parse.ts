@@ -7,11 +7,14 @@
 import type { MessageParser, ParsedMessage } from "../mime/message-parser";
 import type { Envelope, MimePart } from "../mime/structure";
 import type { MessageSummary } from "../mime/summary";
+import { extractSearchTextSync, type SearchText } from "../mime/search-text";
 
 export interface StoreParse {
   summary: MessageSummary;
   /** JSON of StoredStructure; null when not available. */
   structure: string | null;
+  /** The words for SEARCH TEXT/BODY (lib/store/search-index.ts); absent when the bytes were not at hand (streamed: MailStore.deliver reads them). */
+  text?: SearchText;
 }
 
 /** Blob.structure, as JSON. */
@@ -22,9 +25,19 @@ export interface StoredStructure {
   reduced?: string;
 }
 
-export function toStoreParse(p: ParsedMessage): StoreParse {
+/** With `raw`, the search text is extracted too (next to the parse, before any transaction). */
+export function toStoreParse(p: ParsedMessage, raw?: Buffer): StoreParse {
   const stored: StoredStructure = { structure: p.structure, envelope: p.envelope, ...(p.reduced ? { reduced: p.reduced } : {}) };
-  return { summary: p.summary, structure: JSON.stringify(stored) };
+  return { summary: p.summary, structure: JSON.stringify(stored), ...(raw ? { text: searchTextOf(raw, p.structure, p.envelope) } : {}) };
+}
+
+/** Never fails: a part that cannot be decoded is left out of the index, not the delivery. */
+function searchTextOf(raw: Buffer, structure: MimePart, envelope: Envelope): SearchText | undefined {
+  try {
+    return extractSearchTextSync(raw, structure, envelope);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The parser module, loaded on first use: its libraries cost each thread ~15 MB, which an idle engine does without. */
@@ -38,7 +51,7 @@ async function loadParser(): Promise<typeof import("../mime/message-parser")> {
  * (the parser says why), so a malformed message never turns into a 451 loop.
  */
 export async function parseForStore(raw: Buffer): Promise<StoreParse> {
-  return toStoreParse((parser ?? (await loadParser())).parseMessage(raw));
+  return toStoreParse((parser ?? (await loadParser())).parseMessage(raw), raw);
 }
 
 /** The stored structure of a blob, or null (not parsed, or unreadable JSON). */

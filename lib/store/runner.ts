@@ -35,7 +35,7 @@ async function prepare<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpArgs
   if (d.summary || d.targets.length === 0 || !d.blob.inlineData) return args;
   const data = Buffer.isBuffer(d.blob.inlineData) ? d.blob.inlineData : Buffer.from(d.blob.inlineData as Uint8Array);
   const parsed = await parseForStore(data);
-  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure }, summary: parsed.summary } as OpArgs<K>;
+  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure, text: d.blob.text ?? parsed.text }, summary: parsed.summary } as OpArgs<K>;
 }
 
 interface Job {

@@ -15,6 +15,8 @@ import type { MessageSummary } from "../../mime/summary";
 import { StoreError } from "../errors";
 import { recordChange } from "../journal";
 import { INBOX } from "../mailboxes";
+import type { SearchText } from "../../mime/search-text";
+import { indexBlobText } from "../search-index";
 import { inList, type StoreTx } from "../tx";
 import { normaliseKeywords, rememberKeywords, writeKeywordIndex, type SystemFlags } from "./flags";
 
@@ -38,6 +40,8 @@ export interface StoredBlob {
   file?: string | null;
   /** JSON of the MIME structure and envelope (lib/mime), stored once per blob. */
   structure?: string | null;
+  /** The words for SEARCH TEXT/BODY, indexed once per blob (search-index.ts); absent: not indexed (search scans it). */
+  text?: SearchText | null;
 }
 
 export interface QueueRows {
@@ -92,6 +96,9 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
     const row = await tx.get<{ has: number }>(`SELECT CASE WHEN "data" IS NULL THEN 0 ELSE 1 END AS "has" FROM "Blob" WHERE "hash" = $1`, [d.blob.hash]);
     if (!row || !Number(row.has)) throw new StoreError("blob-missing", `blob ${d.blob.hash} was removed by a concurrent sweep; try again`);
   }
+  // --- search index (lib/store/search-index.ts): with the Blob row, in the same transaction.
+  if (d.targets.length) await indexBlobText(tx, d.blob.hash, d.blob.text ?? null);
+  // --- end search index
 
   const targets = sortTargets(d.targets);
   const out: Delivered[] = [];

@@ -9,6 +9,7 @@ import { deliverRows } from "./deliver";
 import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
+import { indexBlobTexts } from "../search-index";
 
 export const ops = {
   deliver: deliverRows,
@@ -21,6 +22,7 @@ export const ops = {
   setSubscribed,
   sweepBlobs,
   dropOrphanFiles,
+  indexBlobTexts,
 };
 
 export type Ops = typeof ops;
