@@ -1,4 +1,4 @@
-/** Starts and stops the whole engine: store, TLS material, SMTP listeners. */
+/** Starts and stops the whole engine: store, TLS material, SMTP and IMAP listeners. */
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
 import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
@@ -13,10 +13,13 @@ import { ensureTlsMaterial } from "../lib/tls";
 import { log as rootLog, type Logger } from "../lib/log";
 import type { EngineContext } from "./context";
 import { startSmtp, type SmtpListeners } from "./smtp/server";
+import { ChangeFeed } from "../lib/store/change-feed";
+import type { ImapListeners } from "./imap/server";
 
 export interface Engine {
   ctx: EngineContext;
   smtp: SmtpListeners;
+  imap: ImapListeners;
   stop(): Promise<void>;
 }
 
@@ -40,10 +43,12 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const runner = pool ? undefined : new SqliteThreadRunner(sqlitePath(config.databaseUrl));
   const store = openStore(config, db, { runner, pool: pool ?? undefined, summaries: { parse: async (raw) => toStoreParse(await summaries.parse(raw)) } });
   const lookup = pool ? new PgLookup(pool) : new SqliteLookup(sqlitePath(config.databaseUrl));
-  const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup };
+  const feed = new ChangeFeed(config);
+  const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup, feed };
   const sweeper = new BlobSweeper(store, log);
   const closeStore = async () => {
     sweeper.stop();
+    await feed.close();
     await store.close();
     if ("close" in lookup) lookup.close();
     await summaries.close();
@@ -51,9 +56,20 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     await prisma.close();
   };
   let smtp: SmtpListeners;
+  let imap: ImapListeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
   } catch (err) {
+    await closeStore();
+    throw err;
+  }
+  try {
+    // Loaded only when an IMAP port is enabled: an MX-only engine does without it.
+    imap = config.imapPort || config.imapsPort
+      ? await (await import("./imap/server")).startImap(ctx, feed, { randomPorts: opts.randomPorts })
+      : { ports: {}, sessions: new Set(), close: async () => undefined };
+  } catch (err) {
+    await smtp.close();
     await closeStore();
     throw err;
   }
@@ -61,7 +77,9 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   return {
     ctx,
     smtp,
+    imap,
     async stop() {
+      await imap.close();
       await smtp.close();
       await closeStore();
       log.info("engine.stopped");

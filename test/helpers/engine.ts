@@ -14,13 +14,15 @@ export interface TestEngine extends TestDatabase {
   mxPort: number;
   submissionPort: number;
   submissionsPort: number;
+  imapPort: number;
+  imapsPort: number;
   /** Log lines the engine wrote, parsed. */
   logs: Array<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
 export async function startTestEngine(env: Record<string, string> = {}, opts: { seed?: boolean } = {}): Promise<TestEngine> {
-  const t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "0", IMAPS_PORT: "0", ...env });
+  const t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "1", IMAPS_PORT: "1", ...env });
   const logs: Array<Record<string, unknown>> = [];
   setLogSink((line) => {
     logs.push(JSON.parse(line));
@@ -42,6 +44,8 @@ export async function startTestEngine(env: Record<string, string> = {}, opts: { 
     mxPort: engine.smtp.ports.mx ?? 0,
     submissionPort: engine.smtp.ports.submission ?? 0,
     submissionsPort: engine.smtp.ports.submissions ?? 0,
+    imapPort: engine.imap.ports.imap ?? 0,
+    imapsPort: engine.imap.ports.imaps ?? 0,
     logs,
     stop,
     cleanup: stop,

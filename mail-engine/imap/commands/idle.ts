@@ -1,0 +1,24 @@
+/**
+ * IDLE (RFC 2177): the client is told of changes as they happen (the session's feed
+ * subscription flushes at once while idling) until it sends DONE.
+ */
+import { noMore } from "../parser/tokens";
+import { bad } from "../session";
+import { AUTHED, type CommandSpec } from "./types";
+
+export const IDLE: CommandSpec = {
+  states: AUTHED,
+  async run(s, cmd) {
+    noMore(cmd.args, 0);
+    await s.send("+ idling\r\n");
+    s.idling = true;
+    try {
+      if (s.selected) await s.flushUpdates(true);
+      const line = await s.nextLine();
+      if (line === null) return;
+      if (line.toUpperCase() !== "DONE") throw bad("IDLE ends with DONE");
+    } finally {
+      s.idling = false;
+    }
+  },
+};

@@ -1,0 +1,21 @@
+/** The command table: name -> handler with the states it is valid in. */
+import type { CommandSpec } from "./types";
+import { CAPABILITY, ID, LOGOUT, NOOP } from "./any-state";
+import { AUTHENTICATE, ENABLE, LOGIN, STARTTLS } from "./auth";
+import { CREATE, DELETE, LIST, LSUB, NAMESPACE, RENAME, STATUS, SUBSCRIBE, UNSUBSCRIBE } from "./mailboxes";
+import { CHECK, CLOSE, EXAMINE, SELECT, UNSELECT } from "./select";
+import { APPEND } from "./append";
+import { EXPUNGE } from "./expunge";
+import { STORE } from "./store";
+import { COPY, MOVE } from "./copy";
+import { FETCH } from "./fetch";
+import { SEARCH } from "./search";
+import { IDLE } from "./idle";
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  CAPABILITY, NOOP, LOGOUT, ID,
+  STARTTLS, LOGIN, AUTHENTICATE, ENABLE,
+  LIST, LSUB, NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
+  SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
+  APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, IDLE,
+};
