@@ -72,7 +72,7 @@ export async function startImap(ctx: EngineContext, feed: ChangeFeed, opts: { ra
       if (port === 0) continue;
       const server =
         kind === "imaps"
-          ? tls.createServer({ secureContext, minVersion: "TLSv1.2" }, (s) => accept(s, true))
+          ? tls.createServer({ key: ctx.tls.key, cert: ctx.tls.cert, minVersion: "TLSv1.2" }, (s) => accept(s, true))
           : net.createServer((s) => accept(s, false));
       if (kind === "imaps") server.on("tlsClientError", () => undefined);
       servers.push(server);

@@ -375,6 +375,7 @@ export class Session {
       const ranges = parseSequenceSet(text, uids.length ? uids[uids.length - 1] : 0);
       return uids.filter((u) => inAny(u, ranges));
     }
+    if (uids.length === 0) throw bad("the mailbox is empty: no message numbers are valid");
     const ranges = parseSequenceSet(text, uids.length);
     for (const [, b] of ranges) if (b > uids.length) throw bad(`no message ${b}: the mailbox has ${uids.length}`);
     const out: number[] = [];

@@ -95,7 +95,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
   for (const b of boxes) {
     if (!regs.some((r) => r.test(b.name))) continue;
     if (subscribedOnly && !b.subscribed) continue;
-    if (specialOnly && !b.specialUse) continue;
+    if (specialOnly && (!b.specialUse || b.specialUse === "\\Inbox")) continue;
     const attrs: string[] = [];
     if (!b.exists) attrs.push(lsub ? "\\Noselect" : "\\NonExistent");
     const hasChildren = boxes.some((c) => c.name.startsWith(b.name + SEPARATOR));
