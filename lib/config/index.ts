@@ -19,6 +19,8 @@ export interface Config {
   submissionsPort: number;
   imapPort: number;
   imapsPort: number;
+  /** IMAP: a connection that has not signed in within this many ms is closed. */
+  imapLoginTimeoutMs: number;
   webPort: number;
   tlsCert: string | null;
   tlsKey: string | null;
@@ -139,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     submissionsPort: port(env, "SUBMISSIONS_PORT", 465),
     imapPort: port(env, "IMAP_PORT", 143),
     imapsPort: port(env, "IMAPS_PORT", 993),
+    imapLoginTimeoutMs: positiveInt(env, "IMAP_LOGIN_TIMEOUT_SECONDS", 60) * 1000,
     webPort: port(env, "WEB_PORT", 3000),
     tlsCert,
     tlsKey,

@@ -41,6 +41,8 @@ export interface SelectedMailbox {
   pendingExpunge: Set<number>;
   /** Flag changes read from the journal, not yet told. */
   pendingFlags: Set<number>;
+  /** The folder's keywords as last told in FLAGS (RFC 3501 7.2.6). */
+  keywords: string;
 }
 
 export class CommandError extends Error {
@@ -70,9 +72,10 @@ export interface SessionOptions {
   upgrade?: (socket: net.Socket) => tls.TLSSocket;
 }
 
-export const UNAUTH_TIMEOUT_MS = 60_000;
 /** RFC 3501 5.4: an autologout timer of at least 30 minutes once authenticated. */
 export const AUTH_TIMEOUT_MS = 30 * 60_000;
+/** Before sign-in no command needs a large literal: a stranger cannot make us hold megabytes. */
+const PRE_AUTH_MAX_LITERAL = 8 * 1024;
 /** Commands waiting behind the running one before the socket stops being read. */
 const MAX_QUEUED = 20;
 
@@ -88,7 +91,7 @@ export class Session {
   account: AuthenticatedAccount | null = null;
   selected: SelectedMailbox | null = null;
   enabled = new Set<string>();
-  private reader = new CommandReader(DEFAULT_LIMITS);
+  private reader = new CommandReader({ ...DEFAULT_LIMITS, maxLiteral: PRE_AUTH_MAX_LITERAL });
   private queue: RawCommand[] = [];
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -319,7 +322,7 @@ export class Session {
 
   touch(): void {
     if (this.timer) clearTimeout(this.timer);
-    const ms = this.state === "not-authenticated" ? UNAUTH_TIMEOUT_MS : AUTH_TIMEOUT_MS;
+    const ms = this.state === "not-authenticated" ? this.ctx.config.imapLoginTimeoutMs : AUTH_TIMEOUT_MS;
     this.timer = setTimeout(() => {
       void this.untagged("BYE autologout: idle for too long").then(() => this.end());
     }, ms);
@@ -329,6 +332,8 @@ export class Session {
   signedIn(account: AuthenticatedAccount): void {
     this.account = account;
     this.state = "authenticated";
+    // APPEND's literal is a message: up to MAX_MESSAGE_SIZE (and a little for the command).
+    this.reader.limits = { ...DEFAULT_LIMITS, maxLiteral: this.ctx.config.maxMessageSize + 64 * 1024 };
     this.touch();
     this.unsubscribe = this.feed.subscribe(account.id, (c) => {
       if (this.selected && c.mailboxId === this.selected.id) {
@@ -361,7 +366,7 @@ export class Session {
 
   /** STARTTLS: input read before the handshake must be discarded (RFC 3501 6.2.1, CVE-2011-0411 style injection). */
   resetReader(): void {
-    this.reader = new CommandReader(DEFAULT_LIMITS);
+    this.reader = new CommandReader({ ...DEFAULT_LIMITS, maxLiteral: PRE_AUTH_MAX_LITERAL });
     this.queue = [];
   }
 
@@ -430,12 +435,24 @@ export class Session {
       take: 10_000,
     });
     if (this.selected !== sel) return;
+    let flagsChanged = false;
     for (const c of changes) {
       if (c.modSeq > sel.modSeq) sel.modSeq = c.modSeq;
+      if (c.kind === "flags" || c.kind === "append") flagsChanged = true;
       if (c.kind === "expunge") {
         for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingExpunge.add(u);
       } else if (c.kind === "flags") {
         for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingFlags.add(u);
+      }
+    }
+    if (flagsChanged) {
+      // A new keyword in the folder: FLAGS and PERMANENTFLAGS again, before a FETCH shows it.
+      const mb = await db.mailbox.findUnique({ where: { id: sel.id }, select: { keywords: true } });
+      if (mb && mb.keywords !== sel.keywords && this.selected === sel) {
+        sel.keywords = mb.keywords;
+        const kw = mb.keywords ? " " + mb.keywords : "";
+        await this.untagged(`FLAGS (${SYSTEM_FLAGS}${kw})`);
+        if (!sel.readOnly) await this.untagged(`OK [PERMANENTFLAGS (${SYSTEM_FLAGS}${kw} \\*)] flags and keywords are kept`);
       }
     }
     if (mayExpunge && sel.pendingExpunge.size) {
@@ -471,6 +488,8 @@ export class Session {
     if (this.changed && this.idling) return this.doFlush(mayExpunge);
   }
 }
+
+export const SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
 export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true } as const;
 

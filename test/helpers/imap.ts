@@ -56,7 +56,7 @@ export class RawImap {
   static async connect(port: number, opts: { localAddress?: string; secure?: boolean } = {}): Promise<RawImap> {
     const socket: net.Socket = await new Promise((resolve, reject) => {
       const s = opts.secure
-        ? tls.connect({ host: "127.0.0.1", port, localAddress: opts.localAddress, rejectUnauthorized: false }, () => resolve(s))
+        ? tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, ...(opts.localAddress ? ({ localAddress: opts.localAddress } as object) : {}) }, () => resolve(s))
         : net.connect({ host: "127.0.0.1", port, localAddress: opts.localAddress }, () => resolve(s));
       s.once("error", reject);
     });

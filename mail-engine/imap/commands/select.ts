@@ -5,11 +5,10 @@
  */
 import { noMore } from "../parser/tokens";
 import { flagList } from "../encode";
-import { FLAG_SELECT, no, type Session } from "../session";
+import { FLAG_SELECT, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
 import { AUTHED, SELECTED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 
-const SYSTEM = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
 function select(readOnly: boolean): CommandSpec {
   return {
@@ -40,6 +39,7 @@ function select(readOnly: boolean): CommandSpec {
         modSeq: mb.highestModSeq,
         pendingExpunge: new Set(),
         pendingFlags: new Set(),
+        keywords: mb.keywords,
       };
       s.state = "selected";
       const keywords = mb.keywords ? " " + mb.keywords : "";

@@ -48,7 +48,7 @@ export class CommandReader {
   /** After a refused line, the rest of the line is dropped. */
   private skipLine = false;
 
-  constructor(readonly limits: ReaderLimits = DEFAULT_LIMITS) {}
+  constructor(public limits: ReaderLimits = DEFAULT_LIMITS) {}
 
   push(data: Buffer): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : data;
