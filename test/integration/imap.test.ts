@@ -427,3 +427,25 @@ test("bad input gets BAD with a reason and the session goes on; unknown commands
   assert.equal((await c.command("NOOP")).status, "OK", "the session goes on");
   c.close();
 });
+
+test("ESEARCH (RFC 4731), LIST-STATUS (RFC 5819) and QUOTA (RFC 9208)", async () => {
+  await withClient(BOB, async (f) => {
+    await f.mailboxCreate("Esearch");
+    for (let i = 1; i <= 4; i++) await f.append("Esearch", `Subject: e${i}\r\n\r\n${i}\r\n`, i % 2 ? ["\\Seen"] : []);
+  });
+  await t.db.account.update({ where: { email: BOB }, data: { quotaBytes: 10 * 1024 * 1024 } });
+  const c = await RawImap.connect(t.imapPort);
+  await c.command(`LOGIN ${BOB} "${PASSWORD}"`);
+  await c.command("SELECT Esearch");
+  const es = await c.command("UID SEARCH RETURN (MIN MAX COUNT ALL) SEEN");
+  assert.match(es.text, /\* ESEARCH \(TAG "t3"\) UID MIN 1 MAX 3 ALL 1,3 COUNT 2\r\n/);
+  const none = await c.command("SEARCH RETURN (COUNT) KEYWORD $Nope");
+  assert.match(none.text, /\* ESEARCH \(TAG "t4"\) COUNT 0\r\n/);
+  const ls = await c.command(`LIST "" "Esearch" RETURN (STATUS (MESSAGES UNSEEN))`);
+  assert.match(ls.text, /\* LIST \(\\HasNoChildren\) "\/" "Esearch"\r\n\* STATUS "Esearch" \(MESSAGES 4 UNSEEN 2\)/);
+  const q = await c.command("GETQUOTAROOT INBOX");
+  assert.match(q.text, /\* QUOTAROOT "INBOX" ""\r\n\* QUOTA "" \(STORAGE \d+ 10240\)/);
+  assert.equal((await c.command(`SETQUOTA "" (STORAGE 1)`)).status, "NO");
+  c.close();
+  await t.db.account.update({ where: { email: BOB }, data: { quotaBytes: 0 } });
+});

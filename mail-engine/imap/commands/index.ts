@@ -11,6 +11,7 @@ import { COPY, MOVE } from "./copy";
 import { FETCH } from "./fetch";
 import { SEARCH } from "./search";
 import { IDLE } from "./idle";
+import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from "./quota";
 
 export const COMMANDS: Record<string, CommandSpec> = {
   CAPABILITY, NOOP, LOGOUT, ID,
@@ -18,4 +19,5 @@ export const COMMANDS: Record<string, CommandSpec> = {
   LIST, LSUB, NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
   APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, IDLE,
+  GETQUOTAROOT, GETQUOTA, SETQUOTA,
 };

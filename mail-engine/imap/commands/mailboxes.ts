@@ -69,6 +69,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
   const args = [...cmd.args];
   const select = new Set<string>();
   const ret = new Set<string>();
+  let statusItems: string[] | null = null;
   if (!lsub && args[0]?.type === "list") for (const o of list(args.shift(), "selection options")) select.add(atom(o, "selection option").toUpperCase());
   if (args.length < 2) throw new ParseError("LIST needs a reference and a mailbox pattern");
   const ref = mailboxArgRaw(s, args.shift());
@@ -76,9 +77,12 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
   const patterns = patTok.type === "list" && !lsub ? patTok.items.map((t) => mailboxArgRaw(s, t)) : [mailboxArgRaw(s, patTok)];
   if (args.length) {
     if (lsub || atom(args.shift(), "RETURN").toUpperCase() !== "RETURN") throw new ParseError("expected RETURN (options)");
-    for (const o of list(args.shift(), "return options")) {
-      if (o.type === "list") continue;
-      ret.add(atom(o, "return option").toUpperCase());
+    const opts = list(args.shift(), "return options");
+    for (let i = 0; i < opts.length; i++) {
+      const o = atom(opts[i], "return option").toUpperCase();
+      ret.add(o);
+      // RFC 5819 LIST-STATUS: RETURN (STATUS (items)).
+      if (o === "STATUS") statusItems = list(opts[++i], "status items").map((t) => atom(t, "status item").toUpperCase());
     }
     noMore(args, 0);
   }
@@ -103,6 +107,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
     if (!lsub && (select.has("SUBSCRIBED") || ret.has("SUBSCRIBED")) && b.subscribed) attrs.push("\\Subscribed");
     if (b.specialUse && b.specialUse !== "\\Inbox" && !lsub) attrs.push(b.specialUse);
     await s.untaggedValues(`${word} (${attrs.join(" ")}) "${SEPARATOR}"`, [nameOut(s, b.name)]);
+    if (statusItems && b.exists) await statusResponse(s, b.name, statusItems);
   }
 }
 
@@ -192,6 +197,8 @@ function subscribe(on: boolean): CommandSpec {
 export const SUBSCRIBE = subscribe(true);
 export const UNSUBSCRIBE = subscribe(false);
 
+const STATUS_ITEMS = new Set(["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "SIZE", "HIGHESTMODSEQ"]);
+
 /** RFC 3501 6.3.10, RFC 9051 6.3.11 (SIZE): from the folder's counters, never by counting messages. */
 export const STATUS: CommandSpec = {
   states: AUTHED,
@@ -200,6 +207,12 @@ export const STATUS: CommandSpec = {
     const name = mailboxArg(s, cmd.args[0]);
     const items = list(cmd.args[1], "status items").map((t) => atom(t, "status item").toUpperCase());
     if (items.length === 0) throw bad("STATUS needs at least one item");
+    for (const it of items) if (!STATUS_ITEMS.has(it)) throw bad(`unknown status item ${it.slice(0, 40)}`);
+    await statusResponse(s, name, items);
+  },
+};
+
+async function statusResponse(s: Session, name: string, items: string[]): Promise<void> {
     const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId: s.account!.id, name } } });
     if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
     const out: string[] = [];
@@ -214,8 +227,7 @@ export const STATUS: CommandSpec = {
       else throw bad(`unknown status item ${it.slice(0, 40)}`);
     }
     await s.untaggedValues("STATUS", [nameOut(s, mb.name), rawList(out)]);
-  },
-};
+}
 
 import { raw } from "../encode";
 const rawList = (items: string[]) => raw(`(${items.join(" ")})`);

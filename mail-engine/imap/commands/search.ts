@@ -8,6 +8,7 @@ import { searchMessages, type SearchKey } from "../../../lib/store/search";
 import { atom, ParseError, str, type Token } from "../parser/tokens";
 import { isSequenceSet, parseSequenceSet, type Range } from "../parser/sequence";
 import { no, type Session } from "../session";
+import { toSequenceSet } from "../../../lib/store/sequence-set";
 import { SELECTED, type CommandSpec } from "./types";
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -122,7 +123,15 @@ export const SEARCH: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
     let tokens = cmd.args;
-    if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN") throw new ParseError("ESEARCH (SEARCH RETURN) is not supported yet");
+    let ret: Set<string> | null = null;
+    if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN") {
+      // RFC 4731 ESEARCH: MIN, MAX, COUNT, ALL; an empty list means ALL.
+      const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
+      if (!opts) throw new ParseError("RETURN needs a list of options");
+      for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown SEARCH return option ${o.slice(0, 40)}`);
+      ret = new Set(opts.length ? opts : ["ALL"]);
+      tokens = tokens.slice(2);
+    }
     if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "CHARSET") {
       const cs = str(tokens[1], "charset").toUpperCase();
       // RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)].
@@ -137,6 +146,17 @@ export const SEARCH: CommandSpec = {
       const n = s.seqOf(u);
       if (n) out.push(byUid ? u : n);
     }
-    await s.untagged(`SEARCH${out.length ? " " + out.join(" ") : ""}`);
+    if (!ret) {
+      await s.untagged(`SEARCH${out.length ? " " + out.join(" ") : ""}`);
+      return;
+    }
+    let line = `ESEARCH (TAG "${cmd.tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+    if (out.length) {
+      if (ret.has("MIN")) line += ` MIN ${Math.min(...out)}`;
+      if (ret.has("MAX")) line += ` MAX ${Math.max(...out)}`;
+      if (ret.has("ALL")) line += ` ALL ${toSequenceSet(out)}`;
+    }
+    if (ret.has("COUNT")) line += ` COUNT ${out.length}`;
+    await s.untagged(line);
   },
 };
