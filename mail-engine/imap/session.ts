@@ -22,7 +22,7 @@ import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
 import { encode, flagList, type Value } from "./encode";
-import { COMMANDS } from "./commands";
+import { commandTable } from "./commands";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
 
@@ -274,7 +274,7 @@ export class Session {
         return;
       }
     }
-    const spec = COMMANDS[name];
+    const spec = commandTable().get(name);
     if (!spec) {
       await this.tagged(cmd.tag, "BAD", `unknown command ${name.slice(0, 40)}`);
       return;

@@ -21,7 +21,8 @@ export function parseDateTime(v: string): Date {
   const offset = (m[7] === "-" ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
   const t = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - offset * 60_000;
   const d = new Date(t);
-  if (Number.isNaN(t) || d.getUTCDate() !== new Date(Date.UTC(Number(m[3]), month, Number(m[1]))).getUTCDate()) throw bad(`bad date-time ${JSON.stringify(v)}`);
+  const dayValid = new Date(Date.UTC(Number(m[3]), month, Number(m[1]))).getUTCMonth() === month;
+  if (Number.isNaN(t) || !dayValid || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 60) throw bad(`bad date-time ${JSON.stringify(v.slice(0, 40))}`);
   return d;
 }
 

@@ -13,11 +13,16 @@ import { SEARCH } from "./search";
 import { IDLE } from "./idle";
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from "./quota";
 
-export const COMMANDS: Record<string, CommandSpec> = {
+let table: Map<string, CommandSpec> | null = null;
+
+/** Built on first use: the command modules import the session module, which uses this table. */
+export function commandTable(): Map<string, CommandSpec> {
+  return (table ??= new Map(Object.entries({
   CAPABILITY, NOOP, LOGOUT, ID,
   STARTTLS, LOGIN, AUTHENTICATE, ENABLE,
   LIST, LSUB, NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
   APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, IDLE,
   GETQUOTAROOT, GETQUOTA, SETQUOTA,
-};
+  })));
+}
