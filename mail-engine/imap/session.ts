@@ -131,7 +131,7 @@ export class Session {
 
   /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
   capabilities(): string[] {
-    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "QUOTA", "QUOTA=RES-STORAGE"];
+    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE"];
     if (this.state === "not-authenticated") {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
@@ -237,7 +237,12 @@ export class Session {
           this.socket.resume();
           setImmediate(() => this.drainReader());
         }
-        await this.runOne(raw);
+        try {
+          await this.runOne(raw);
+        } catch (err) {
+          // runOne answers every failure itself; this is the last line of defence for the process.
+          this.log.error("imap.error", { cid: this.cid, err });
+        }
       }
     } finally {
       this.running = false;
@@ -482,7 +487,8 @@ export class Session {
         if (sel.flags.get(m.uid) === f) continue;
         sel.flags.set(m.uid, f);
         const n = this.seqOf(m.uid);
-        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${f})`);
+        // RFC 7162 3.2.4 (3.1.4.1): with CONDSTORE an unsolicited flag change carries its MODSEQ.
+        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${f}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
       }
     }
     if (this.changed && this.idling) return this.doFlush(mayExpunge);
@@ -491,7 +497,7 @@ export class Session {
 
 export const SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
-export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true } as const;
+export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, modSeq: true } as const;
 
 function inAny(n: number, ranges: Range[]): boolean {
   for (const [a, b] of ranges) if (n >= a && n <= b) return true;

@@ -449,3 +449,37 @@ test("ESEARCH (RFC 4731), LIST-STATUS (RFC 5819) and QUOTA (RFC 9208)", async ()
   c.close();
   await t.db.account.update({ where: { email: BOB }, data: { quotaBytes: 0 } });
 });
+
+test("CONDSTORE (RFC 7162): SELECT (CONDSTORE), FETCH CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ, MODSEQ in updates", async () => {
+  await withClient(BOB, async (f) => {
+    await f.mailboxCreate("Cond");
+    for (let i = 1; i <= 3; i++) await f.append("Cond", `Subject: c${i}\r\n\r\n${i}\r\n`);
+  });
+  const a = await RawImap.connect(t.imapPort);
+  const b = await RawImap.connect(t.imapPort);
+  for (const c of [a, b]) await c.command(`LOGIN ${BOB} "${PASSWORD}"`);
+  const sel = await a.command("SELECT Cond (CONDSTORE)");
+  const hms = BigInt(/HIGHESTMODSEQ (\d+)/.exec(sel.text)![1]);
+  await b.command("SELECT Cond");
+  const st = await b.command("STORE 2 +FLAGS (\\Flagged)");
+  assert.doesNotMatch(st.text, /MODSEQ/, "without CONDSTORE no MODSEQ");
+  const noop = await a.command("NOOP");
+  const m = /\* 2 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \((\d+)\)\)/.exec(noop.text);
+  assert.ok(m, noop.text);
+  const modSeq2 = BigInt(m[1]);
+  assert.ok(modSeq2 > hms);
+  const since = await a.command(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${hms})`);
+  assert.equal((since.text.match(/^\* \d+ FETCH/gm) ?? []).length, 1, since.text);
+  assert.match(since.text, new RegExp(`\\* 2 FETCH \\(FLAGS \\(\\\\Flagged\\) MODSEQ \\(${modSeq2}\\)\\)`));
+  const cond = await a.command(`STORE 1:2 (UNCHANGEDSINCE ${hms}) +FLAGS.SILENT (\\Seen)`);
+  assert.match(cond.line, /OK \[MODIFIED 2\]/, "message 2 changed after the given MODSEQ: refused and reported");
+  assert.match(cond.text, /\* 1 FETCH \(FLAGS \(\\Seen\) MODSEQ \(\d+\)\)/);
+  const search = await a.command(`SEARCH MODSEQ ${modSeq2}`);
+  assert.match(search.text, /\* SEARCH 1 2 \(MODSEQ \d+\)/);
+  assert.equal((await b.command("ENABLE CONDSTORE")).status, "BAD", "ENABLE is for the authenticated state only (RFC 5161)");
+  await b.command("UNSELECT");
+  const en = await b.command("ENABLE CONDSTORE");
+  assert.match(en.text, /\* ENABLED CONDSTORE/);
+  a.close();
+  b.close();
+});

@@ -80,12 +80,19 @@ export const AUTHENTICATE: CommandSpec = {
   },
 };
 
-/** RFC 5161 ENABLE: nothing we offer changes behaviour when enabled, so nothing is enabled yet. */
+/** RFC 5161 ENABLE: CONDSTORE (RFC 7162 3.1) can be enabled; other names are ignored, as the RFC asks. */
 export const ENABLE: CommandSpec = {
   states: ["authenticated"],
   async run(s, cmd) {
     if (cmd.args.length === 0) throw bad("ENABLE needs at least one capability");
-    for (const a of cmd.args) atom(a, "capability");
-    await s.untagged("ENABLED");
+    const now: string[] = [];
+    for (const a of cmd.args) {
+      const name = atom(a, "capability").toUpperCase();
+      if (name === "CONDSTORE" && !s.enabled.has(name)) {
+        s.enabled.add(name);
+        now.push(name);
+      }
+    }
+    await s.untagged(`ENABLED${now.map((n) => " " + n).join("")}`);
   },
 };

@@ -8,7 +8,7 @@
 import { sectionRange, partAt, type MimePart } from "../../../lib/mime/structure";
 import { decodeBody } from "../../../lib/mime/part-body";
 import { readStructure, type StoredStructure } from "../../../lib/store/parse";
-import { atom, ParseError, type Token } from "../parser/tokens";
+import { atom, list, ParseError, type Token } from "../parser/tokens";
 import { encode, flagList, raw, type Value } from "../encode";
 import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
 import { no, type Session } from "../session";
@@ -108,9 +108,15 @@ export const FETCH: CommandSpec = {
     const set = atom(cmd.args[0], "sequence set");
     const spec = cmd.args[1];
     if (!spec) throw new ParseError("FETCH needs items");
+    let changedSince: bigint | null = null;
     if (cmd.args.length > 2) {
-      // (CHANGEDSINCE n) is not offered yet (CONDSTORE is not advertised).
-      throw new ParseError("FETCH modifiers are not supported");
+      // RFC 7162 3.1.4: (CHANGEDSINCE n) returns only messages changed after n, with MODSEQ; it enables CONDSTORE.
+      const mods = list(cmd.args[2], "fetch modifiers");
+      if (cmd.args.length > 3 || mods.length !== 2 || atom(mods[0], "modifier").toUpperCase() !== "CHANGEDSINCE") throw new ParseError("the only FETCH modifier is (CHANGEDSINCE n)");
+      const v = atom(mods[1], "mod-sequence");
+      if (!/^\d{1,19}$/.test(v)) throw new ParseError("CHANGEDSINCE needs a number");
+      changedSince = BigInt(v);
+      s.enabled.add("CONDSTORE");
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
@@ -118,6 +124,8 @@ export const FETCH: CommandSpec = {
     else items = [parseItem(spec)];
     if (items.length === 0) throw new ParseError("FETCH needs items");
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
+    if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
+    if (items.some((i) => i.kind === "MODSEQ")) s.enabled.add("CONDSTORE");
     const uids = s.resolveSet(set, byUid);
     if (uids.length === 0) return;
     const sel = s.selected!;
@@ -135,7 +143,7 @@ export const FETCH: CommandSpec = {
         },
       });
       const wanted = new Set(batch);
-      const list = rows.filter((r) => wanted.has(r.uid));
+      const list = rows.filter((r) => wanted.has(r.uid) && (changedSince === null || r.modSeq > changedSince));
       let newlySeen = new Set<number>();
       if (setsSeen) {
         const unseen = list.filter((r) => !r.seen).map((r) => r.uid);

@@ -10,11 +10,13 @@ export const IDLE: CommandSpec = {
   states: AUTHED,
   async run(s, cmd) {
     noMore(cmd.args, 0);
+    // Waiting for DONE starts before anything else is awaited, so a quick DONE is never taken for a command.
+    const done = s.nextLine();
     await s.send("+ idling\r\n");
     s.idling = true;
     try {
       if (s.selected) await s.flushUpdates(true);
-      const line = await s.nextLine();
+      const line = await done;
       if (line === null) return;
       if (line.toUpperCase() !== "DONE") throw bad("IDLE ends with DONE");
     } finally {

@@ -119,6 +119,14 @@ function seqToUids(s: Session, ranges: Range[]): Array<[number, number]> {
   return out.length ? out : [[0, 0]];
 }
 
+function usesModSeq(k: SearchKey): boolean {
+  if (k.op === "modseq") return true;
+  if (k.op === "and") return k.keys.some(usesModSeq);
+  if (k.op === "or") return usesModSeq(k.a) || usesModSeq(k.b);
+  if (k.op === "not") return usesModSeq(k.key);
+  return false;
+}
+
 export const SEARCH: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
@@ -146,8 +154,15 @@ export const SEARCH: CommandSpec = {
       const n = s.seqOf(u);
       if (n) out.push(byUid ? u : n);
     }
+    // RFC 7162 3.1.5: a search with MODSEQ answers with the highest MODSEQ of the messages found.
+    let modSeqSuffix = "";
+    if (usesModSeq(key) && found.length) {
+      s.enabled.add("CONDSTORE");
+      const agg = await s.ctx.db.message.aggregate({ where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: found.slice(0, 30_000) } }, _max: { modSeq: true } });
+      if (agg._max.modSeq !== null) modSeqSuffix = ` (MODSEQ ${agg._max.modSeq})`;
+    }
     if (!ret) {
-      await s.untagged(`SEARCH${out.length ? " " + out.join(" ") : ""}`);
+      await s.untagged(`SEARCH${out.length ? " " + out.join(" ") + modSeqSuffix : ""}`);
       return;
     }
     let line = `ESEARCH (TAG "${cmd.tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;

@@ -3,9 +3,9 @@
  * counters and its UID/flag list once, then the view follows the journal. CLOSE
  * (6.4.2: silently expunges when read-write), UNSELECT (RFC 3691), CHECK (6.4.1).
  */
-import { noMore } from "../parser/tokens";
+import { atom, list, noMore } from "../parser/tokens";
 import { flagList } from "../encode";
-import { FLAG_SELECT, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
+import { bad, FLAG_SELECT, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
 import { AUTHED, SELECTED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 
@@ -14,8 +14,14 @@ function select(readOnly: boolean): CommandSpec {
   return {
     states: AUTHED,
     async run(s, cmd) {
-      if (cmd.args.length > 2) noMore(cmd.args, 2);
+      noMore(cmd.args, 2);
       const name = mailboxArg(s, cmd.args[0]);
+      if (cmd.args[1]) {
+        // RFC 7162 3.1.8: SELECT mailbox (CONDSTORE) enables CONDSTORE.
+        const params = list(cmd.args[1], "select parameters").map((t) => atom(t, "select parameter").toUpperCase());
+        for (const p of params) if (p !== "CONDSTORE") throw bad(`unknown SELECT parameter ${p.slice(0, 40)}`);
+        s.enabled.add("CONDSTORE");
+      }
       // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
       s.selected = null;
       s.state = "authenticated";

@@ -19,6 +19,7 @@ export const STORE: CommandSpec = {
       if (mods.length !== 2 || atom(mods[0], "modifier").toUpperCase() !== "UNCHANGEDSINCE") throw new ParseError("the only STORE modifier is UNCHANGEDSINCE n");
       unchangedSince = atom(mods[1], "mod-sequence");
       if (!/^\d{1,19}$/.test(unchangedSince)) throw new ParseError("UNCHANGEDSINCE needs a number");
+      s.enabled.add("CONDSTORE");
     }
     const item = atom(args.shift(), "FLAGS, +FLAGS or -FLAGS").toUpperCase();
     const m = /^([+-]?)FLAGS(\.SILENT)?$/.exec(item);
@@ -37,14 +38,26 @@ export const STORE: CommandSpec = {
       sel.flags.set(c.uid, f);
     }
     const modified = new Set(r.modified);
-    if (!m[2] || unchangedSince !== null) {
-      const changed = new Set(r.changed.map((c) => c.uid));
-      for (const u of uids) {
-        if (modified.has(u)) continue;
-        if (m[2] && !changed.has(u)) continue;
+    const condstore = s.enabled.has("CONDSTORE");
+    const changed = new Map(r.changed.map((c) => [c.uid, c.modSeq]));
+    // RFC 7162 3.1.3: with CONDSTORE each FETCH carries the message's MODSEQ, and .SILENT still reports changes.
+    const silent = !!m[2] && !condstore;
+    if (!silent) {
+      const report = uids.filter((u) => !modified.has(u) && (!m[2] || changed.has(u)));
+      const modSeqs = new Map<number, string>();
+      if (condstore) {
+        const unchanged = report.filter((u) => !changed.has(u));
+        if (unchanged.length) {
+          const rows = await s.ctx.db.message.findMany({ where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: unchanged } }, select: { uid: true, modSeq: true } });
+          for (const row of rows) modSeqs.set(row.uid, String(row.modSeq));
+        }
+        for (const [u, ms] of changed) modSeqs.set(u, ms);
+      }
+      for (const u of report) {
         const n = s.seqOf(u);
         const f = sel.flags.get(u);
-        if (n && f) await s.untagged(`${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${f})`);
+        const ms = modSeqs.get(u);
+        if (n && f) await s.untagged(`${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${f}${ms ? ` MODSEQ (${ms})` : ""})`);
       }
     }
     if (r.modified.length) {
