@@ -448,6 +448,9 @@ export class Session {
         for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingExpunge.add(u);
       } else if (c.kind === "flags") {
         for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingFlags.add(u);
+      } else if (c.kind === "mailbox-delete") {
+        // Deleted elsewhere: its messages are gone; the client learns it as expunges (RFC 3501 allows no other way short of BYE).
+        for (const u of sel.uids) sel.pendingExpunge.add(u);
       }
     }
     if (flagsChanged) {

@@ -483,3 +483,19 @@ test("CONDSTORE (RFC 7162): SELECT (CONDSTORE), FETCH CHANGEDSINCE, STORE UNCHAN
   a.close();
   b.close();
 });
+
+test("a folder deleted by another session: the session that has it selected is told its messages are gone", async () => {
+  await withClient(ALICE, async (f) => {
+    await f.mailboxCreate("Doomed");
+    await f.append("Doomed", "Subject: d1\r\n\r\n1\r\n");
+    await f.append("Doomed", "Subject: d2\r\n\r\n2\r\n");
+  });
+  const a = await RawImap.connect(t.imapPort);
+  await a.command(`LOGIN ${ALICE} "${PASSWORD}"`);
+  await a.command("SELECT Doomed");
+  await withClient(ALICE, (f) => f.mailboxDelete("Doomed"));
+  const noop = await a.command("NOOP");
+  assert.match(noop.text, /\* 2 EXPUNGE\r\n\* 1 EXPUNGE/);
+  assert.equal((await a.command("FETCH 1 FLAGS")).status, "BAD");
+  a.close();
+});
