@@ -28,7 +28,7 @@ export function addressList(value: string | null): Value {
   for (const e of entries) {
     if (e.group) {
       out.push([null, null, e.name ?? "", null]);
-      for (const g of e.group) out.push(one(g));
+      for (const g of e.group) if (g.address) out.push(one(g));
       out.push([null, null, null, null]);
     } else if (e.address || e.name) out.push(one(e));
   }

@@ -406,6 +406,22 @@ export class Session {
     return 0;
   }
 
+  /** Before a FETCH shows keywords the client has not been told of: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6). */
+  async announceKeywords(keywords: Iterable<string>): Promise<void> {
+    const sel = this.selected;
+    if (!sel) return;
+    const known = new Set(sel.keywords.split(" "));
+    let missing = false;
+    for (const k of keywords) if (k && !known.has(k)) missing = true;
+    if (!missing) return;
+    const mb = await this.ctx.db.mailbox.findUnique({ where: { id: sel.id }, select: { keywords: true } });
+    if (!mb || this.selected !== sel || mb.keywords === sel.keywords) return;
+    sel.keywords = mb.keywords;
+    const kw = mb.keywords ? " " + mb.keywords : "";
+    await this.untagged(`FLAGS (${SYSTEM_FLAGS}${kw})`);
+    if (!sel.readOnly) await this.untagged(`OK [PERMANENTFLAGS (${SYSTEM_FLAGS}${kw} \\*)] flags and keywords are kept`);
+  }
+
   /** Removes an expunged UID from the view and tells the client (RFC 3501 7.4.1). */
   async expunged(uid: number): Promise<void> {
     const sel = this.selected!;
@@ -456,12 +472,7 @@ export class Session {
     if (flagsChanged) {
       // A new keyword in the folder: FLAGS and PERMANENTFLAGS again, before a FETCH shows it.
       const mb = await db.mailbox.findUnique({ where: { id: sel.id }, select: { keywords: true } });
-      if (mb && mb.keywords !== sel.keywords && this.selected === sel) {
-        sel.keywords = mb.keywords;
-        const kw = mb.keywords ? " " + mb.keywords : "";
-        await this.untagged(`FLAGS (${SYSTEM_FLAGS}${kw})`);
-        if (!sel.readOnly) await this.untagged(`OK [PERMANENTFLAGS (${SYSTEM_FLAGS}${kw} \\*)] flags and keywords are kept`);
-      }
+      if (mb && mb.keywords !== sel.keywords && this.selected === sel) await this.announceKeywords(mb.keywords.split(" "));
     }
     if (mayExpunge && sel.pendingExpunge.size) {
       // Highest first: telling one does not move the numbers of those still to tell.

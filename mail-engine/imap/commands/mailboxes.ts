@@ -70,7 +70,15 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
   const select = new Set<string>();
   const ret = new Set<string>();
   let statusItems: string[] | null = null;
-  if (!lsub && args[0]?.type === "list") for (const o of list(args.shift(), "selection options")) select.add(atom(o, "selection option").toUpperCase());
+  if (!lsub && args[0]?.type === "list") {
+    for (const o of list(args.shift(), "selection options")) {
+      const v = atom(o, "selection option").toUpperCase();
+      // RFC 5258 3, 6: unknown options are BAD; RECURSIVEMATCH needs an option it can qualify.
+      if (!["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].includes(v)) throw bad(`unknown LIST selection option ${v.slice(0, 40)}`);
+      select.add(v);
+    }
+    if (select.has("RECURSIVEMATCH") && !select.has("SUBSCRIBED") && !select.has("SPECIAL-USE")) throw bad("RECURSIVEMATCH needs SUBSCRIBED or SPECIAL-USE");
+  }
   if (args.length < 2) throw new ParseError("LIST needs a reference and a mailbox pattern");
   const ref = mailboxArgRaw(s, args.shift());
   const patTok = args.shift()!;

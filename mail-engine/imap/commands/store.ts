@@ -37,6 +37,7 @@ export const STORE: CommandSpec = {
       const f = flagList({ ...Object.fromEntries(c.flags.map((x) => [x, true])), keywords: c.keywords.join(" ") } as never);
       sel.flags.set(c.uid, f);
     }
+    await s.announceKeywords(r.changed.flatMap((c) => c.keywords));
     const modified = new Set(r.modified);
     const condstore = s.enabled.has("CONDSTORE");
     const changed = new Map(r.changed.map((c) => [c.uid, c.modSeq]));

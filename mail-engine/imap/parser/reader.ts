@@ -11,11 +11,11 @@ export interface ReaderLimits {
   maxLine: number;
   maxLiteral: number;
   maxLiterals: number;
-  /** LITERAL- (RFC 7888 4): non-synchronising literals above this are refused. */
+  /** LITERAL- (RFC 7888 4) would refuse non-synchronising literals above 4096; we offer LITERAL+ (any size up to maxLiteral). */
   maxNonSyncLiteral: number;
 }
 
-export const DEFAULT_LIMITS: ReaderLimits = { maxLine: 64 * 1024, maxLiteral: 64 * 1024 * 1024, maxLiterals: 1000, maxNonSyncLiteral: 4096 };
+export const DEFAULT_LIMITS: ReaderLimits = { maxLine: 64 * 1024, maxLiteral: 64 * 1024 * 1024, maxLiterals: 1000, maxNonSyncLiteral: Infinity };
 
 /** A command's text pieces with the literals between them. */
 export interface RawCommand {
@@ -136,8 +136,8 @@ export class CommandReader {
       else if (this.cur.literals.length >= this.limits.maxLiterals) refuse = `more than ${this.limits.maxLiterals} literals in one command`;
       if (refuse) {
         this.reset();
-        if (nonSync && Number.isSafeInteger(size) && size <= this.limits.maxLiteral) {
-          // RFC 7888 4: the client sends it anyway; skip its bytes and the rest of the command.
+        if (nonSync && Number.isSafeInteger(size)) {
+          // RFC 7888 4: the client sends it anyway; skip its bytes (never kept) and the rest of the command.
           this.discarding = true;
           this.need = size;
         }

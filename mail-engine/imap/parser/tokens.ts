@@ -17,6 +17,9 @@ export const MAX_NESTING = 32;
 
 /** Atom characters (RFC 3501 9 ATOM-CHAR, plus "]" resp-specials and "\" for flags). */
 const ATOM_STOP = new Set([" ", "(", ")", "{", '"', "[", "\r", "\n"]);
+const ATOM_STOP_PLAIN = new Set([" ", "(", ")", "{", '"', "\r", "\n"]);
+/** FETCH items whose "[" opens a section (RFC 3501 6.4.5, RFC 3516). */
+const SECTION_ATOMS = new Set(["BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE"]);
 
 export interface ParsedCommand {
   tag: string;
@@ -57,7 +60,15 @@ export function tokenize(cmd: RawCommand): Token[] {
           if (s.charCodeAt(j) < 0x20 || s.charCodeAt(j) === 0x7f) throw new ParseError("control character in atom");
           j++;
         }
-        const value = s.slice(i, j);
+        let value = s.slice(i, j);
+        if (j < s.length && s[j] === "[" && !SECTION_ATOMS.has(value.toUpperCase())) {
+          // "[" and "]" are atom characters elsewhere (RFC 3501 9: ATOM-CHAR, ASTRING-CHAR).
+          while (j < s.length && !ATOM_STOP_PLAIN.has(s[j])) {
+            if (s.charCodeAt(j) < 0x20 || s.charCodeAt(j) === 0x7f) throw new ParseError("control character in atom");
+            j++;
+          }
+          value = s.slice(i, j);
+        }
         if (j < s.length && s[j] === "[") {
           if (value === "") throw new ParseError("unexpected [");
           // BODY[...] / BINARY[...]: the section may hold a list of header names.
@@ -81,7 +92,13 @@ export function tokenize(cmd: RawCommand): Token[] {
         i = j;
       }
     }
-    if (piece < cmd.literals.length) push({ type: "string", value: cmd.literals[piece], literal: true });
+    if (piece < cmd.literals.length) {
+      // literal8 (RFC 3516 4.2): "~{n}" is a literal that may hold NUL.
+      const cur = stack[stack.length - 1];
+      const last = cur[cur.length - 1];
+      if (s.endsWith("~") && last?.type === "atom" && last.value === "~") cur.pop();
+      push({ type: "string", value: cmd.literals[piece], literal: true });
+    }
   }
   if (stack.length !== 1) throw new ParseError("unbalanced (");
   return out;
