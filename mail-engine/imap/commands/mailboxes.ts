@@ -18,13 +18,18 @@ export function mailboxArg(s: Session, t: Token | undefined): string {
   const v = str(t, "mailbox name");
   let name = v;
   if (!s.enabled.has("UTF8=ACCEPT")) {
-    const d = decodeMutf7(v);
-    if (d === null) throw bad("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)");
-    name = d;
+    // A name that is not valid modified UTF-7 is taken as it is: it names no folder (NO, not BAD).
+    name = decodeMutf7(v) ?? v;
   }
   if (name.toUpperCase() === "INBOX") return "INBOX";
   if (name.toUpperCase().startsWith("INBOX/")) return "INBOX" + name.slice(5);
   return name;
+}
+
+/** A name for a folder to be made: it must be valid modified UTF-7, or it could not be listed back as given. */
+function newMailboxArg(s: Session, t: Token | undefined): string {
+  if (!s.enabled.has("UTF8=ACCEPT") && decodeMutf7(str(t, "mailbox name")) === null) throw no("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)", "CANNOT");
+  return mailboxArg(s, t);
 }
 
 export function nameOut(s: Session, name: string): string {
@@ -88,6 +93,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
     const opts = list(args.shift(), "return options");
     for (let i = 0; i < opts.length; i++) {
       const o = atom(opts[i], "return option").toUpperCase();
+      if (!["SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"].includes(o)) throw bad(`unknown LIST return option ${o.slice(0, 40)}`);
       ret.add(o);
       // RFC 5819 LIST-STATUS: RETURN (STATUS (items)).
       if (o === "STATUS") statusItems = list(opts[++i], "status items").map((t) => atom(t, "status item").toUpperCase());
@@ -123,9 +129,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
 function mailboxArgRaw(s: Session, t: Token | undefined): string {
   const v = str(t, "mailbox");
   if (s.enabled.has("UTF8=ACCEPT")) return v;
-  const d = decodeMutf7(v);
-  if (d === null) throw bad("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)");
-  return d;
+  return decodeMutf7(v) ?? v;
 }
 
 export const LIST: CommandSpec = { states: AUTHED, run: (s, cmd) => listCommand(s, cmd, false) };
@@ -144,7 +148,7 @@ export const CREATE: CommandSpec = {
   states: AUTHED,
   async run(s, cmd) {
     noMore(cmd.args, 2);
-    let name = mailboxArg(s, cmd.args[0]);
+    let name = newMailboxArg(s, cmd.args[0]);
     // RFC 3501 6.3.3: a trailing separator only says a child will be made.
     if (name.endsWith(SEPARATOR)) name = name.slice(0, -1);
     if (name === "INBOX") throw no("INBOX always exists", "ALREADYEXISTS");
@@ -178,7 +182,7 @@ export const RENAME: CommandSpec = {
   async run(s, cmd) {
     noMore(cmd.args, 2);
     const from = mailboxArg(s, cmd.args[0]);
-    const to = mailboxArg(s, cmd.args[1]);
+    const to = newMailboxArg(s, cmd.args[1]);
     try {
       await s.ctx.store.renameMailbox({ accountId: s.account!.id, from, to });
     } catch (err) {
