@@ -129,6 +129,13 @@ test("LIST shows special-use folders; CREATE (with parents), RENAME, DELETE, SUB
   assert.doesNotMatch(pct.text, /"Work\/2026"/, "% does not match the separator");
   const lsub = await c.command(`LSUB "" "*"`);
   assert.doesNotMatch(lsub.text, /"Work\/2026"/, "unsubscribed folders are not in LSUB");
+  assert.equal((await c.command(`CREATE "Unsubscribed new"`)).status, "OK");
+  assert.doesNotMatch((await c.command(`LSUB "" "*"`)).text, /Unsubscribed new/, "CREATE does not subscribe (RFC 3501 6.3.3)");
+  assert.match(lsub.text, /\* LSUB \(\) "\/" "INBOX"/);
+  assert.equal((await c.command(`SUBSCRIBE "Work/2026"`)).status, "OK");
+  const pctSub = await c.command(`LSUB "" "%"`);
+  assert.match(pctSub.text, /\* LSUB \(\\Noselect\) "\/" "Work"/, "the level above a subscribed folder % does not reach (RFC 3501 6.3.9)");
+  assert.match((await c.command(`LSUB "" "*"`)).text, /\* LSUB \(\) "\/" "Work\/2026"/);
   const ext = await c.command(`LIST (SPECIAL-USE) "" "*"`);
   assert.equal((ext.text.match(/^\* LIST/gm) ?? []).length, 5, "LIST (SPECIAL-USE) lists the five special-use folders");
   const inbox = await c.command(`LIST "" "inbox"`);

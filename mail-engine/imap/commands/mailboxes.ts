@@ -112,6 +112,14 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
   const specialOnly = select.has("SPECIAL-USE");
   for (const b of boxes) {
     if (!regs.some((r) => r.test(b.name))) continue;
+    if (lsub) {
+      // RFC 3501 6.3.9: a level the pattern stops at, above a subscribed folder the pattern does not reach, is listed \Noselect.
+      if (b.subscribed) await s.untaggedValues(`LSUB () "${SEPARATOR}"`, [nameOut(s, b.name)]);
+      else if (boxes.some((c) => c.subscribed && c.name.startsWith(b.name + SEPARATOR) && !regs.some((r) => r.test(c.name)))) {
+        await s.untaggedValues(`LSUB (\\Noselect) "${SEPARATOR}"`, [nameOut(s, b.name)]);
+      }
+      continue;
+    }
     if (subscribedOnly && !b.subscribed) continue;
     if (specialOnly && (!b.specialUse || b.specialUse === "\\Inbox")) continue;
     const attrs: string[] = [];
@@ -153,7 +161,8 @@ export const CREATE: CommandSpec = {
     if (name.endsWith(SEPARATOR)) name = name.slice(0, -1);
     if (name === "INBOX") throw no("INBOX always exists", "ALREADYEXISTS");
     try {
-      await s.ctx.store.createMailbox({ accountId: s.account!.id, name });
+      // RFC 3501 6.3.3: CREATE does not subscribe (clients SUBSCRIBE when they want to).
+      await s.ctx.store.createMailbox({ accountId: s.account!.id, name, subscribed: false });
     } catch (err) {
       throw storeFailure(err);
     }
