@@ -30,6 +30,8 @@ const config = loadConfig({
   IMAPS_PORT: "0",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   AUTH_FAILURE_DELAY_MS: "1",
+  // A stress run signs in 50 clients at once from one address; each attempt counts until it succeeds.
+  AUTH_LOCKOUT_FAILURES: "100000",
 });
 await migrate(config);
 const db = await createDb(config);
