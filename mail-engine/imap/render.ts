@@ -19,11 +19,18 @@ export function addressList(value: string | null): Value {
   }
   const out: Value[] = [];
   const one = (a: Parsed): Value => {
-    const addr = a.address ?? "";
+    let addr = a.address ?? "";
+    // An obsolete source route (RFC 5322 4.4, "<@route:user@host>") is the adl field.
+    let adl: string | null = null;
+    const route = /^(@[^:]+):(.*)$/.exec(addr);
+    if (route) {
+      adl = route[1];
+      addr = route[2];
+    }
     const at = addr.lastIndexOf("@");
     const mailbox = at >= 0 ? addr.slice(0, at) : addr;
     const host = at >= 0 ? addr.slice(at + 1) : "";
-    return [a.name ? a.name : null, null, mailbox || null, host || null];
+    return [a.name ? a.name : null, adl, mailbox || null, host || null];
   };
   for (const e of entries) {
     if (e.group) {

@@ -406,6 +406,18 @@ export class Session {
     return 0;
   }
 
+  /**
+   * CONDSTORE turned on by a command that uses it (RFC 7162 3.1): with a folder selected,
+   * the client is told its HIGHESTMODSEQ at once.
+   */
+  async enableCondstore(): Promise<void> {
+    if (this.enabled.has("CONDSTORE")) return;
+    this.enabled.add("CONDSTORE");
+    if (!this.selected) return;
+    const mb = await this.ctx.db.mailbox.findUnique({ where: { id: this.selected.id }, select: { highestModSeq: true } });
+    if (mb) await this.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] CONDSTORE enabled`);
+  }
+
   /** Before a FETCH shows keywords the client has not been told of: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6). */
   async announceKeywords(keywords: Iterable<string>): Promise<void> {
     const sel = this.selected;

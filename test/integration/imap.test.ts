@@ -487,6 +487,14 @@ test("CONDSTORE (RFC 7162): SELECT (CONDSTORE), FETCH CHANGEDSINCE, STORE UNCHAN
   await b.command("UNSELECT");
   const en = await b.command("ENABLE CONDSTORE");
   assert.match(en.text, /\* ENABLED CONDSTORE/);
+  const c = await RawImap.connect(t.imapPort);
+  await c.command(`LOGIN ${BOB} "${PASSWORD}"`);
+  await c.command("SELECT Cond");
+  const first = await c.command("FETCH 1 (MODSEQ)");
+  assert.match(first.text, /\* OK \[HIGHESTMODSEQ \d+\][^\r]*\r\n\* 1 FETCH \(MODSEQ \(\d+\)\)/, "a command that turns CONDSTORE on tells HIGHESTMODSEQ first (RFC 7162 3.1)");
+  const es = await c.command("SEARCH RETURN (MIN) MODSEQ 1");
+  assert.match(es.text, /\* ESEARCH \(TAG "t\d+"\) MIN 1 MODSEQ \d+/);
+  c.close();
   a.close();
   b.close();
 });

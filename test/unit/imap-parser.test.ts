@@ -8,7 +8,7 @@ import { decodeMutf7, encodeMutf7 } from "../../mail-engine/imap/mutf7";
 import { encode, raw } from "../../mail-engine/imap/encode";
 import { patternRegex } from "../../mail-engine/imap/commands/mailboxes";
 import { parseDateTime } from "../../mail-engine/imap/commands/append";
-import { filterHeader } from "../../mail-engine/imap/render";
+import { addressList, filterHeader } from "../../mail-engine/imap/render";
 
 function events(r: CommandReader, input: string | Buffer): ReaderEvent[] {
   r.push(Buffer.isBuffer(input) ? input : Buffer.from(input, "latin1"));
@@ -96,4 +96,11 @@ test("APPEND date-time and HEADER.FIELDS filtering", () => {
   const h = Buffer.from("From: a\r\nSubject: one\r\n two\r\nTo: b\r\n\r\n");
   assert.equal(filterHeader(h, ["subject"], false).toString(), "Subject: one\r\n two\r\n\r\n");
   assert.equal(filterHeader(h, ["SUBJECT"], true).toString(), "From: a\r\nTo: b\r\n\r\n");
+});
+
+test("ENVELOPE addresses: names, groups (members without an address left out), source routes", () => {
+  assert.deepEqual(addressList('"Real Name" <user@domain>'), [["Real Name", null, "user", "domain"]]);
+  assert.deepEqual(addressList("group: g1@d1.org, \"foo\";"), [[null, null, "group", null], [null, null, "g1", "d1.org"], [null, null, null, null]]);
+  assert.deepEqual(addressList("<@route:user@domain>"), [[null, "@route", "user", "domain"]]);
+  assert.equal(addressList(""), null);
 });

@@ -116,7 +116,6 @@ export const FETCH: CommandSpec = {
       const v = atom(mods[1], "mod-sequence");
       if (!/^\d{1,19}$/.test(v)) throw new ParseError("CHANGEDSINCE needs a number");
       changedSince = BigInt(v);
-      s.enabled.add("CONDSTORE");
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
@@ -125,7 +124,7 @@ export const FETCH: CommandSpec = {
     if (items.length === 0) throw new ParseError("FETCH needs items");
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
     if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
-    if (items.some((i) => i.kind === "MODSEQ")) s.enabled.add("CONDSTORE");
+    if (items.some((i) => i.kind === "MODSEQ")) await s.enableCondstore();
     const uids = s.resolveSet(set, byUid);
     if (uids.length === 0) return;
     const sel = s.selected!;

@@ -155,12 +155,13 @@ export const SEARCH: CommandSpec = {
       if (n) out.push(byUid ? u : n);
     }
     // RFC 7162 3.1.5: a search with MODSEQ answers with the highest MODSEQ of the messages found.
-    let modSeqSuffix = "";
+    let modSeq: bigint | null = null;
+    if (usesModSeq(key)) await s.enableCondstore();
     if (usesModSeq(key) && found.length) {
-      s.enabled.add("CONDSTORE");
       const agg = await s.ctx.db.message.aggregate({ where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: found.slice(0, 30_000) } }, _max: { modSeq: true } });
-      if (agg._max.modSeq !== null) modSeqSuffix = ` (MODSEQ ${agg._max.modSeq})`;
+      modSeq = agg._max.modSeq;
     }
+    const modSeqSuffix = modSeq !== null ? ` (MODSEQ ${modSeq})` : "";
     if (!ret) {
       await s.untagged(`SEARCH${out.length ? " " + out.join(" ") + modSeqSuffix : ""}`);
       return;
@@ -172,6 +173,8 @@ export const SEARCH: CommandSpec = {
       if (ret.has("ALL")) line += ` ALL ${toSequenceSet(out)}`;
     }
     if (ret.has("COUNT")) line += ` COUNT ${out.length}`;
+    // RFC 7162 3.1.5: ESEARCH carries the highest MODSEQ too.
+    if (modSeq !== null && out.length) line += ` MODSEQ ${modSeq}`;
     await s.untagged(line);
   },
 };

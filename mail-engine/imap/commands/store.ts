@@ -19,7 +19,7 @@ export const STORE: CommandSpec = {
       if (mods.length !== 2 || atom(mods[0], "modifier").toUpperCase() !== "UNCHANGEDSINCE") throw new ParseError("the only STORE modifier is UNCHANGEDSINCE n");
       unchangedSince = atom(mods[1], "mod-sequence");
       if (!/^\d{1,19}$/.test(unchangedSince)) throw new ParseError("UNCHANGEDSINCE needs a number");
-      s.enabled.add("CONDSTORE");
+      await s.enableCondstore();
     }
     const item = atom(args.shift(), "FLAGS, +FLAGS or -FLAGS").toUpperCase();
     const m = /^([+-]?)FLAGS(\.SILENT)?$/.exec(item);
