@@ -514,3 +514,21 @@ test("a folder deleted by another session: the session that has it selected is t
   assert.equal((await a.command("FETCH 1 FLAGS")).status, "BAD");
   a.close();
 });
+
+test("MOVE into the selected folder itself gives the messages new UIDs (RFC 6851)", async () => {
+  await withClient(ALICE, async (f) => {
+    await f.mailboxCreate("Self");
+    await f.append("Self", "Subject: self1\r\n\r\n1\r\n");
+    await f.append("Self", "Subject: self2\r\n\r\n2\r\n");
+  });
+  const c = await RawImap.connect(t.imapPort);
+  await c.command(`LOGIN ${ALICE} "${PASSWORD}"`);
+  await c.command("SELECT Self");
+  const mv = await c.command("MOVE 1 Self");
+  assert.match(mv.text, /\* OK \[COPYUID \d+ 1 3\]/);
+  assert.match(mv.text, /\* 1 EXPUNGE/);
+  assert.match(mv.text, /\* 2 EXISTS/);
+  const f = await c.command("FETCH 1:* (UID)");
+  assert.match(f.text, /\* 1 FETCH \(UID 2\)\r\n\* 2 FETCH \(UID 3\)/);
+  c.close();
+});

@@ -27,8 +27,15 @@ function copy(move: boolean): CommandSpec {
       }
       try {
         const args = { accountId: s.account!.id, fromMailboxId: sel.id, uids, to: { name: to } };
-        const r = move ? await s.ctx.store.move(args) : await s.ctx.store.copy(args);
-        const code = r.mapping.length ? `COPYUID ${r.uidValidity} ${toSequenceSet(r.mapping.map((m) => m[0]))} ${r.mapping.map((m) => m[1]).join(",")}` : undefined;
+        let r = move && to !== sel.name ? await s.ctx.store.move(args) : await s.ctx.store.copy(args);
+        if (move && to === sel.name) {
+          // RFC 6851 3.3 does not exclude the folder itself: new UIDs for the same messages. The store's
+          // move leaves that alone, so it is a copy, then an expunge of the originals (a crash between
+          // the two leaves a duplicate, never a loss).
+          const ex = await s.ctx.store.expunge({ accountId: s.account!.id, mailboxId: sel.id, uids: r.mapping.map((m) => m[0]), onlyDeleted: false });
+          r = { ...r, expunged: ex.uids };
+        }
+        const code = r.mapping.length ? `COPYUID ${r.uidValidity} ${toSequenceSet(r.mapping.map((m) => m[0]))} ${toSequenceSet(r.mapping.map((m) => m[1]))}` : undefined;
         if (!move) return { text: "COPY completed", code };
         if (code) await s.untagged(`OK [${code}] moved`);
         for (const u of [...r.expunged].sort((a, b) => b - a)) await s.expunged(u);
