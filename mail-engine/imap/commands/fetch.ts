@@ -5,11 +5,11 @@
  * chunks written as the socket drains, so a big message never sits whole in memory.
  * BODY[...] and RFC822(.TEXT) set \Seen unless PEEK or the mailbox is read-only.
  */
-import { sectionRange, partAt, type MimePart } from "../../../lib/mime/structure";
+import { sectionRange, partAt } from "../../../lib/mime/structure";
 import { decodeBody } from "../../../lib/mime/part-body";
 import { readStructure, type StoredStructure } from "../../../lib/store/parse";
 import { atom, list, ParseError, type Token } from "../parser/tokens";
-import { encode, flagList, raw, type Value } from "../encode";
+import { encode, flagList } from "../encode";
 import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
 import { no, type Session } from "../session";
 import { SELECTED, type CommandSpec } from "./types";
@@ -289,6 +289,3 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     if (s.isClosed) return;
   }
 }
-
-export type { MimePart, Value };
-export { raw };

@@ -4,9 +4,9 @@
  * DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS, NAMESPACE. Every change goes through
  * the store, which takes the account id: another account's folders are never named.
  */
-import { isStoreError } from "../../../lib/store";
 import { atom, list, noMore, str, ParseError, type Token } from "../parser/tokens";
 import { decodeMutf7, encodeMutf7 } from "../mutf7";
+import { raw } from "../encode";
 import { bad, no, type Session } from "../session";
 import { AUTHED, type CommandSpec } from "./types";
 import { storeFailure } from "./errors";
@@ -250,7 +250,4 @@ async function statusResponse(s: Session, name: string, items: string[]): Promis
     await s.untaggedValues("STATUS", [nameOut(s, mb.name), rawList(out)]);
 }
 
-import { raw } from "../encode";
 const rawList = (items: string[]) => raw(`(${items.join(" ")})`);
-
-export { isStoreError };

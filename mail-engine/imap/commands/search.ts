@@ -173,8 +173,17 @@ export const SEARCH: CommandSpec = {
       if (ret.has("ALL")) line += ` ALL ${toSequenceSet(out)}`;
     }
     if (ret.has("COUNT")) line += ` COUNT ${out.length}`;
-    // RFC 7162 3.1.5: ESEARCH carries the highest MODSEQ too.
-    if (modSeq !== null && out.length) line += ` MODSEQ ${modSeq}`;
+    // RFC 7162 3.1.5: ESEARCH carries the highest MODSEQ of what it returns: with only MIN
+    // and/or MAX, of those messages alone.
+    if (modSeq !== null && out.length) {
+      if (!ret.has("ALL") && !ret.has("COUNT")) {
+        const picked = [ret.has("MIN") ? Math.min(...out) : 0, ret.has("MAX") ? Math.max(...out) : 0].filter(Boolean);
+        const uids = picked.map((v) => (byUid ? v : sel.uids[v - 1]));
+        const agg = await s.ctx.db.message.aggregate({ where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: uids } }, _max: { modSeq: true } });
+        modSeq = agg._max.modSeq ?? modSeq;
+      }
+      line += ` MODSEQ ${modSeq}`;
+    }
     await s.untagged(line);
   },
 };
