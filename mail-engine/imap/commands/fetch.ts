@@ -211,13 +211,22 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
         encode(bodyStructure(structure().structure, it.kind === "BODYSTRUCTURE"), out);
         break;
       case "BINARY.SIZE": {
-        const part = partAt(structure().structure, it.section!);
-        if (!part) throw no(`no part ${it.section} in message UID ${row.uid}`);
-        const body = await s.ctx.blobs.getRange(row.blobHash, part.bodyStart, part.bodyEnd);
-        const decoded = decodeBody(body, part.encoding);
-        if (!decoded) throw no(`part ${it.section} has an unknown transfer encoding`, "UNKNOWN-CTE");
+        // The size of what BINARY[section] returns (RFC 3516 4.3): the whole message, a
+        // multipart or an embedded message as stored; a leaf part decoded.
+        let size: number;
+        if (it.section === "") size = row.size;
+        else {
+          const part = partAt(structure().structure, it.section!);
+          if (!part) throw no(`no part ${it.section} in message UID ${row.uid}`);
+          if (part.type === "multipart" || part.message) size = part.bodyEnd - part.bodyStart;
+          else {
+            const decoded = decodeBody(await s.ctx.blobs.getRange(row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
+            if (!decoded) throw no(`part ${it.section} has an unknown transfer encoding`, "UNKNOWN-CTE");
+            size = decoded.length;
+          }
+        }
         sep();
-        out.push(`BINARY.SIZE[${it.section}] ${decoded.length}`);
+        out.push(`BINARY.SIZE[${it.section}] ${size}`);
         break;
       }
       case "SECTION": {
