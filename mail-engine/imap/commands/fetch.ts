@@ -133,7 +133,7 @@ export const FETCH: CommandSpec = {
     for (let i = 0; i < uids.length; i += BATCH) {
       const batch = uids.slice(i, i + BATCH);
       const rows: Row[] = await s.ctx.db.message.findMany({
-        where: { mailboxId: sel.id, accountId: s.account!.id, uid: { gte: batch[0], lte: batch[batch.length - 1] } },
+        where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: batch } },
         orderBy: { uid: "asc" },
         select: {
           id: true, uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true,
@@ -141,8 +141,7 @@ export const FETCH: CommandSpec = {
           ...(needStructure ? { blob: { select: { structure: true } } } : {}),
         },
       });
-      const wanted = new Set(batch);
-      const list = rows.filter((r) => wanted.has(r.uid) && (changedSince === null || r.modSeq > changedSince));
+      const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
       let newlySeen = new Set<number>();
       if (setsSeen) {
         const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
