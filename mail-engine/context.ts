@@ -6,6 +6,7 @@ import type { TlsMaterial } from "../lib/tls";
 import type { Logger } from "../lib/log";
 import type { DirectoryLookup } from "../lib/routing/resolve";
 import type { MailStore } from "../lib/store";
+import type { ChangeFeed } from "../lib/store/change-feed";
 
 export interface EngineContext {
   config: Config;
@@ -17,4 +18,6 @@ export interface EngineContext {
   store: MailStore;
   /** Recipient look-ups as plain SQL (lib/routing/lookup.ts). */
   lookup: DirectoryLookup | null;
+  /** The process's one change feed (IMAP IDLE and updates); it reads the journal only while someone listens. */
+  feed: ChangeFeed;
 }

@@ -1,4 +1,4 @@
-/** Starts and stops the whole engine: store, TLS material, SMTP and POP3 listeners. */
+/** Starts and stops the whole engine: store, TLS material, SMTP, IMAP and POP3 listeners. */
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
 import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
@@ -14,11 +14,14 @@ import { log as rootLog, type Logger } from "../lib/log";
 import type { EngineContext } from "./context";
 import { startSmtp, type SmtpListeners } from "./smtp/server";
 import { startPop3, type Pop3Listeners } from "./pop3/server";
+import { ChangeFeed } from "../lib/store/change-feed";
+import type { ImapListeners } from "./imap/server";
 
 export interface Engine {
   ctx: EngineContext;
   smtp: SmtpListeners;
   pop3: Pop3Listeners;
+  imap: ImapListeners;
   stop(): Promise<void>;
 }
 
@@ -42,10 +45,12 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const runner = pool ? undefined : new SqliteThreadRunner(sqlitePath(config.databaseUrl));
   const store = openStore(config, db, { runner, pool: pool ?? undefined, summaries: { parse: async (raw) => toStoreParse(await summaries.parse(raw)) } });
   const lookup = pool ? new PgLookup(pool) : new SqliteLookup(sqlitePath(config.databaseUrl));
-  const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup };
+  const feed = new ChangeFeed(config);
+  const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup, feed };
   const sweeper = new BlobSweeper(store, log);
   const closeStore = async () => {
     sweeper.stop();
+    await feed.close();
     await store.close();
     if ("close" in lookup) lookup.close();
     await summaries.close();
@@ -54,6 +59,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   };
   let smtp: SmtpListeners;
   let pop3: Pop3Listeners;
+  let imap: ImapListeners;
   try {
     smtp = await startSmtp(ctx, { randomPorts: opts.randomPorts });
     pop3 = await startPop3(ctx, { randomPorts: opts.randomPorts }).catch(async (err) => {
@@ -64,12 +70,25 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     await closeStore();
     throw err;
   }
+  try {
+    // Loaded only when an IMAP port is enabled: an MX-only engine does without it.
+    imap = config.imapPort || config.imapsPort
+      ? await (await import("./imap/server")).startImap(ctx, feed, { randomPorts: opts.randomPorts })
+      : { ports: {}, sessions: new Set(), close: async () => undefined };
+  } catch (err) {
+    await pop3.close();
+    await smtp.close();
+    await closeStore();
+    throw err;
+  }
   sweeper.start();
   return {
     ctx,
     smtp,
+    imap,
     pop3,
     async stop() {
+      await imap.close();
       await pop3.close();
       await smtp.close();
       await closeStore();

@@ -21,6 +21,8 @@ export interface Config {
   imapsPort: number;
   pop3Port: number;
   pop3sPort: number;
+  /** IMAP: a connection that has not signed in within this many ms is closed. */
+  imapLoginTimeoutMs: number;
   webPort: number;
   tlsCert: string | null;
   tlsKey: string | null;
@@ -143,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imapsPort: port(env, "IMAPS_PORT", 993),
     pop3Port: port(env, "POP3_PORT", 110),
     pop3sPort: port(env, "POP3S_PORT", 995),
+    imapLoginTimeoutMs: positiveInt(env, "IMAP_LOGIN_TIMEOUT_SECONDS", 60) * 1000,
     webPort: port(env, "WEB_PORT", 3000),
     tlsCert,
     tlsKey,

@@ -9,7 +9,7 @@ export function listenErrorHint(kind: ListenerKind, port: number, code: string |
   const variable = PORT_VARIABLE[kind];
   if (code === "EADDRINUSE") return `another program uses port ${port}; stop it, or set ${variable} to a free port (0 disables the listener)`;
   if (code === "EACCES") {
-    return `ports below 1024 need root or CAP_NET_BIND_SERVICE; as a normal user, use unprivileged ports: SMTP_PORT=2525 SUBMISSION_PORT=2587 SUBMISSIONS_PORT=2465 npm start (README, "Two commands")`;
+    return `ports below 1024 need root or CAP_NET_BIND_SERVICE; as a normal user, use unprivileged ports: SMTP_PORT=2525 SUBMISSION_PORT=2587 SUBMISSIONS_PORT=2465 IMAP_PORT=2143 IMAPS_PORT=2993 POP3_PORT=2110 POP3S_PORT=2995 npm start (README, "Two commands")`;
   }
   return `check ${variable} and BIND_ADDRESS`;
 }

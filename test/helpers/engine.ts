@@ -16,13 +16,15 @@ export interface TestEngine extends TestDatabase {
   submissionsPort: number;
   pop3Port: number;
   pop3sPort: number;
+  imapPort: number;
+  imapsPort: number;
   /** Log lines the engine wrote, parsed. */
   logs: Array<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
 export async function startTestEngine(env: Record<string, string> = {}, opts: { seed?: boolean } = {}): Promise<TestEngine> {
-  const t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "1", POP3S_PORT: "1", ...env });
+  const t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "1", IMAPS_PORT: "1", POP3_PORT: "1", POP3S_PORT: "1", ...env });
   const logs: Array<Record<string, unknown>> = [];
   setLogSink((line) => {
     logs.push(JSON.parse(line));
@@ -46,6 +48,8 @@ export async function startTestEngine(env: Record<string, string> = {}, opts: { 
     submissionsPort: engine.smtp.ports.submissions ?? 0,
     pop3Port: engine.pop3.ports.pop3 ?? 0,
     pop3sPort: engine.pop3.ports.pop3s ?? 0,
+    imapPort: engine.imap.ports.imap ?? 0,
+    imapsPort: engine.imap.ports.imaps ?? 0,
     logs,
     stop,
     cleanup: stop,

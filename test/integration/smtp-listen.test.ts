@@ -27,6 +27,6 @@ test("a busy SUBMISSION_PORT fails the start with an error naming SUBMISSION_POR
 test("EACCES points to the unprivileged-ports command of the README", () => {
   const hint = listenErrorHint("mx", 25, "EACCES");
   assert.match(hint, /CAP_NET_BIND_SERVICE/);
-  assert.ok(hint.includes("SMTP_PORT=2525 SUBMISSION_PORT=2587 SUBMISSIONS_PORT=2465 npm start"));
+  assert.ok(hint.includes("SMTP_PORT=2525 SUBMISSION_PORT=2587 SUBMISSIONS_PORT=2465 IMAP_PORT=2143 IMAPS_PORT=2993 POP3_PORT=2110 POP3S_PORT=2995 npm start"));
   assert.match(listenErrorHint("submissions", 465, "EADDRINUSE"), /set SUBMISSIONS_PORT/);
 });

@@ -1,0 +1,57 @@
+/**
+ * APPEND (RFC 3501 6.3.11): a message literal, optional flags and internal date, into a
+ * folder through the store; APPENDUID (RFC 4315 3), TRYCREATE for a missing folder,
+ * OVERQUOTA (RFC 9208 / 5530) when the quota would be exceeded.
+ */
+import { isStoreError } from "../../../lib/store";
+import { list, ParseError, type Token } from "../parser/tokens";
+import { bad, no } from "../session";
+import { AUTHED, type CommandSpec } from "./types";
+import { mailboxArg } from "./mailboxes";
+import { parseFlags } from "./flags";
+import { storeFailure } from "./errors";
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE (RFC 3501 9). */
+export function parseDateTime(v: string): Date {
+  const m = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(v);
+  const month = m ? MONTHS.findIndex((x) => x.toLowerCase() === m[2].toLowerCase()) : -1;
+  if (!m || month < 0) throw bad(`bad date-time ${JSON.stringify(v.slice(0, 40))}: use "02-Dec-2026 09:15:00 +0000"`);
+  const offset = (m[7] === "-" ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+  const t = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - offset * 60_000;
+  const d = new Date(t);
+  const dayValid = new Date(Date.UTC(Number(m[3]), month, Number(m[1]))).getUTCMonth() === month;
+  if (Number.isNaN(t) || !dayValid || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 60) throw bad(`bad date-time ${JSON.stringify(v.slice(0, 40))}`);
+  return d;
+}
+
+export const APPEND: CommandSpec = {
+  states: AUTHED,
+  async run(s, cmd) {
+    const args: Token[] = [...cmd.args];
+    const name = mailboxArg(s, args.shift());
+    let flags: ReturnType<typeof parseFlags> = { flags: [], keywords: [] };
+    let date: Date | undefined;
+    if (args[0]?.type === "list") flags = parseFlags(list(args.shift(), "flags"));
+    const d0 = args[0];
+    if (d0?.type === "string" && !d0.literal) {
+      args.shift();
+      date = parseDateTime(d0.value.toString("latin1"));
+    }
+    const msg = args.shift();
+    if (!msg || msg.type !== "string" || !msg.literal) throw new ParseError("APPEND needs the message as a literal");
+    if (args.length) throw bad("MULTIAPPEND is not supported: one message per APPEND");
+    if (msg.value.length === 0) throw no("the message is empty");
+    if (msg.value.length > s.ctx.config.maxMessageSize) throw no(`the message exceeds ${s.ctx.config.maxMessageSize} octets`, "TOOBIG");
+    const accountId = s.account!.id;
+    try {
+      const d = await s.ctx.store.append({ accountId, mailbox: name, raw: msg.value, flags: flags.flags, keywords: flags.keywords, internalDate: date });
+      return { text: "APPEND completed", code: `APPENDUID ${d.uidValidity} ${d.uid}` };
+    } catch (err) {
+      // RFC 3501 6.3.11: TRYCREATE tells the client that CREATE would help.
+      if (isStoreError(err, "no-mailbox")) throw no(`no such mailbox: ${name}`, "TRYCREATE");
+      throw storeFailure(err);
+    }
+  },
+};

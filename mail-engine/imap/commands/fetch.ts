@@ -1,0 +1,299 @@
+/**
+ * FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2; RFC 3516 BINARY; RFC 7162 MODSEQ).
+ * ENVELOPE and BODYSTRUCTURE come from the stored structure; body sections are byte
+ * ranges of the stored blob (sectionRange) read with BlobStore.getRange, large ones in
+ * chunks written as the socket drains, so a big message never sits whole in memory.
+ * BODY[...] and RFC822(.TEXT) set \Seen unless PEEK or the mailbox is read-only.
+ */
+import { sectionRange, partAt } from "../../../lib/mime/structure";
+import { decodeBody } from "../../../lib/mime/part-body";
+import { readStructure, type StoredStructure } from "../../../lib/store/parse";
+import { atom, list, ParseError, type Token } from "../parser/tokens";
+import { encode, flagList } from "../encode";
+import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
+import { no, type Session } from "../session";
+import { SELECTED, type CommandSpec } from "./types";
+
+interface Item {
+  kind: "FLAGS" | "UID" | "INTERNALDATE" | "RFC822.SIZE" | "ENVELOPE" | "BODYSTRUCTURE" | "BODY" | "MODSEQ" | "SECTION" | "BINARY.SIZE";
+  /** SECTION: BODY / BINARY, the section text, header names, partial, peek. */
+  binary?: boolean;
+  section?: string;
+  fields?: string[];
+  not?: boolean;
+  partial?: [number, number | null];
+  peek?: boolean;
+  /** The name in the response (RFC822 forms answer as themselves). */
+  label?: string;
+}
+
+const MACROS: Record<string, string[]> = {
+  ALL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],
+  FAST: ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
+  FULL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"],
+};
+
+function parseItem(t: Token): Item {
+  if (t.type !== "atom") throw new ParseError("fetch items are atoms");
+  const name = t.value.toUpperCase();
+  if (t.section !== undefined) {
+    const binary = name === "BINARY" || name === "BINARY.PEEK" || name === "BINARY.SIZE";
+    if (!binary && name !== "BODY" && name !== "BODY.PEEK") throw new ParseError(`${name.slice(0, 40)}[...] is not a fetch item`);
+    const sec = t.section;
+    let section = "";
+    let fields: string[] | undefined;
+    let not = false;
+    if (sec.length) {
+      section = atom(sec[0], "section").toUpperCase();
+      if (/(^|\.)HEADER\.FIELDS(\.NOT)?$/.test(section)) {
+        if (sec.length !== 2 || sec[1].type !== "list" || sec[1].items.length === 0) throw new ParseError("HEADER.FIELDS needs a list of field names");
+        fields = sec[1].items.map((x) => (x.type === "string" ? x.value.toString("latin1") : atom(x, "field name")).toUpperCase());
+        not = section.endsWith(".NOT");
+      } else if (sec.length !== 1) throw new ParseError("bad section");
+      if (!/^(\d+(\.\d+)*)?(\.?(HEADER|HEADER\.FIELDS|HEADER\.FIELDS\.NOT|TEXT|MIME))?$/.test(section) || section.startsWith(".")) throw new ParseError(`bad section ${section.slice(0, 40)}`);
+      if (binary && !/^(\d+(\.\d+)*)?$/.test(section)) throw new ParseError("BINARY takes part numbers only (RFC 3516)");
+      if (section === "MIME") throw new ParseError("MIME needs a part number");
+    }
+    if (name === "BINARY.SIZE") {
+      if (t.partial) throw new ParseError("BINARY.SIZE takes no partial");
+      return { kind: "BINARY.SIZE", section };
+    }
+    if (t.partial && t.partial[1] === 0) throw new ParseError("a partial of 0 octets");
+    return { kind: "SECTION", binary, section, fields, not, partial: t.partial, peek: name.endsWith(".PEEK") };
+  }
+  switch (name) {
+    case "FLAGS":
+    case "UID":
+    case "INTERNALDATE":
+    case "RFC822.SIZE":
+    case "ENVELOPE":
+    case "BODYSTRUCTURE":
+    case "BODY":
+    case "MODSEQ":
+      return { kind: name };
+    case "RFC822":
+      return { kind: "SECTION", section: "", label: "RFC822" };
+    case "RFC822.HEADER":
+      return { kind: "SECTION", section: "HEADER", peek: true, label: "RFC822.HEADER" };
+    case "RFC822.TEXT":
+      return { kind: "SECTION", section: "TEXT", label: "RFC822.TEXT" };
+    default:
+      throw new ParseError(`unknown fetch item ${name.slice(0, 40)}`);
+  }
+}
+
+interface Row {
+  id: string;
+  uid: number;
+  seen: boolean;
+  answered: boolean;
+  flagged: boolean;
+  deleted: boolean;
+  draft: boolean;
+  keywords: string;
+  size: number;
+  internalDate: Date;
+  modSeq: bigint;
+  blobHash: string;
+  blob?: { structure: string | null } | null;
+}
+
+/** Bodies above this are read and written in pieces of this size. */
+const CHUNK = 256 * 1024;
+const BATCH = 200;
+
+export const FETCH: CommandSpec = {
+  states: SELECTED,
+  async run(s, cmd, byUid) {
+    const set = atom(cmd.args[0], "sequence set");
+    const spec = cmd.args[1];
+    if (!spec) throw new ParseError("FETCH needs items");
+    let changedSince: bigint | null = null;
+    if (cmd.args.length > 2) {
+      // RFC 7162 3.1.4: (CHANGEDSINCE n) returns only messages changed after n, with MODSEQ; it enables CONDSTORE.
+      const mods = list(cmd.args[2], "fetch modifiers");
+      if (cmd.args.length > 3 || mods.length !== 2 || atom(mods[0], "modifier").toUpperCase() !== "CHANGEDSINCE") throw new ParseError("the only FETCH modifier is (CHANGEDSINCE n)");
+      const v = atom(mods[1], "mod-sequence");
+      if (!/^\d{1,19}$/.test(v)) throw new ParseError("CHANGEDSINCE needs a number");
+      changedSince = BigInt(v);
+    }
+    let items: Item[];
+    if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
+    else if (spec.type === "list") items = spec.items.map(parseItem);
+    else items = [parseItem(spec)];
+    if (items.length === 0) throw new ParseError("FETCH needs items");
+    if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
+    if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
+    if (items.some((i) => i.kind === "MODSEQ")) await s.enableCondstore();
+    const uids = s.resolveSet(set, byUid);
+    if (uids.length === 0) return;
+    const sel = s.selected!;
+    const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
+    const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
+    for (let i = 0; i < uids.length; i += BATCH) {
+      const batch = uids.slice(i, i + BATCH);
+      const rows: Row[] = await s.ctx.db.message.findMany({
+        where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: batch } },
+        orderBy: { uid: "asc" },
+        select: {
+          id: true, uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true,
+          size: true, internalDate: true, modSeq: true, blobHash: true,
+          ...(needStructure ? { blob: { select: { structure: true } } } : {}),
+        },
+      });
+      const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
+      let newlySeen = new Set<number>();
+      if (setsSeen) {
+        const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
+        if (unseen.length) {
+          const r = await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
+          newlySeen = new Set(r.changed.map((c) => c.uid));
+          for (const row of list) if (newlySeen.has(row.uid)) row.seen = true;
+        }
+      }
+      for (const row of list) {
+        const n = s.seqOf(row.uid);
+        if (!n) continue;
+        await fetchOne(s, n, row, items, newlySeen.has(row.uid));
+      }
+    }
+  },
+};
+
+async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChanged: boolean): Promise<void> {
+  const out: Array<string | Buffer> = [`* ${n} FETCH (`];
+  let first = true;
+  const sep = () => {
+    if (!first) out.push(" ");
+    first = false;
+  };
+  let stored: StoredStructure | null | undefined;
+  const structure = (): StoredStructure => {
+    if (stored === undefined) stored = readStructure(row.blob?.structure);
+    if (!stored) throw no(`message UID ${row.uid} has no stored structure; it cannot be shown`, "SERVERBUG");
+    return stored;
+  };
+  const flags = flagList(row);
+  let flagsSent = false;
+  for (const it of items) {
+    switch (it.kind) {
+      case "UID":
+        sep();
+        out.push(`UID ${row.uid}`);
+        break;
+      case "FLAGS":
+        sep();
+        out.push(`FLAGS ${flags}`);
+        flagsSent = true;
+        break;
+      case "INTERNALDATE":
+        sep();
+        out.push(`INTERNALDATE "${internalDate(row.internalDate)}"`);
+        break;
+      case "RFC822.SIZE":
+        sep();
+        out.push(`RFC822.SIZE ${row.size}`);
+        break;
+      case "MODSEQ":
+        sep();
+        out.push(`MODSEQ (${row.modSeq})`);
+        break;
+      case "ENVELOPE":
+        sep();
+        out.push("ENVELOPE ");
+        encode(envelope(structure().envelope), out);
+        break;
+      case "BODYSTRUCTURE":
+      case "BODY":
+        sep();
+        out.push(`${it.kind} `);
+        encode(bodyStructure(structure().structure, it.kind === "BODYSTRUCTURE"), out);
+        break;
+      case "BINARY.SIZE": {
+        // The size of what BINARY[section] returns (RFC 3516 4.3): the whole message, a
+        // multipart or an embedded message as stored; a leaf part decoded.
+        let size: number;
+        if (it.section === "") size = row.size;
+        else {
+          const part = partAt(structure().structure, it.section!);
+          if (!part) throw no(`no part ${it.section} in message UID ${row.uid}`);
+          if (part.type === "multipart" || part.message) size = part.bodyEnd - part.bodyStart;
+          else {
+            const decoded = decodeBody(await s.ctx.blobs.getRange(row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
+            if (!decoded) throw no(`part ${it.section} has an unknown transfer encoding`, "UNKNOWN-CTE");
+            size = decoded.length;
+          }
+        }
+        sep();
+        out.push(`BINARY.SIZE[${it.section}] ${size}`);
+        break;
+      }
+      case "SECTION": {
+        sep();
+        await section(s, row, it, structure, out);
+        break;
+      }
+    }
+  }
+  // RFC 3501 6.4.5: \Seen set by this FETCH is told with the response.
+  if (seenChanged && !flagsSent) {
+    sep();
+    out.push(`FLAGS ${flags}`);
+  }
+  if (seenChanged || flagsSent) s.selected?.flags.set(row.uid, flags);
+  out.push(")\r\n");
+  await s.send(out);
+}
+
+async function section(s: Session, row: Row, it: Item, structure: () => StoredStructure, out: Array<string | Buffer>): Promise<void> {
+  const sec = it.section!;
+  const origin = it.partial ? `<${it.partial[0]}>` : "";
+  const label = it.label ?? `${it.binary ? "BINARY" : "BODY"}[${sec}${it.fields ? ` (${it.fields.join(" ")})` : ""}]${origin}`;
+  let range: { start: number; end: number } | null;
+  if (sec === "" && !it.binary) range = { start: 0, end: row.size };
+  else range = sectionRange(structure().structure, sec);
+  if (!range) {
+    // RFC 3501 6.4.5: a section that names nothing is empty, not an error.
+    out.push(`${label} ""`);
+    return;
+  }
+  let content: Buffer | null = null;
+  if (it.fields) content = filterHeader(await s.ctx.blobs.getRange(row.blobHash, range.start, range.end), it.fields, !!it.not);
+  else if (it.binary && sec !== "") {
+    const part = partAt(structure().structure, sec)!;
+    if (part.type === "multipart" || part.message) content = await s.ctx.blobs.getRange(row.blobHash, range.start, range.end);
+    else {
+      content = decodeBody(await s.ctx.blobs.getRange(row.blobHash, range.start, range.end), part.encoding);
+      if (!content) throw no(`part ${sec} has an unknown transfer encoding`, "UNKNOWN-CTE");
+    }
+  }
+  let start = range.start;
+  let end = range.end;
+  if (content) {
+    start = 0;
+    end = content.length;
+  }
+  if (it.partial) {
+    const [off, len] = it.partial;
+    start = Math.min(start + off, end);
+    if (len !== null) end = Math.min(end, start + len);
+  }
+  const size = Math.max(0, end - start);
+  const binaryLiteral = it.binary && content && content.includes(0) ? "~" : "";
+  out.push(`${label} ${binaryLiteral}{${size}}\r\n`);
+  if (content) {
+    out.push(content.subarray(start, end));
+    return;
+  }
+  if (size <= CHUNK) {
+    out.push(await s.ctx.blobs.getRange(row.blobHash, start, end));
+    return;
+  }
+  // Large: flush what is built, then stream the body in pieces.
+  await s.send(out.splice(0, out.length));
+  for (let off = start; off < end; off += CHUNK) {
+    const piece = await s.ctx.blobs.getRange(row.blobHash, off, Math.min(end, off + CHUNK));
+    await s.send(piece);
+    if (s.isClosed) return;
+  }
+}

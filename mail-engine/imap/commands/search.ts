@@ -1,0 +1,189 @@
+/**
+ * SEARCH and UID SEARCH (RFC 3501 6.4.4): the search keys are parsed here into the
+ * store's SearchKey tree and evaluated by lib/store/search.ts. Message numbers are
+ * turned into UIDs here, against this session's view (its numbers may differ from the
+ * database while expunges are untold).
+ */
+import { searchMessages, type SearchKey } from "../../../lib/store/search";
+import { atom, ParseError, str, type Token } from "../parser/tokens";
+import { isSequenceSet, parseSequenceSet, type Range } from "../parser/sequence";
+import { no, type Session } from "../session";
+import { toSequenceSet } from "../../../lib/store/sequence-set";
+import { SELECTED, type CommandSpec } from "./types";
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/** date = date-day "-" date-month "-" date-year (RFC 3501 9), quoted or not. */
+function date(t: Token | undefined): string {
+  const v = str(t, "date");
+  const m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(v);
+  const mon = m ? MONTHS.indexOf(m[2].toLowerCase()) : -1;
+  if (!m || mon < 0 || Number(m[1]) < 1 || Number(m[1]) > 31) throw new ParseError(`bad date ${JSON.stringify(v.slice(0, 40))}: use 1-Feb-2026`);
+  return `${m[3]}-${String(mon + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+}
+
+const FLAGS: Record<string, [SearchKey & { op: "flag" }]["0"]["flag"]> = { SEEN: "seen", ANSWERED: "answered", FLAGGED: "flagged", DELETED: "deleted", DRAFT: "draft" };
+
+const MAX_DEPTH = 50;
+
+export function parseSearch(s: Session, tokens: Token[]): SearchKey {
+  let i = 0;
+  const next = (): Token => {
+    if (i >= tokens.length) throw new ParseError("a search key needs an argument");
+    return tokens[i++];
+  };
+  const one = (depth: number): SearchKey => {
+    if (depth > MAX_DEPTH) throw new ParseError("search keys nested too deep");
+    const t = next();
+    if (t.type === "list") {
+      const keys = parseList(s, t.items, depth + 1);
+      return keys.length === 1 ? keys[0] : { op: "and", keys };
+    }
+    if (t.type !== "atom" || t.section) throw new ParseError("expected a search key");
+    const k = t.value.toUpperCase();
+    if (FLAGS[k]) return { op: "flag", flag: FLAGS[k], set: true };
+    if (k.startsWith("UN") && FLAGS[k.slice(2)]) return { op: "flag", flag: FLAGS[k.slice(2)], set: false };
+    switch (k) {
+      case "ALL": return { op: "all" };
+      case "NEW": return { op: "new" };
+      case "OLD": return { op: "old" };
+      case "RECENT": return { op: "recent" };
+      case "NOT": return { op: "not", key: one(depth + 1) };
+      case "OR": {
+        const a = one(depth + 1);
+        return { op: "or", a, b: one(depth + 1) };
+      }
+      case "FROM": case "TO": case "CC": case "BCC": case "SUBJECT":
+        return { op: k.toLowerCase() as "from", value: str(next(), k) };
+      case "BODY": case "TEXT":
+        return { op: k.toLowerCase() as "body", value: str(next(), k) };
+      case "HEADER": {
+        const field = str(next(), "header field");
+        return { op: "header", field, value: str(next(), "header value") };
+      }
+      case "KEYWORD": case "UNKEYWORD":
+        return { op: "keyword", keyword: atom(next(), "keyword"), set: k === "KEYWORD" };
+      case "BEFORE": case "ON": case "SINCE": case "SENTBEFORE": case "SENTON": case "SENTSINCE":
+        return { op: k.toLowerCase() as "before", date: date(next()) };
+      case "LARGER": case "SMALLER": {
+        const v = atom(next(), "size");
+        if (!/^\d{1,15}$/.test(v)) throw new ParseError(`${k} needs a number`);
+        return { op: k.toLowerCase() as "larger", size: Number(v) };
+      }
+      case "UID": {
+        const sel = s.selected!;
+        const largest = sel.uids.length ? sel.uids[sel.uids.length - 1] : 0;
+        return { op: "uid", uids: parseSequenceSet(atom(next(), "UID set"), largest) };
+      }
+      case "MODSEQ": {
+        let v = str(next(), "mod-sequence");
+        // RFC 7162 3.1.5: an optional entry name and type come first.
+        if (!/^\d+$/.test(v)) {
+          next();
+          v = atom(next(), "mod-sequence");
+        }
+        if (!/^\d{1,19}$/.test(v)) throw new ParseError("MODSEQ needs a number");
+        return { op: "modseq", modseq: v };
+      }
+      default:
+        if (isSequenceSet(t.value)) return { op: "uid", uids: seqToUids(s, parseSequenceSet(t.value, s.selected!.uids.length)) };
+        throw new ParseError(`unknown search key ${k.slice(0, 40)}`);
+    }
+  };
+  const keys: SearchKey[] = [];
+  while (i < tokens.length) keys.push(one(0));
+  if (keys.length === 0) throw new ParseError("SEARCH needs a search key");
+  return keys.length === 1 ? keys[0] : { op: "and", keys };
+}
+
+function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
+  if (depth > MAX_DEPTH) throw new ParseError("search keys nested too deep");
+  if (items.length === 0) throw new ParseError("empty search key list");
+  const k = parseSearch(s, items);
+  return k.op === "and" ? k.keys : [k];
+}
+
+/** Message numbers as the UIDs they name in this session's view, as ranges. */
+function seqToUids(s: Session, ranges: Range[]): Array<[number, number]> {
+  const uids = s.selected!.uids;
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of ranges) {
+    for (let n = Math.max(1, a); n <= Math.min(b, uids.length); n++) {
+      const u = uids[n - 1];
+      const last = out[out.length - 1];
+      if (last && last[1] + 1 === u) last[1] = u;
+      else out.push([u, u]);
+    }
+  }
+  // A set naming no message matches nothing.
+  return out.length ? out : [[0, 0]];
+}
+
+function usesModSeq(k: SearchKey): boolean {
+  if (k.op === "modseq") return true;
+  if (k.op === "and") return k.keys.some(usesModSeq);
+  if (k.op === "or") return usesModSeq(k.a) || usesModSeq(k.b);
+  if (k.op === "not") return usesModSeq(k.key);
+  return false;
+}
+
+export const SEARCH: CommandSpec = {
+  states: SELECTED,
+  async run(s, cmd, byUid) {
+    let tokens = cmd.args;
+    let ret: Set<string> | null = null;
+    if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN") {
+      // RFC 4731 ESEARCH: MIN, MAX, COUNT, ALL; an empty list means ALL.
+      const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
+      if (!opts) throw new ParseError("RETURN needs a list of options");
+      for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown SEARCH return option ${o.slice(0, 40)}`);
+      ret = new Set(opts.length ? opts : ["ALL"]);
+      tokens = tokens.slice(2);
+    }
+    if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "CHARSET") {
+      const cs = str(tokens[1], "charset").toUpperCase();
+      // RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)].
+      if (cs !== "UTF-8" && cs !== "US-ASCII") throw no(`charset ${cs.slice(0, 40)} is not supported`, "BADCHARSET (UTF-8 US-ASCII)");
+      tokens = tokens.slice(2);
+    }
+    const key = parseSearch(s, tokens);
+    const sel = s.selected!;
+    const found = await searchMessages(s.ctx.store, s.account!.id, sel.id, key);
+    const out: number[] = [];
+    for (const u of found) {
+      const n = s.seqOf(u);
+      if (n) out.push(byUid ? u : n);
+    }
+    // RFC 7162 3.1.5: a search with MODSEQ answers with the highest MODSEQ of the messages found.
+    let modSeq: bigint | null = null;
+    if (usesModSeq(key)) await s.enableCondstore();
+    if (usesModSeq(key) && found.length) {
+      const agg = await s.ctx.db.message.aggregate({ where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: found.slice(0, 30_000) } }, _max: { modSeq: true } });
+      modSeq = agg._max.modSeq;
+    }
+    const modSeqSuffix = modSeq !== null ? ` (MODSEQ ${modSeq})` : "";
+    if (!ret) {
+      await s.untagged(`SEARCH${out.length ? " " + out.join(" ") + modSeqSuffix : ""}`);
+      return;
+    }
+    let line = `ESEARCH (TAG "${cmd.tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+    if (out.length) {
+      if (ret.has("MIN")) line += ` MIN ${Math.min(...out)}`;
+      if (ret.has("MAX")) line += ` MAX ${Math.max(...out)}`;
+      if (ret.has("ALL")) line += ` ALL ${toSequenceSet(out)}`;
+    }
+    if (ret.has("COUNT")) line += ` COUNT ${out.length}`;
+    // RFC 7162 3.1.5: ESEARCH carries the highest MODSEQ of what it returns: with only MIN
+    // and/or MAX, of those messages alone.
+    if (modSeq !== null && out.length) {
+      if (!ret.has("ALL") && !ret.has("COUNT")) {
+        const picked = [ret.has("MIN") ? Math.min(...out) : 0, ret.has("MAX") ? Math.max(...out) : 0].filter(Boolean);
+        const uids = picked.map((v) => (byUid ? v : sel.uids[v - 1]));
+        const agg = await s.ctx.db.message.aggregate({ where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: uids } }, _max: { modSeq: true } });
+        modSeq = agg._max.modSeq ?? modSeq;
+      }
+      line += ` MODSEQ ${modSeq}`;
+    }
+    await s.untagged(line);
+  },
+};

@@ -1,0 +1,547 @@
+/**
+ * One IMAP connection (RFC 3501 3: states not authenticated, authenticated, selected,
+ * logout). Commands are read whole (parser/reader.ts), run one at a time in arrival
+ * order (a bounded number may wait: pipelining), and answered by the command modules
+ * (commands/*), each declaring the states it is valid in.
+ *
+ * The selected mailbox is a view: its UIDs in sequence order and the flags last told to
+ * the client. Changes from anywhere (SMTP, the web, other sessions) are read from the
+ * store's journal (lib/store/journal.ts) when the change feed says the mailbox changed,
+ * and told as EXISTS / EXPUNGE / FETCH FLAGS where RFC 3501 5.2 and 7.4.1 allow: EXPUNGE
+ * never during FETCH, STORE or SEARCH (the client's sequence numbers must hold), always
+ * during IDLE and NOOP.
+ */
+import type net from "node:net";
+import tls from "node:tls";
+import type { EngineContext } from "../context";
+import type { AuthenticatedAccount } from "../../lib/auth/authenticate";
+import type { Logger } from "../../lib/log";
+import type { ChangeFeed } from "../../lib/store/change-feed";
+import { fromSequenceSet } from "../../lib/store/sequence-set";
+import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
+import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
+import { parseSequenceSet, type Range } from "./parser/sequence";
+import { encode, flagList, type Value } from "./encode";
+import { commandTable } from "./commands";
+
+export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
+
+export interface SelectedMailbox {
+  id: string;
+  name: string;
+  readOnly: boolean;
+  uidValidity: number;
+  /** UIDs in sequence order (message n is uids[n-1]), as the client knows them. */
+  uids: number[];
+  /** Flags as last told to the client, by UID. */
+  flags: Map<number, string>;
+  /** Journal position: changes with a higher MODSEQ are not yet read. */
+  modSeq: bigint;
+  /** Expunged elsewhere, not yet told (their sequence numbers stay until then). */
+  pendingExpunge: Set<number>;
+  /** Flag changes read from the journal, not yet told. */
+  pendingFlags: Set<number>;
+  /** The folder's keywords as last told in FLAGS (RFC 3501 7.2.6). */
+  keywords: string;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly status: "NO" | "BAD",
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by a command that has already answered (STARTTLS). */
+export class Silent extends Error {}
+
+export const no = (message: string, code?: string) => new CommandError("NO", message, code);
+export const bad = (message: string) => new CommandError("BAD", message);
+
+export interface SessionOptions {
+  ctx: EngineContext;
+  feed: ChangeFeed;
+  socket: net.Socket;
+  secure: boolean;
+  cid: string;
+  log: Logger;
+  /** Called for STARTTLS: wraps the socket. */
+  upgrade?: (socket: net.Socket) => tls.TLSSocket;
+}
+
+/** RFC 3501 5.4: an autologout timer of at least 30 minutes once authenticated. */
+export const AUTH_TIMEOUT_MS = 30 * 60_000;
+/** Before sign-in no command needs a large literal: a stranger cannot make us hold megabytes. */
+const PRE_AUTH_MAX_LITERAL = 8 * 1024;
+/** Commands waiting behind the running one before the socket stops being read. */
+const MAX_QUEUED = 20;
+
+export class Session {
+  readonly ctx: EngineContext;
+  readonly feed: ChangeFeed;
+  socket: net.Socket;
+  secure: boolean;
+  readonly cid: string;
+  readonly ip: string;
+  readonly log: Logger;
+  state: State = "not-authenticated";
+  account: AuthenticatedAccount | null = null;
+  selected: SelectedMailbox | null = null;
+  enabled = new Set<string>();
+  private reader = new CommandReader({ ...DEFAULT_LIMITS, maxLiteral: PRE_AUTH_MAX_LITERAL });
+  private queue: RawCommand[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** A command waiting for the client's next line (AUTHENTICATE, IDLE's DONE). */
+  private lineWaiter: ((line: string) => void) | null = null;
+  /** Set while IDLE runs: a change is told at once. */
+  idling = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private changed = false;
+  private closed = false;
+  readonly upgrade?: (socket: net.Socket) => tls.TLSSocket;
+
+  constructor(opts: SessionOptions) {
+    this.ctx = opts.ctx;
+    this.feed = opts.feed;
+    this.socket = opts.socket;
+    this.secure = opts.secure;
+    this.cid = opts.cid;
+    this.log = opts.log;
+    this.upgrade = opts.upgrade;
+    this.ip = plainIp(opts.socket.remoteAddress ?? "");
+    this.attach(opts.socket);
+  }
+
+  attach(socket: net.Socket): void {
+    this.socket = socket;
+    socket.on("data", (d: Buffer) => this.onData(d));
+    socket.on("error", () => undefined);
+    socket.on("close", () => this.onClose());
+    this.touch();
+  }
+
+  start(): void {
+    this.send(`* OK [CAPABILITY ${this.capabilities().join(" ")}] ${this.ctx.config.hostname} IMAP4rev1 ready\r\n`);
+  }
+
+  /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
+  capabilities(): string[] {
+    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE"];
+    if (this.state === "not-authenticated") {
+      if (!this.secure && this.upgrade) caps.push("STARTTLS");
+      if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
+      else caps.push("LOGINDISABLED");
+    }
+    return caps;
+  }
+
+  /** RFC 3501 6.2.3 / 11.2, RFC 8314: passwords only over TLS, except from this host itself. */
+  plaintextAllowed(): boolean {
+    return this.secure || this.ip === "127.0.0.1" || this.ip === "::1";
+  }
+
+  // --- output ---
+
+  /** Writes; resolves when the socket can take more (backpressure for large FETCHes). */
+  send(data: string | Buffer | Array<string | Buffer>): Promise<void> {
+    if (this.closed || this.socket.destroyed) return Promise.resolve();
+    const chunks = Array.isArray(data) ? data : [data];
+    let ok = true;
+    for (const c of chunks) ok = this.socket.write(c) && ok;
+    if (ok) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.once("drain", done);
+      this.socket.once("close", done);
+    });
+  }
+
+  untagged(text: string): Promise<void> {
+    return this.send(`* ${text}\r\n`);
+  }
+
+  /** An untagged response with IMAP values after a text prefix. */
+  untaggedValues(prefix: string, values: Value[]): Promise<void> {
+    const out: Array<string | Buffer> = [`* ${prefix}`];
+    for (const v of values) {
+      out.push(" ");
+      encode(v, out);
+    }
+    out.push("\r\n");
+    return this.send(out);
+  }
+
+  private tagged(tag: string, status: "OK" | "NO" | "BAD", text: string, code?: string): Promise<void> {
+    return this.send(`${tag} ${status} ${code ? `[${code}] ` : ""}${text.replace(/[\r\n]+/g, " ")}\r\n`);
+  }
+
+  // --- input ---
+
+  private onData(d: Buffer): void {
+    this.touch();
+    this.reader.push(d);
+    this.drainReader();
+  }
+
+  private drainReader(): void {
+    for (;;) {
+      if (this.closed) return;
+      if (this.queue.length >= MAX_QUEUED) {
+        this.socket.pause();
+        return;
+      }
+      const ev = this.reader.next();
+      if (ev.kind === "more") return;
+      if (ev.kind === "continue") {
+        void this.send("+ Ready for literal data\r\n");
+        continue;
+      }
+      if (ev.kind === "error") {
+        this.enqueueError(ev.tag, ev.message);
+        continue;
+      }
+      const cmd = ev.command;
+      if (this.lineWaiter && cmd.literals.length === 0 && cmd.text.length === 1) {
+        const w = this.lineWaiter;
+        this.lineWaiter = null;
+        w(cmd.text[0]);
+        continue;
+      }
+      this.queue.push(cmd);
+      void this.pump();
+    }
+  }
+
+  private enqueueError(tag: string, message: string): void {
+    // Answered in order with the commands before it.
+    this.queue.push({ text: [`\u0000error ${tag} ${message}`], literals: [] });
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length && !this.closed) {
+        const raw = this.queue.shift()!;
+        if (this.socket.isPaused() && this.queue.length < MAX_QUEUED / 2) {
+          this.socket.resume();
+          setImmediate(() => this.drainReader());
+        }
+        try {
+          await this.runOne(raw);
+        } catch (err) {
+          // runOne answers every failure itself; this is the last line of defence for the process.
+          this.log.error("imap.error", { cid: this.cid, err });
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runOne(raw: RawCommand): Promise<void> {
+    const first = raw.text[0];
+    if (first.startsWith("\u0000error ")) {
+      const [, tag, ...rest] = first.split(" ");
+      await this.answerBad(tag, rest.join(" "));
+      return;
+    }
+    let cmd: ParsedCommand;
+    try {
+      cmd = parseCommand(raw);
+    } catch (err) {
+      await this.answerBad(tagOf(first), err instanceof Error ? err.message : String(err));
+      return;
+    }
+    let name = cmd.name;
+    let uid = false;
+    if (name === "UID") {
+      const sub = cmd.args[0];
+      if (!sub || sub.type !== "atom") {
+        await this.tagged(cmd.tag, "BAD", "UID needs a command: FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE");
+        return;
+      }
+      name = sub.value.toUpperCase();
+      uid = true;
+      cmd = { ...cmd, name, args: cmd.args.slice(1) };
+      if (!["FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE"].includes(name)) {
+        await this.tagged(cmd.tag, "BAD", `UID ${name} is not a command`);
+        return;
+      }
+    }
+    const spec = commandTable().get(name);
+    if (!spec) {
+      await this.tagged(cmd.tag, "BAD", `unknown command ${name.slice(0, 40)}`);
+      return;
+    }
+    if (!spec.states.includes(this.state)) {
+      const why = this.state === "not-authenticated" ? "sign in first (LOGIN or AUTHENTICATE)" : this.state === "authenticated" ? "select a mailbox first" : `not valid in state ${this.state}`;
+      await this.tagged(cmd.tag, "BAD", `${name} is not allowed now: ${why}`);
+      return;
+    }
+    try {
+      const text = await spec.run(this, cmd, uid);
+      if (this.state === "logout" && name === "LOGOUT") return;
+      // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID).
+      const mayExpunge = uid || !["FETCH", "STORE", "SEARCH"].includes(name);
+      if (this.selected && !spec.noUpdates) await this.flushUpdates(mayExpunge);
+      const t = typeof text === "string" ? { text } : text ?? { text: `${name} completed` };
+      await this.tagged(cmd.tag, "OK", t.text, t.code);
+    } catch (err) {
+      if (err instanceof Silent) return;
+      if (err instanceof ParseError) await this.answerBad(cmd.tag, err.message);
+      else if (err instanceof CommandError) await this.tagged(cmd.tag, err.status, err.message, err.code);
+      else {
+        this.log.error("imap.error", { cid: this.cid, command: name, err });
+        await this.tagged(cmd.tag, "NO", "the server failed to complete the command; try again", "SERVERBUG");
+      }
+    }
+  }
+
+  private answerBad(tag: string, message: string): Promise<void> {
+    return tag === "*" ? this.untagged(`BAD ${message}`) : this.tagged(tag, "BAD", message);
+  }
+
+  /** The client's next line (for AUTHENTICATE continuations and IDLE's DONE). */
+  nextLine(): Promise<string | null> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve(null);
+      this.lineWaiter = resolve;
+      this.onCloseOnce = () => resolve(null);
+      this.drainReader();
+    });
+  }
+  private onCloseOnce: (() => void) | null = null;
+
+  // --- life cycle ---
+
+  touch(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const ms = this.state === "not-authenticated" ? this.ctx.config.imapLoginTimeoutMs : AUTH_TIMEOUT_MS;
+    this.timer = setTimeout(() => {
+      void this.untagged("BYE autologout: idle for too long").then(() => this.end());
+    }, ms);
+    this.timer.unref();
+  }
+
+  signedIn(account: AuthenticatedAccount): void {
+    this.account = account;
+    this.state = "authenticated";
+    // APPEND's literal is a message: up to MAX_MESSAGE_SIZE (and a little for the command).
+    this.reader.limits = { ...DEFAULT_LIMITS, maxLiteral: this.ctx.config.maxMessageSize + 64 * 1024 };
+    this.touch();
+    this.unsubscribe = this.feed.subscribe(account.id, (c) => {
+      if (this.selected && c.mailboxId === this.selected.id) {
+        this.changed = true;
+        if (this.idling) void this.flushUpdates(true);
+      }
+    });
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.state = "logout";
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.unsubscribe?.();
+    this.onCloseOnce?.();
+    this.lineWaiter = null;
+    this.log.info("imap.disconnect", { cid: this.cid, ip: this.ip, user: this.account?.email });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** STARTTLS: input read before the handshake must be discarded (RFC 3501 6.2.1, CVE-2011-0411 style injection). */
+  resetReader(): void {
+    this.reader = new CommandReader({ ...DEFAULT_LIMITS, maxLiteral: PRE_AUTH_MAX_LITERAL });
+    this.queue = [];
+  }
+
+  // --- the selected mailbox ---
+
+  /** Message numbers or UIDs of the selected mailbox named by a sequence set, as UIDs in ascending order. */
+  resolveSet(text: string, byUid: boolean): number[] {
+    const sel = this.selected!;
+    const uids = sel.uids;
+    if (byUid) {
+      const ranges = parseSequenceSet(text, uids.length ? uids[uids.length - 1] : 0);
+      return uids.filter((u) => inAny(u, ranges));
+    }
+    if (uids.length === 0) throw bad("the mailbox is empty: no message numbers are valid");
+    const ranges = parseSequenceSet(text, uids.length);
+    for (const [, b] of ranges) if (b > uids.length) throw bad(`no message ${b}: the mailbox has ${uids.length}`);
+    const out: number[] = [];
+    for (const [a, b] of mergeRanges(ranges)) for (let n = a; n <= b; n++) out.push(uids[n - 1]);
+    return out;
+  }
+
+  seqOf(uid: number): number {
+    const uids = this.selected!.uids;
+    let lo = 0,
+      hi = uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (uids[mid] === uid) return mid + 1;
+      if (uids[mid] < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  /**
+   * CONDSTORE turned on by a command that uses it (RFC 7162 3.1): with a folder selected,
+   * the client is told its HIGHESTMODSEQ at once.
+   */
+  async enableCondstore(): Promise<void> {
+    if (this.enabled.has("CONDSTORE")) return;
+    this.enabled.add("CONDSTORE");
+    if (!this.selected) return;
+    const mb = await this.ctx.db.mailbox.findUnique({ where: { id: this.selected.id }, select: { highestModSeq: true } });
+    if (mb) await this.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] CONDSTORE enabled`);
+  }
+
+  /** Before a FETCH shows keywords the client has not been told of: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6). */
+  async announceKeywords(keywords: Iterable<string>): Promise<void> {
+    const sel = this.selected;
+    if (!sel) return;
+    const known = new Set(sel.keywords.split(" "));
+    let missing = false;
+    for (const k of keywords) if (k && !known.has(k)) missing = true;
+    if (!missing) return;
+    const mb = await this.ctx.db.mailbox.findUnique({ where: { id: sel.id }, select: { keywords: true } });
+    if (!mb || this.selected !== sel || mb.keywords === sel.keywords) return;
+    sel.keywords = mb.keywords;
+    const kw = mb.keywords ? " " + mb.keywords : "";
+    await this.untagged(`FLAGS (${SYSTEM_FLAGS}${kw})`);
+    if (!sel.readOnly) await this.untagged(`OK [PERMANENTFLAGS (${SYSTEM_FLAGS}${kw} \\*)] flags and keywords are kept`);
+  }
+
+  /** Removes an expunged UID from the view and tells the client (RFC 3501 7.4.1). */
+  async expunged(uid: number): Promise<void> {
+    const sel = this.selected!;
+    const n = this.seqOf(uid);
+    if (!n) return;
+    sel.uids.splice(n - 1, 1);
+    sel.flags.delete(uid);
+    sel.pendingExpunge.delete(uid);
+    sel.pendingFlags.delete(uid);
+    await this.untagged(`${n} EXPUNGE`);
+  }
+
+  /**
+   * Reads what changed in the selected mailbox since the view's MODSEQ and tells the
+   * client: new messages (EXISTS), flag changes (FETCH), and expunges when allowed.
+   */
+  flushUpdates(mayExpunge: boolean): Promise<void> {
+    const run = this.flushing.then(() => this.doFlush(mayExpunge));
+    this.flushing = run.catch((err) => this.log.warn("imap.update_failed", { cid: this.cid, err }));
+    return this.flushing;
+  }
+
+  private async doFlush(mayExpunge: boolean): Promise<void> {
+    const sel = this.selected;
+    if (!sel || this.closed || !this.account) return;
+    this.changed = false;
+    const db = this.ctx.db;
+    const changes = await db.mailboxChange.findMany({
+      where: { mailboxId: sel.id, modSeq: { gt: sel.modSeq } },
+      orderBy: { id: "asc" },
+      select: { modSeq: true, kind: true, uids: true },
+      take: 10_000,
+    });
+    if (this.selected !== sel) return;
+    let flagsChanged = false;
+    for (const c of changes) {
+      if (c.modSeq > sel.modSeq) sel.modSeq = c.modSeq;
+      if (c.kind === "flags" || c.kind === "append") flagsChanged = true;
+      if (c.kind === "expunge") {
+        for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingExpunge.add(u);
+      } else if (c.kind === "flags") {
+        for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingFlags.add(u);
+      } else if (c.kind === "mailbox-delete") {
+        // Deleted elsewhere: its messages are gone; the client learns it as expunges (RFC 3501 allows no other way short of BYE).
+        for (const u of sel.uids) sel.pendingExpunge.add(u);
+      }
+    }
+    if (flagsChanged) {
+      // A new keyword in the folder: FLAGS and PERMANENTFLAGS again, before a FETCH shows it.
+      const mb = await db.mailbox.findUnique({ where: { id: sel.id }, select: { keywords: true } });
+      if (mb && mb.keywords !== sel.keywords && this.selected === sel) await this.announceKeywords(mb.keywords.split(" "));
+    }
+    if (mayExpunge && sel.pendingExpunge.size) {
+      // Highest first: telling one does not move the numbers of those still to tell.
+      for (const u of [...sel.pendingExpunge].sort((a, b) => b - a)) await this.expunged(u);
+    }
+    const last = sel.uids.length ? sel.uids[sel.uids.length - 1] : 0;
+    const fresh = await db.message.findMany({
+      where: { mailboxId: sel.id, accountId: this.account.id, uid: { gt: last } },
+      orderBy: { uid: "asc" },
+      select: FLAG_SELECT,
+    });
+    if (this.selected !== sel) return;
+    if (fresh.length) {
+      for (const m of fresh) {
+        sel.uids.push(m.uid);
+        sel.flags.set(m.uid, flagList(m));
+      }
+      await this.untagged(`${sel.uids.length} EXISTS`);
+    }
+    if (sel.pendingFlags.size) {
+      const uids = [...sel.pendingFlags].filter((u) => !sel.pendingExpunge.has(u));
+      sel.pendingFlags.clear();
+      const rows = await db.message.findMany({ where: { mailboxId: sel.id, accountId: this.account.id, uid: { in: uids } }, orderBy: { uid: "asc" }, select: FLAG_SELECT });
+      for (const m of rows) {
+        const f = flagList(m);
+        if (sel.flags.get(m.uid) === f) continue;
+        sel.flags.set(m.uid, f);
+        const n = this.seqOf(m.uid);
+        // RFC 7162 3.2.4 (3.1.4.1): with CONDSTORE an unsolicited flag change carries its MODSEQ.
+        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${f}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
+      }
+    }
+    if (this.changed && this.idling) return this.doFlush(mayExpunge);
+  }
+}
+
+export const SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+
+export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, modSeq: true } as const;
+
+function inAny(n: number, ranges: Range[]): boolean {
+  for (const [a, b] of ranges) if (n >= a && n <= b) return true;
+  return false;
+}
+
+function mergeRanges(ranges: Range[]): Range[] {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+export function plainIp(ip: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return m ? m[1] : ip;
+}
