@@ -52,9 +52,10 @@ export function parseTrace(trace: string): TraceEvent[] {
       if (target !== undefined && resumed[2] === "0") events.push({ kind: "sync", target, text: "" });
       continue;
     }
-    // The descriptor's description ends at the ">" before the next argument or the ")";
+    // The descriptor's description ends at the ">" before the next argument, the ")", or
+    // " <unfinished ...>" when another thread's line interrupts the call (fsync(5</x> <unfinished ...>);
     // a socket's contains "->" itself (TCP:[127.0.0.1:25->127.0.0.1:40000]).
-    const call = /^(\w+)\((\d+)<(.*?)>(?=[,)])(.*)$/.exec(rest);
+    const call = /^(\w+)\((\d+)<(.*?)>(?=[,)]| <unfinished)(.*)$/.exec(rest);
     if (!call) continue;
     const [, name, , target, after] = call;
     if (name === "fsync" || name === "fdatasync") {
