@@ -17,7 +17,7 @@ import type { Db } from "../db/client";
 import type { Config } from "../config";
 import { parseAddress } from "../domain/address";
 import { decoyHash, verifyPassword } from "./password";
-import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, prune, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
+import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, peekAttempts, prune, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
 
 export type AuthFailure = "invalid" | "locked" | "disabled";
 
@@ -62,12 +62,17 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   const lockedMessage = (until: Date) => `too many failed sign-ins from ${req.ip}; try again after ${until.toISOString()}`;
 
   if (Math.random() * PRUNE_EVERY < 1) await prune(db, now, windowStart);
-  const byAddress = await countAttempt(db, addressKey, now, windowStart);
-  if (byAddress.lockedUntil && byAddress.lockedUntil > now) throw new AuthError("locked", lockedMessage(byAddress.lockedUntil));
-  if (byAddress.failures > limit) throw new AuthError("locked", lockedMessage(new Date(now.getTime() + windowMs)));
-
   const parsed = parseAddress(req.username);
-  if (parsed && !(await isKnownGood(db, parsed.address, req.ip, now))) {
+  // An address that signed in to this account before (a mail client opening several
+  // connections at once, an office behind one NAT address) is not counted before the
+  // check: its parallel sign-ins must not lock each other out. Its failures still count,
+  // after the check, and still lock the address.
+  const knownGood = parsed ? await isKnownGood(db, parsed.address, req.ip, now) : false;
+  let byAddress = knownGood ? await peekAttempts(db, addressKey) : await countAttempt(db, addressKey, now, windowStart);
+  if (byAddress.lockedUntil && byAddress.lockedUntil > now) throw new AuthError("locked", lockedMessage(byAddress.lockedUntil));
+  if (!knownGood && byAddress.failures > limit) throw new AuthError("locked", lockedMessage(new Date(now.getTime() + windowMs)));
+
+  if (parsed && !knownGood) {
     const byAccount = await countAttempt(db, accountKey(parsed.address), now, windowStart);
     await sleep(strangerDelay(byAccount.failures, limit, config.authFailureDelayMs));
   }
@@ -91,13 +96,14 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   }
 
   if (ok && account) {
-    await uncountAttempt(db, addressKey);
+    if (!knownGood) await uncountAttempt(db, addressKey);
     if (account.disabled) throw new AuthError("disabled", `account ${account.email} is disabled`);
     await clear(db, accountKey(account.email));
     await rememberGood(db, account.email, req.ip, now);
     return { id: account.id, email: account.email, role: account.role, displayName: account.displayName };
   }
 
+  if (knownGood) byAddress = await countAttempt(db, addressKey, now, windowStart);
   await sleep(failureDelay(byAddress.failures, config.authFailureDelayMs));
   if (byAddress.failures >= limit) {
     const until = new Date(now.getTime() + windowMs);

@@ -10,7 +10,9 @@
  *                    lockedUntil holds its expiry (failures and firstFailure are unused).
  *
  * Each attempt is counted with one atomic statement before the password is checked, so
- * parallel guesses each count (a read-then-write would let 40 of them count as one).
+ * parallel guesses each count (a read-then-write would let 40 of them count as one);
+ * attempts from an address already known good for the account are counted after the
+ * check, and only when they fail (authenticate.ts).
  */
 import type { Db } from "../db/client";
 
@@ -48,6 +50,12 @@ export async function countAttempt(db: Db, key: string, now: Date, windowStart: 
     RETURNING "failures", "lockedUntil"`;
   const row = rows[0];
   return { failures: Number(row.failures), lockedUntil: row.lockedUntil === null ? null : new Date(row.lockedUntil) };
+}
+
+/** The key's count and lock as they stand, without counting anything. */
+export async function peekAttempts(db: Db, key: string): Promise<Count> {
+  const row = await db.authThrottle.findUnique({ where: { key }, select: { failures: true, lockedUntil: true } });
+  return { failures: row?.failures ?? 0, lockedUntil: row?.lockedUntil ?? null };
 }
 
 /** Takes back the one attempt countAttempt() counted, when it turned out to be a success. */

@@ -37,6 +37,17 @@ test("a right password signs in, takes back its own count and remembers the addr
   for (let i = 0; i < LIMIT + 2; i++) assert.equal((await attempt("192.0.2.1", "right password")).result, "alice@example.test", "successes never lock");
 });
 
+test("a mail client's many parallel sign-ins from a known-good address all succeed; its failures still lock", async () => {
+  await addAccount(t.db, { email: "carol@example.test", password: "carol's password" }, "test");
+  assert.equal((await attempt("192.0.2.77", "carol's password", "carol@example.test")).result, "carol@example.test");
+  const burst = await Promise.all(Array.from({ length: 4 * LIMIT }, () => attempt("192.0.2.77", "carol's password", "carol@example.test")));
+  assert.deepEqual(new Set(burst.map((b) => b.result)), new Set(["carol@example.test"]), "every one of the parallel sign-ins succeeds");
+  assert.equal((await row("ip:192.0.2.77"))?.lockedUntil ?? null, null);
+  const wrong = await Promise.all(Array.from({ length: LIMIT }, () => attempt("192.0.2.77", "wrong", "carol@example.test")));
+  assert.ok(wrong.some((w) => w.result.startsWith("locked")), "failures from a known-good address still lock it");
+  assert.match((await attempt("192.0.2.77", "carol's password", "carol@example.test")).result, /^locked/);
+});
+
 test("40 parallel wrong passwords from one address all count and lock that address", async () => {
   const results = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt("198.51.100.7", `guess ${i}`)));
   const reasons = results.map((r) => r.result.split(":")[0]);
