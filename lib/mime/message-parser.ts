@@ -27,9 +27,13 @@ import { type HeaderLine, TEXT_TYPES, type TextLeaf, type WalkState } from "./su
 import { embeddedMeta, envelope as summaryEnvelope, mimeInfo, splitHeaderLines } from "./summary-fast/headers";
 import { snippetOf } from "./summary-fast/text";
 import type { AddressEntry, MessageSummary } from "./summary";
-import type { Envelope, MimePart } from "./structure";
+import { emptyEnvelope, ENVELOPE_FIELDS, type Envelope, type MimePart } from "./structure";
+import { bytesText, decodeWords, params, rawValue, TOKEN } from "./header-fields";
+import { compareBoundary } from "./boundary";
+import { PARSER_LIMITS } from "./parser-limits";
 
 export type { Envelope, MimePart } from "./structure";
+export { MIRRORED_VERSIONS, PARSER_LIMITS } from "./parser-limits";
 
 export interface ParsedMessage {
   summary: MessageSummary;
@@ -39,36 +43,6 @@ export interface ParsedMessage {
   reduced?: string;
 }
 
-/** The versions of the packages whose behaviour the summary mirrors; a change needs the differential tests re-run. */
-export const MIRRORED_VERSIONS: Record<string, string> = {
-  mailparser: "3.14.2",
-  "@zone-eu/mailsplit": "5.4.30",
-  libmime: "5.6.4",
-  libqp: "3.0.1",
-  libbase64: "1.4.1",
-  "html-to-text": "10.0.1",
-};
-
-/** The bounds on what one parse keeps and does. */
-export const PARSER_LIMITS = {
-  /** Parts recorded (the root included); mailsplit itself refuses more than 1000. */
-  maxParts: 2000,
-  /** Multipart / embedded message nesting; deeper multiparts are one opaque part. */
-  maxDepth: 64,
-  /** Header block bytes kept for the top message and for each part. */
-  rootHeaderBytes: 256 * 1024,
-  partHeaderBytes: 64 * 1024,
-  /** Text part bytes kept for the snippet: per part and in all. */
-  textPartBytes: 1024 * 1024,
-  textTotalBytes: 2 * 1024 * 1024,
-  /**
-   * Time for the snippet after the first text part: HTML converts at up to ~1 s per MB, so
-   * the caps above bound it; past this the remaining text parts are left out.
-   */
-  snippetMs: 500,
-  /** Longest boundary recognised (RFC 2046 allows 70 characters). */
-  boundaryBytes: 1024,
-};
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -118,62 +92,8 @@ interface Node {
   b64: number;
 }
 
-const EMPTY_ENVELOPE = (): Envelope => ({
-  date: null,
-  subject: null,
-  from: null,
-  sender: null,
-  replyTo: null,
-  to: null,
-  cc: null,
-  bcc: null,
-  inReplyTo: null,
-  messageId: null,
-});
 
-const ENVELOPE_KEYS: Record<string, keyof Envelope> = {
-  date: "date",
-  subject: "subject",
-  from: "from",
-  sender: "sender",
-  "reply-to": "replyTo",
-  to: "to",
-  cc: "cc",
-  bcc: "bcc",
-  "in-reply-to": "inReplyTo",
-  "message-id": "messageId",
-};
 
-/** Header bytes as text: UTF-8 when valid (RFC 6532), else latin1, so every byte survives JSON. */
-function bytesText(binary: string): string {
-  if (!/[\x80-\xff]/.test(binary)) return binary;
-  const utf8 = Buffer.from(binary, "latin1").toString("utf8");
-  return utf8.includes("\uFFFD") ? binary : utf8;
-}
-
-/** A header line's value: after the colon, unfolded (RFC 5322 2.2.3), trimmed, not decoded. */
-function rawValue(line: string): string {
-  const colon = line.indexOf(":");
-  return bytesText(line.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, "").trim());
-}
-
-function decodeWords(value: string): string {
-  if (!value.includes("=?")) return value;
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
-}
-
-/** Parameters as libmime parses them (RFC 2231 joined and decoded), encoded words in values decoded too. */
-function params(parsed: { params: Record<string, string> }): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed.params)) out[k.toLowerCase()] = decodeWords(String(v));
-  return out;
-}
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
 export class MessageParser {
   private pos = 0;
@@ -200,7 +120,7 @@ export class MessageParser {
   /** Parts past a limit were not looked at: one of them may have been an attachment. */
   private hasAttachmentsUnknown = false;
   private rootLines: HeaderLine[] = [];
-  private rootEnvelope: Envelope = EMPTY_ENVELOPE();
+  private rootEnvelope: Envelope = emptyEnvelope();
   private reasons = new Set<string>();
   private failed: Error | null = null;
   private result: ParsedMessage | null = null;
@@ -486,11 +406,11 @@ export class MessageParser {
   private setUp(node: Node, lines: HeaderLine[]): void {
     const p = node.part;
     const first = new Map<string, string>();
-    const env = node.isMessage ? EMPTY_ENVELOPE() : null;
+    const env = node.isMessage ? emptyEnvelope() : null;
     for (const l of lines) {
       if (!l.key) continue;
       if (env) {
-        const ek = ENVELOPE_KEYS[l.key];
+        const ek = ENVELOPE_FIELDS[l.key];
         if (ek && env[ek] === null) env[ek] = rawValue(l.line);
       }
       if (!first.has(l.key)) first.set(l.key, l.line);
@@ -577,7 +497,7 @@ export class MessageParser {
     if (p.type === "message" && (p.subtype === "rfc822" || p.subtype === "global") && ["7bit", "8bit", "binary"].includes(p.encoding) && node.depth < PARSER_LIMITS.maxDepth) {
       // RFC 3501 7.4.2: the structure of an embedded message is part of BODYSTRUCTURE
       const child = this.newNode(node, p.bodyStart, true);
-      p.message = { envelope: EMPTY_ENVELOPE(), part: child.part };
+      p.message = { envelope: emptyEnvelope(), part: child.part };
       node.child = child;
       if (!splitEmbeds) {
         this.summaryLeaf(node, info);
@@ -716,29 +636,6 @@ export class MessageParser {
     };
     return { summary: { ...head, snippet: "", hasAttachments: false }, structure, envelope: this.rootEnvelope, reduced: reason };
   }
-}
-
-/**
- * mailsplit's compareBoundary() for a line that starts (after `sp` stray CR bytes) with
- * "--": 1 for a delimiter of `delim` ("--" + boundary), 2 for its closing delimiter, 0 for
- * neither. Transport padding (RFC 2046 5.1.1) may follow the boundary.
- */
-function compareBoundary(line: Buffer, from: number, len: number, sp: number, delim: Buffer): 0 | 1 | 2 {
-  const bl = delim.length - 2;
-  if (len - from < bl + 3 + sp || len - from > bl + 1004 + sp) return 0;
-  if (line.compare(delim, 0, delim.length, from + sp, from + sp + delim.length) !== 0) return 0;
-  let i = from + sp + delim.length;
-  let result: 1 | 2 = 1;
-  if (i < len && line[i] === DASH) {
-    if (!(i + 1 < len && line[i + 1] === DASH)) return 0;
-    result = 2;
-    i += 2;
-  }
-  while (i < len && (line[i] === 0x20 || line[i] === 0x09)) i++;
-  if (i === len) return result === 2 ? 2 : 0;
-  while (i < len && line[i] === CR) i++;
-  if (i < len && line[i] === LF) i++;
-  return i === len ? result : 0;
 }
 
 /** The whole message at once: one write and end(). Never throws. */

@@ -56,6 +56,34 @@ export interface Envelope {
   messageId: string | null;
 }
 
+/** An envelope with no fields. */
+export const emptyEnvelope = (): Envelope => ({
+  date: null,
+  subject: null,
+  from: null,
+  sender: null,
+  replyTo: null,
+  to: null,
+  cc: null,
+  bcc: null,
+  inReplyTo: null,
+  messageId: null,
+});
+
+/** Header field name (lower-case) -> the Envelope field that keeps its raw value. */
+export const ENVELOPE_FIELDS: Record<string, keyof Envelope> = {
+  date: "date",
+  subject: "subject",
+  from: "from",
+  sender: "sender",
+  "reply-to": "replyTo",
+  to: "to",
+  cc: "cc",
+  bcc: "bcc",
+  "in-reply-to": "inReplyTo",
+  "message-id": "messageId",
+};
+
 export const isMultipart = (p: MimePart): boolean => p.type === "multipart";
 
 /**

@@ -27,6 +27,7 @@ import { sqlitePath } from "../config";
 import { decodeHeaderValue, extractSearchText, words } from "../mime/search-text";
 import type { MailStore } from "./index";
 import { readStructure, type StoredStructure } from "./parse";
+import { ENVELOPE_FIELDS } from "../mime/structure";
 import { SqliteTx, pgDate, type Dialect } from "./tx";
 
 export type SearchKey =
@@ -358,19 +359,6 @@ class Compiler {
   }
 }
 
-/** Header fields whose raw value the stored envelope keeps (lib/mime/structure.ts Envelope). */
-const ENVELOPE_FIELDS: Record<string, keyof StoredStructure["envelope"]> = {
-  date: "date",
-  subject: "subject",
-  from: "from",
-  sender: "sender",
-  "reply-to": "replyTo",
-  to: "to",
-  cc: "cc",
-  bcc: "bcc",
-  "in-reply-to": "inReplyTo",
-  "message-id": "messageId",
-};
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
