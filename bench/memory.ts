@@ -126,7 +126,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "mailsuite-bench-memory-"));
-  const [smtp, webPort] = [await freePort(), await freePort()];
+  // Every listener npm start opens by default, on free ports: IMAP and POP3 count too.
+  const [smtp, webPort, imap, imaps, pop3, pop3s] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/tmp",
@@ -138,10 +139,10 @@ export async function run(argv: string[]): Promise<number> {
     SMTP_PORT: String(smtp),
     SUBMISSION_PORT: "0",
     SUBMISSIONS_PORT: "0",
-    IMAP_PORT: "0",
-    IMAPS_PORT: "0",
-    POP3_PORT: "0",
-    POP3S_PORT: "0",
+    IMAP_PORT: String(imap),
+    IMAPS_PORT: String(imaps),
+    POP3_PORT: String(pop3),
+    POP3S_PORT: String(pop3s),
     WEB_PORT: web ? String(webPort) : "0",
     LOG_LEVEL: "warn",
     ...(opts["node-options"] ? { NODE_OPTIONS: opts["node-options"] } : {}),
