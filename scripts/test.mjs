@@ -72,10 +72,10 @@ function files(dir) {
     .map((f) => path.join("test", dir, f));
 }
 
-function run(label, list, env = {}) {
+function run(label, list, env = {}, concurrency = 2) {
   if (list.length === 0) return true;
   console.log(`\n=== ${label}: ${list.length} file(s) ===`);
-  const res = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...list], {
+  const res = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...list], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, ...env },
@@ -95,7 +95,9 @@ if (want("integration")) {
     console.log("\n(skipping the PostgreSQL run of the integration suite: set TEST_DATABASE_URL=postgresql://... to run it)");
   }
 }
-if (want("e2e") && !run("browser", files("e2e"))) failures.push("browser");
+// One browser file at a time: each builds the web app when stale (two builds at once
+// collide on .next) and runs its own web server and Chromium.
+if (want("e2e") && !run("browser", files("e2e"), {}, 1)) failures.push("browser");
 
 if (failures.length) {
   console.error(`\nFAILED: ${failures.join(", ")}`);

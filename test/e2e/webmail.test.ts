@@ -11,31 +11,21 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
-import { freePort } from "../helpers/ports";
+import { startWebApp, WAIT_MS, type WebApp } from "../helpers/web-app";
 import { addAccount } from "../../lib/directory";
 import { openStore } from "../../lib/store";
 import { newQueueId } from "../../lib/domain/ids";
-import { XMLParser } from "fast-xml-parser";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
-const WEB_SERVER = path.join(ROOT, "scripts/web-server.mjs");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const BUILD_TIMEOUT_MS = 15 * 60_000;
-const WAIT_MS = 15_000;
 const LOCKOUT_FAILURES = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let t: TestEngine;
-let web: ChildProcess | null = null;
-let webLog = "";
+let app: WebApp;
 let base = "";
-let webPort = 0;
-let browser: Browser;
 let tracker: http.Server;
 const trackerHits: string[] = [];
 let trackerUrl = "";
@@ -46,89 +36,15 @@ const PDF = Buffer.from("%PDF-1.4\n% fake pdf for the web test\n");
 const DISGUISED = "<script>document.title='PWNED'</script>";
 let aliceMessageUrl = "";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The newest modification time under the web app's sources (a build older than that is stale). */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(p)) if (e !== "node_modules" && !e.startsWith(".")) visit(path.join(p, e));
-    } else newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of ["app", "components", "lib", "types", "generated", "proxy.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "tsconfig.web.json", "package-lock.json"]) {
-    visit(path.join(ROOT, p));
-  }
-  return newest;
-}
-
-function needsBuild(): boolean {
-  const id = path.join(ROOT, ".next/BUILD_ID");
-  if (!fs.existsSync(id)) return true;
-  return process.env.WEB_TEST_REBUILD !== "0" && fs.statSync(id).mtimeMs < newestSource();
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    if (web?.exitCode !== null && web?.exitCode !== undefined) throw new Error(`the web server exited with ${web.exitCode}:\n${webLog}`);
-    try {
-      const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
-      if (res.status < 500) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await sleep(250);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last}):\n${webLog}`);
-}
 
 function send(mail: nodemailer.SendMailOptions) {
   const tr = nodemailer.createTransport({ host: "127.0.0.1", port: t.mxPort, secure: false, tls: { rejectUnauthorized: false } });
   return tr.sendMail(mail).finally(() => tr.close());
 }
 
-async function newContext(headers?: Record<string, string>): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ baseURL: base, extraHTTPHeaders: headers });
-  ctx.setDefaultTimeout(WAIT_MS);
-  ctx.setDefaultNavigationTimeout(WAIT_MS);
-  return ctx;
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto("/login");
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-}
-
-interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One HTTP request from a chosen local address (node:http; fetch cannot pick its source address). */
-function rawRequest(from: string, method: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: webPort, path: urlPath, method, headers, localAddress: from }, (res) => {
-      let data = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (data += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const newContext = (headers?: Record<string, string>) => app.newContext(headers);
+const signIn = (page: Page, email: string, password: string) => app.signIn(page, email, password);
+const rawRequest = (from: string, method: string, urlPath: string, headers: Record<string, string> = {}, body?: string) => app.rawRequest(from, method, urlPath, headers, body);
 
 /**
  * A sign-in through next-auth's credentials endpoint, as its client does it (CSRF token,
@@ -174,10 +90,6 @@ async function fontWeight(page: Page, subject: string): Promise<number> {
 }
 
 before(async () => {
-  if (needsBuild()) {
-    const build = spawnSync(process.execPath, [NEXT_BIN, "build"], { cwd: ROOT, stdio: "inherit", timeout: BUILD_TIMEOUT_MS, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    assert.equal(build.status, 0, "next build failed");
-  }
 
   // A "remote server" that must never be contacted by the reader: remote images and CSS point here.
   tracker = http.createServer((req, res) => {
@@ -226,47 +138,12 @@ before(async () => {
   });
   await store.close();
 
-  webPort = await freePort();
-  base = `http://127.0.0.1:${webPort}`;
-  web = spawn(process.execPath, [WEB_SERVER, "-p", String(webPort), "-H", "127.0.0.1"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      DATA_DIR: t.config.dataDir,
-      DATABASE_URL: t.config.databaseUrl,
-      NEXTAUTH_URL: base,
-      NEXTAUTH_SECRET: "",
-      AUTH_LOCKOUT_FAILURES: String(LOCKOUT_FAILURES),
-      AUTH_FAILURE_DELAY_MS: "1",
-      LOG_LEVEL: "warn",
-      MAIL_HOSTNAME: "mail.example.test",
-      POP3_PORT: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  web.stdout?.on("data", (d) => (webLog += d));
-  web.stderr?.on("data", (d) => (webLog += d));
-  await waitForHttp(`${base}/login`, 60_000);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 30_000,
-  });
+  app = await startWebApp(t, { AUTH_LOCKOUT_FAILURES: String(LOCKOUT_FAILURES), AUTH_FAILURE_DELAY_MS: "1", MAIL_HOSTNAME: "mail.example.test", POP3_PORT: "0" });
+  base = app.base;
 });
 
 after(async () => {
-  if (process.env.TEST_LOG) process.stderr.write(`--- web server output ---\n${webLog}\n`);
-  await browser?.close().catch(() => {});
-  if (web && web.exitCode === null) {
-    const exited = new Promise((r) => web!.once("exit", r));
-    web.kill("SIGTERM");
-    const timer = setTimeout(() => web?.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await app?.stop();
   await new Promise((r) => tracker?.close(r));
   await t?.stop();
 });
@@ -587,138 +464,6 @@ test("40 parallel wrong web sign-ins from one address: all counted, that address
     const page = await ctx.newPage();
     await page.goto("/login?error=locked");
     await page.getByText("too many failed sign-ins from your address, try again later").waitFor();
-  } finally {
-    await ctx.close();
-  }
-});
-
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false, isArray: (n) => ["incomingServer", "outgoingServer", "Protocol"].includes(n) });
-
-/** A document through Python's expat (strict): the (tag, text) pairs, or a failed assertion. */
-function strictXml(body: string): [string, string][] {
-  const script = "import sys, json, xml.etree.ElementTree as ET\nprint(json.dumps([(e.tag.split('}')[-1], e.text or '') for e in ET.fromstring(sys.stdin.buffer.read()).iter()]))";
-  const r = spawnSync("python3", ["-c", script], { input: body, encoding: "utf8" });
-  assert.equal(r.status, 0, `not well-formed XML: ${r.stderr}\n${body}`);
-  return JSON.parse(r.stdout);
-}
-
-const OUTLOOK_REQUEST = (email: string) => `<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-  <Request>
-    <EMailAddress>${email}</EMailAddress>
-    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-  </Request>
-</Autodiscover>`;
-
-test("Thunderbird autoconfig: served domain answered without a session, unknown domain 404", async () => {
-  const url = "/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=alice%40example.test";
-  const res = await rawRequest("127.0.0.1", "GET", url);
-  assert.equal(res.status, 200, res.body);
-  assert.equal(res.headers["content-type"], "application/xml; charset=utf-8");
-  assert.match(String(res.headers["cache-control"]), /^public, max-age=\d+$/);
-  assert.equal(res.headers["set-cookie"], undefined);
-  assert.equal(res.headers["content-security-policy"], "default-src 'none'", "no page policy (and no nonce) on an XML document");
-  assert.equal(res.headers["x-content-type-options"], "nosniff");
-  strictXml(res.body);
-  const provider = xml.parse(res.body).clientConfig.emailProvider;
-  assert.equal(provider["@id"], "example.test");
-  const row = (s: Record<string, string>) => `${s["@type"]} ${s.hostname}:${s.port} ${s.socketType} ${s.username}`;
-  assert.deepEqual(provider.incomingServer.map(row), ["imap mail.example.test:993 SSL %EMAILADDRESS%", "imap mail.example.test:143 STARTTLS %EMAILADDRESS%", "pop3 mail.example.test:995 SSL %EMAILADDRESS%"]);
-  assert.deepEqual(provider.outgoingServer.map(row), ["smtp mail.example.test:465 SSL %EMAILADDRESS%", "smtp mail.example.test:587 STARTTLS %EMAILADDRESS%"]);
-
-  // The same bytes whether the account exists or not.
-  const ghost = await rawRequest("127.0.0.1", "GET", "/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=ghost%40example.test");
-  assert.equal(ghost.body, res.body);
-
-  // What autoconfig.<domain> is asked, with the domain from the Host only.
-  const byHost = await rawRequest("127.0.0.1", "GET", "/mail/config-v1.1.xml", { host: "autoconfig.example.test" });
-  assert.equal(byHost.status, 200, byHost.body);
-  assert.equal(byHost.body, res.body);
-
-  const unknown = await rawRequest("127.0.0.1", "GET", "/mail/config-v1.1.xml?emailaddress=alice%40elsewhere.test");
-  assert.equal(unknown.status, 404);
-  assert.equal(unknown.headers["cache-control"], "no-store");
-  const hostile = await rawRequest("127.0.0.1", "GET", `/mail/config-v1.1.xml?emailaddress=${encodeURIComponent(`x"/><evil/>@example.test`)}`);
-  assert.equal(hostile.status, 404);
-  assert.doesNotMatch(hostile.body, /evil/);
-});
-
-test("Outlook Autodiscover: a POST of Outlook's request gets IMAP, POP3 and SMTP settings; GET gets a helpful 405", async () => {
-  for (const p of ["/autodiscover/autodiscover.xml", "/Autodiscover/Autodiscover.xml"]) {
-    const res = await rawRequest("127.0.0.1", "POST", p, { "content-type": "text/xml" }, OUTLOOK_REQUEST("alice@example.test"));
-    assert.equal(res.status, 200, `${p}: ${res.body}`);
-    assert.equal(res.headers["content-type"], "application/xml; charset=utf-8");
-    assert.equal(res.headers["cache-control"], "no-store");
-    strictXml(res.body);
-    const account = xml.parse(res.body).Autodiscover.Response.Account;
-    assert.equal(account.Action, "settings");
-    assert.deepEqual(account.Protocol.map((x: Record<string, string>) => `${x.Type} ${x.Server}:${x.Port} ${x.Encryption} ${x.LoginName}`), [
-      "IMAP mail.example.test:993 SSL alice@example.test",
-      "POP3 mail.example.test:995 SSL alice@example.test",
-      "SMTP mail.example.test:465 SSL alice@example.test",
-    ], "the preferred listener of each protocol");
-  }
-  const unknown = await rawRequest("127.0.0.1", "POST", "/autodiscover/autodiscover.xml", { "content-type": "text/xml" }, OUTLOOK_REQUEST("alice@elsewhere.test"));
-  assert.equal(unknown.status, 404);
-  assert.equal(xml.parse(unknown.body).Autodiscover.Response.Error.ErrorCode, "600");
-
-  const get = await rawRequest("127.0.0.1", "GET", "/autodiscover/autodiscover.xml");
-  assert.equal(get.status, 405);
-  assert.equal(get.headers.allow, "POST");
-  assert.match(xml.parse(get.body).Autodiscover.Response.Error.DebugData, /POST/);
-});
-
-test("XML injection through the address is escaped, never markup", async () => {
-  // A legal local part full of XML-special characters comes back intact, as text.
-  const tricky = `o'brien&co@example.test`;
-  const res = await rawRequest("127.0.0.1", "POST", "/autodiscover/autodiscover.xml", { "content-type": "text/xml" }, OUTLOOK_REQUEST(`o&apos;brien&amp;co@example.test`));
-  assert.equal(res.status, 200, res.body);
-  const logins = strictXml(res.body).filter(([tag]) => tag === "LoginName").map(([, text]) => text);
-  assert.ok(logins.length >= 2);
-  for (const l of logins) assert.equal(l, tricky);
-
-  // Markup smuggled in as entities: refused, and the error document is well-formed with nothing injected.
-  const hostile = await rawRequest("127.0.0.1", "POST", "/autodiscover/autodiscover.xml", { "content-type": "text/xml" }, OUTLOOK_REQUEST(`x&lt;/LoginName&gt;&lt;evil/&gt;@example.test`));
-  assert.equal(hostile.status, 400);
-  assert.ok(!strictXml(hostile.body).some(([tag]) => tag === "evil"));
-  const doctype = await rawRequest("127.0.0.1", "POST", "/autodiscover/autodiscover.xml", { "content-type": "text/xml" }, `<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]>` + OUTLOOK_REQUEST("&e;@example.test"));
-  assert.equal(doctype.status, 400);
-  assert.doesNotMatch(doctype.body, /root:/);
-});
-
-test("a signed-in user downloads an Apple profile for their own account; without a session there is none", async () => {
-  const anon = await rawRequest("127.0.0.1", "GET", "/setup/mobileconfig");
-  assert.ok([302, 303, 307].includes(anon.status), `status ${anon.status}`);
-  assert.equal(new URL(String(anon.headers.location), base).pathname, "/login");
-
-  const ctx = await newContext();
-  try {
-    const page = await ctx.newPage();
-    await signIn(page, "bob@example.test", PASSWORD);
-    await page.waitForURL(`${base}/mail/INBOX`);
-    await page.getByTestId("setup-link").click();
-    await page.waitForURL(`${base}/setup`);
-    const settings = (await page.getByTestId("client-settings").textContent()) ?? "";
-    assert.match(settings, /mail\.example\.test/);
-    assert.match(settings, /993/);
-    await shot(page, "setup");
-    const href = (await page.getByTestId("mobileconfig-download").getAttribute("href")) ?? "";
-    const dl = await page.request.get(href);
-    assert.equal(dl.status(), 200);
-    assert.equal(dl.headers()["content-type"], "application/x-apple-aspen-config");
-    assert.equal(dl.headers()["content-disposition"], 'attachment; filename="bob@example.test.mobileconfig"');
-    assert.equal(dl.headers()["cache-control"], "private, no-store");
-    const body = await dl.text();
-    assert.doesNotMatch(body, /correct horse|Password<\/key>\s*<string>/i, "no password in the profile");
-    const r = spawnSync("python3", ["-c", "import sys, json, plistlib; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))"], { input: body, encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    const profile = JSON.parse(r.stdout);
-    assert.equal(profile.PayloadType, "Configuration");
-    const [mail] = profile.PayloadContent;
-    assert.equal(mail.PayloadType, "com.apple.mail.managed");
-    assert.deepEqual([mail.EmailAddress, mail.EmailAccountName, mail.IncomingMailServerHostName, mail.IncomingMailServerPortNumber, mail.OutgoingMailServerPortNumber], ["bob@example.test", "Bob", "mail.example.test", 993, 465]);
-    const again = await (await page.request.get(href)).text();
-    assert.equal(again, body, "the same UUIDs on every download");
   } finally {
     await ctx.close();
   }
