@@ -17,7 +17,7 @@ export function AppShell({
   account: SessionAccount;
   folders: FolderInfo[];
   currentFolder?: string;
-  section?: "mail" | "setup" | "admin";
+  section?: "mail" | "setup" | "settings" | "admin";
   children: ReactNode;
 }) {
   return (
@@ -43,6 +43,13 @@ export function AppShell({
               className={`rounded-md px-2.5 py-1.5 font-medium ${section === "setup" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
             >
               Mail apps
+            </Link>
+            <Link
+              href="/settings"
+              data-testid="settings-link"
+              className={`rounded-md px-2.5 py-1.5 font-medium ${section === "settings" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
+            >
+              Settings
             </Link>
             {account.role === "admin" && (
               <Link

@@ -22,11 +22,12 @@ export const SESSION_MAX_AGE_SECONDS = 14 * 24 * 60 * 60;
  * Sign-in failures as the /login page receives them (?error=...). Anything else is shown
  * as a generic failure.
  */
-export type SignInError = "invalid" | "locked" | "disabled" | "unavailable";
+export type SignInError = "invalid" | "locked" | "disabled" | "second-factor" | "unavailable";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(1).max(320),
   password: z.string().min(1).max(1024),
+  code: z.string().trim().max(32).optional(),
 });
 
 const log = createLogger({ proc: "web", component: "auth" });
@@ -52,6 +53,7 @@ export function authOptions(): NextAuthOptions {
         credentials: {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
+          code: { label: "Code", type: "text" },
         },
         async authorize(credentials, req) {
           const input = credentialsSchema.safeParse(credentials ?? {});
@@ -65,6 +67,7 @@ export function authOptions(): NextAuthOptions {
               password: input.data.password,
               ip,
               allowAppPasswords: false,
+              secondFactor: input.data.code || undefined,
             });
             const session = await createWebSession(db, { accountId: account.id, ip, userAgent, maxAgeSeconds: SESSION_MAX_AGE_SECONDS });
             log.info("web.signin", { account: account.email, ip });

@@ -17,6 +17,8 @@ export function signInErrorMessage(code: string | null | undefined): string | nu
       return "too many failed sign-ins from your address, try again later";
     case "disabled":
       return "this account is disabled; ask your administrator";
+    case "second-factor":
+      return null;
     default:
       return "sign-in failed, please try again";
   }
@@ -25,6 +27,8 @@ export function signInErrorMessage(code: string | null | undefined): string | nu
 export function LoginForm({ callbackUrl, initialError }: { callbackUrl: string; initialError: string | null }) {
   const [error, setError] = useState<string | null>(signInErrorMessage(initialError));
   const [pending, setPending] = useState(false);
+  // Set once the password was right and the account has two-factor sign-in on.
+  const [needCode, setNeedCode] = useState(false);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -35,6 +39,7 @@ export function LoginForm({ callbackUrl, initialError }: { callbackUrl: string; 
       const res = await signIn("credentials", {
         email: String(form.get("email") ?? ""),
         password: String(form.get("password") ?? ""),
+        code: String(form.get("code") ?? ""),
         redirect: false,
         callbackUrl,
       });
@@ -42,7 +47,13 @@ export function LoginForm({ callbackUrl, initialError }: { callbackUrl: string; 
         window.location.assign(callbackUrl);
         return; // keep the button busy while the inbox loads
       }
-      setError(signInErrorMessage(res?.error ?? "unavailable"));
+      if (res?.error === "second-factor") {
+        setNeedCode(true);
+      } else if (needCode && (res?.error === "invalid" || res?.error === "CredentialsSignin")) {
+        setError("that code is not right; try the current one or a recovery code");
+      } else {
+        setError(signInErrorMessage(res?.error ?? "unavailable"));
+      }
     } catch {
       setError(signInErrorMessage("unavailable"));
     }
@@ -83,6 +94,28 @@ export function LoginForm({ callbackUrl, initialError }: { callbackUrl: string; 
           className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm outline-none focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30"
         />
       </div>
+      {needCode && (
+        <div className="space-y-1.5">
+          <label htmlFor="code" className="block text-sm font-medium text-slate-700">
+            Verification code
+          </label>
+          <input
+            id="code"
+            name="code"
+            type="text"
+            inputMode="text"
+            autoComplete="one-time-code"
+            autoFocus
+            required
+            aria-describedby="code-help"
+            data-testid="login-code"
+            className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 tracking-widest text-slate-900 shadow-sm outline-none focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30"
+          />
+          <p id="code-help" className="text-xs text-slate-600">
+            The 6-digit code from your authenticator app, or one of your recovery codes.
+          </p>
+        </div>
+      )}
       <button
         type="submit"
         disabled={pending}

@@ -17,9 +17,11 @@ import type { Db } from "../db/client";
 import type { Config } from "../config";
 import { parseAddress } from "../domain/address";
 import { decoyHash, verifyPassword } from "./password";
+import { checkSecondFactor } from "./account-security";
 import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, peekAttempts, prune, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
 
-export type AuthFailure = "invalid" | "locked" | "disabled";
+/** "second-factor": the password was right and the account wants a TOTP or recovery code (web only). */
+export type AuthFailure = "invalid" | "locked" | "disabled" | "second-factor";
 
 export class AuthError extends Error {
   constructor(
@@ -44,6 +46,8 @@ export interface AuthRequest {
   ip: string;
   /** Whether app passwords are accepted (IMAP, SMTP) or only the account password (web). */
   allowAppPasswords: boolean;
+  /** Web sign-in of an account with two-factor on: the authenticator's code or a recovery code. */
+  secondFactor?: string;
 }
 
 type ThrottleConfig = Pick<Config, "authLockoutFailures" | "authLockoutMinutes" | "authFailureDelayMs">;
@@ -80,16 +84,29 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   const account = parsed ? await db.account.findUnique({ where: { email: parsed.address } }) : null;
   let ok = false;
   if (account) {
-    ok = await verifyPassword(account.passwordHash, req.password);
+    // With two-factor on, mail clients (which cannot ask for a code) need an app password:
+    // the account password alone must not open the mailbox.
+    const accountPasswordAccepted = !(account.totpEnabled && req.allowAppPasswords);
+    ok = accountPasswordAccepted && (await verifyPassword(account.passwordHash, req.password));
     if (!ok && req.allowAppPasswords) {
+      // App passwords are shown in groups of four; clients send them with or without the spaces.
+      const candidate = req.password.replace(/ /g, "");
       const appPasswords = await db.appPassword.findMany({ where: { accountId: account.id } });
       for (const ap of appPasswords) {
-        if (await verifyPassword(ap.hash, req.password)) {
+        if (await verifyPassword(ap.hash, candidate)) {
           ok = true;
           await db.appPassword.update({ where: { id: ap.id }, data: { lastUsedAt: now } });
           break;
         }
       }
+    }
+    if (ok && account.totpEnabled && !req.allowAppPasswords) {
+      if (!req.secondFactor) {
+        // A right password is not a failure; the code it now needs is checked (and counted) next.
+        if (!knownGood) await uncountAttempt(db, addressKey);
+        throw new AuthError("second-factor", "enter the code from your authenticator app or a recovery code");
+      }
+      ok = await checkSecondFactor(db, account.id, req.secondFactor);
     }
   } else {
     await verifyPassword(await decoyHash(), req.password); // same time whether or not the account exists
