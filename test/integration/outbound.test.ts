@@ -5,7 +5,8 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startProviders, type Providers } from "../helpers/providers";
+import { execFile } from "node:child_process";
+import { startProviders, type Provider, type Providers } from "../helpers/providers";
 
 let p: Providers;
 before(async () => {
@@ -86,4 +87,32 @@ test("a line over 998 octets is re-encoded as quoted-printable on the way out, c
   assert.ok(got.split("\r\n").every((l) => l.length <= 998));
   const body = got.slice(got.indexOf("\r\n\r\n") + 4).replace(/=\r\n/g, "");
   assert.equal(body.trim(), long);
+});
+
+function mailctl(pr: Provider, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["bin/mailctl.mjs", ...args], { env: { ...process.env, DATA_DIR: pr.data.dataDir, DATABASE_URL: pr.data.config.databaseUrl }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test("mailctl queue trace shows each attempt; queue bounce returns a waiting message to its sender with a DSN", async () => {
+  p.dns.add({ name: "down.test", type: "MX", data: { preference: 10, exchange: "mx.down.test" } }, { name: "mx.down.test", type: "A", data: "127.0.0.9" });
+  const id = await p.submit(p.a, { to: "someone@down.test", subject: "to a dead host" });
+  await p.waitFor(async () => p.a.logs.filter((l) => l.event === "queue.deferred" && l.msgId === id).length, (n) => n >= 2);
+  const trace = await mailctl(p.a, ["queue", "trace", id]);
+  assert.equal(trace.code, 0, trace.stderr);
+  const lines = trace.stdout.trim().split("\n");
+  assert.match(lines[0], /received\s+submission from/);
+  assert.match(lines[1], /queued\s+<someone@down\.test> for remote delivery/);
+  assert.match(lines[2], /deferred\s+<someone@down\.test> \[mx\.down\.test\[127\.0\.0\.9\]\] 4\.4\.1 connection to mx\.down\.test\[127\.0\.0\.9\] failed/);
+  const bounced = await mailctl(p.a, ["queue", "bounce", id]);
+  assert.equal(bounced.code, 0, bounced.stderr);
+  assert.match(bounced.stdout, /1 recipient\(s\) of \w+ will be returned to the sender/);
+  const dsns = await p.a.data.db.message.count({ where: { account: { email: "alice@a.test" }, subject: "Undelivered Mail Returned to Sender" } });
+  await p.waitFor(() => p.inboxCount(p.a, "alice@a.test", "Undelivered Mail Returned to Sender"), (n) => n === dsns + 1);
+  const after = await mailctl(p.a, ["queue", "trace", id]);
+  assert.match(after.stdout, /bounced\s+<someone@down\.test> 5\.0\.0 returned to the sender by the administrator \(mailctl\); DSN \w+ to <alice@a\.test>/);
+  assert.equal((await mailctl(p.a, ["queue", "trace", "NOSUCHID"])).code, 1);
 });
