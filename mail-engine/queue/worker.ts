@@ -109,7 +109,8 @@ export class QueueWorker {
           this.track(this.outcomes.bounce(message, [{ recipient: r, reply: r.lastReply }]).finally(() => this.inFlight--));
           continue;
         }
-        const key = `${r.queueId}\n${r.domain}`;
+        // One transaction per message and destination; through a smart host, one per message.
+        const key = this.ctx.config.relay ? r.queueId : `${r.queueId}\n${r.domain}`;
         let job = jobs.get(key);
         if (!job) jobs.set(key, (job = { message, recipients: [] }));
         job.recipients.push(r);
