@@ -62,7 +62,7 @@ export interface Config {
   outboundSmtpPort: number;
   /** Local address outbound connections leave from; null = the system's choice. */
   outboundBindAddress: string | null;
-  /** Outbound SMTP connections open at a time, overall and per destination domain. */
+  /** Outbound SMTP connections open at a time, overall and per destination domain (Postfix: default_process_limit 100, default_destination_concurrency_limit 20). */
   outboundConcurrency: number;
   outboundDestinationConcurrency: number;
   /** Retry schedule: the first retry after this many ms, doubling, at most queueRetryMaxMs; given up after queueLifetimeMs. */
@@ -186,8 +186,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpGreetPassTtlMs: count(env, "SMTP_GREET_PASS_TTL_SECONDS", 86_400, "seconds") * 1000,
     outboundSmtpPort: port(env, "OUTBOUND_SMTP_PORT", 25) || 25,
     outboundBindAddress: outboundBind(env),
-    outboundConcurrency: positiveInt(env, "OUTBOUND_CONCURRENCY", 20),
-    outboundDestinationConcurrency: positiveInt(env, "OUTBOUND_DESTINATION_CONCURRENCY", 5),
+    outboundConcurrency: positiveInt(env, "OUTBOUND_CONCURRENCY", 100),
+    outboundDestinationConcurrency: positiveInt(env, "OUTBOUND_DESTINATION_CONCURRENCY", 20),
     queueRetryFirstMs: positiveInt(env, "QUEUE_RETRY_FIRST_SECONDS", 300) * 1000,
     queueRetryMaxMs: positiveInt(env, "QUEUE_RETRY_MAX_SECONDS", 4 * 3600) * 1000,
     queueLifetimeMs: positiveInt(env, "QUEUE_LIFETIME_SECONDS", 5 * 86_400) * 1000,

@@ -6,7 +6,7 @@
  * 5.1: a cached policy stays in force when a refresh fails).
  */
 import type { Resolver } from "node:dns/promises";
-import { getPolicy, validateMx } from "mailauth/lib/mta-sts";
+import { getPolicy, validateMx } from "mailauth/lib/mta-sts.js";
 import type { MTASTSPolicy } from "mailauth";
 
 export interface StsDecision {

@@ -9,7 +9,7 @@
  */
 import { parseMessage } from "../../lib/mime/message-parser";
 import { walkParts, type MimePart } from "../../lib/mime/structure";
-import qp from "nodemailer/lib/qp";
+import qp from "nodemailer/lib/qp/index.js";
 
 export const MAX_LINE = 998;
 

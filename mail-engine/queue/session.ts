@@ -6,7 +6,7 @@
  * can go (prepare.ts).
  */
 import type tls from "node:tls";
-import SMTPConnection from "nodemailer/lib/smtp-connection";
+import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
 
 export interface SessionTarget {
   /** Address to connect to. */

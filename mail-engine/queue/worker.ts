@@ -28,6 +28,8 @@ interface Destination {
   domain: string;
   pending: Job[];
   lanes: number;
+  /** Lanes with an open connection waiting for work: called when a job arrives. */
+  waiting: Array<() => void>;
 }
 
 /** Recipients held in memory at most; claiming pauses above it. */
@@ -68,6 +70,7 @@ export class QueueWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.ctx.store.events.off("queued", this.onQueued);
+    for (const d of this.destinations.values()) for (const w of [...d.waiting]) w();
     if (this.timer) clearInterval(this.timer);
     for (const d of this.destinations.values()) {
       // Not started: released by their lease running out, as after a crash, but sooner is better.
@@ -119,8 +122,9 @@ export class QueueWorker {
         // With a smart host every message goes the same way: one destination.
         const domain = this.ctx.config.relay ? "" : job.recipients[0].domain;
         let d = this.destinations.get(domain);
-        if (!d) this.destinations.set(domain, (d = { domain, pending: [], lanes: 0 }));
+        if (!d) this.destinations.set(domain, (d = { domain, pending: [], lanes: 0, waiting: [] }));
         d.pending.push(job);
+        d.waiting.shift()?.();
       }
       this.spawnLanes();
       if (claim.recipients.length < CLAIM_BATCH) return;
@@ -158,9 +162,8 @@ export class QueueWorker {
         let job = d.pending.shift();
         if (!job) {
           if (!session || this.stopped) return;
-          await new Promise((r) => setTimeout(r, 50));
-          const idleUntil = Date.now() + LANE_IDLE_MS;
-          while (!(job = d.pending.shift()) && Date.now() < idleUntil && !this.stopped) await new Promise((r) => setTimeout(r, 50));
+          await this.idle(d);
+          job = d.pending.shift();
           if (!job) return;
         }
         try {
@@ -191,6 +194,20 @@ export class QueueWorker {
     }
   }
 
+  /** Waits up to LANE_IDLE_MS for a job for this destination (or the worker stopping). */
+  private idle(d: Destination): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const i = d.waiting.indexOf(done);
+        if (i >= 0) d.waiting.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, LANE_IDLE_MS);
+      d.waiting.push(done);
+    });
+  }
+
   private async send(job: Job, session: OutboundSession, host: string): Promise<void> {
     const { message: m } = job;
     const stored = (await this.ctx.blobs.get(m.blobHash)).subarray(m.bodyOffset);
@@ -216,10 +233,11 @@ export class QueueWorker {
       bytes,
     );
     const byAddress = new Map(replies.map((r) => [r.address, r]));
-    await this.finish(job, job.recipients.map((r) => {
+    // Recorded while the lane goes on with its next message: the commit's fsync need not hold the connection.
+    this.track(this.finish(job, job.recipients.map((r) => {
       const rep = byAddress.get(r.address);
       return { recipient: r, code: rep?.code ?? 451, reply: rep?.reply ?? "4.4.0 no reply for this recipient", attempted: true, remoteHost: host, tls };
-    }));
+    })));
     // The next message must not inherit this transaction's state; a failed RSET closes the connection.
     if (replies.some((r) => r.code >= 300)) await session.reset().catch(() => session.close());
   }

@@ -107,10 +107,10 @@ test("mailctl queue trace shows each attempt; queue bounce returns a waiting mes
   assert.match(lines[0], /received\s+submission from/);
   assert.match(lines[1], /queued\s+<someone@down\.test> for remote delivery/);
   assert.match(lines[2], /deferred\s+<someone@down\.test> \[mx\.down\.test\[127\.0\.0\.9\]\] 4\.4\.1 connection to mx\.down\.test\[127\.0\.0\.9\] failed/);
+  const dsns = await p.a.data.db.message.count({ where: { account: { email: "alice@a.test" }, subject: "Undelivered Mail Returned to Sender" } });
   const bounced = await mailctl(p.a, ["queue", "bounce", id]);
   assert.equal(bounced.code, 0, bounced.stderr);
   assert.match(bounced.stdout, /1 recipient\(s\) of \w+ will be returned to the sender/);
-  const dsns = await p.a.data.db.message.count({ where: { account: { email: "alice@a.test" }, subject: "Undelivered Mail Returned to Sender" } });
   await p.waitFor(() => p.inboxCount(p.a, "alice@a.test", "Undelivered Mail Returned to Sender"), (n) => n === dsns + 1);
   const after = await mailctl(p.a, ["queue", "trace", id]);
   assert.match(after.stdout, /bounced\s+<someone@down\.test> 5\.0\.0 returned to the sender by the administrator \(mailctl\); DSN \w+ to <alice@a\.test>/);
