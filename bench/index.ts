@@ -22,6 +22,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "IMAP SEARCH in a 10,000-message mailbox: SUBJECT, TEXT, BODY (full-text index) and FROM, median ms, on SQLite or PostgreSQL (--db)",
     load: () => import("./search"),
   },
+  outbound: {
+    summary: "outbound delivery end to end: ~4 KB messages submitted for 50 remote recipients at a sink on loopback (MX from a loopback DNS server); msgs/s, p50/p99 queue latency",
+    load: () => import("./outbound"),
+  },
   memory: {
     summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
     load: () => import("./memory"),

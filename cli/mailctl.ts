@@ -1,7 +1,7 @@
 /**
  * mailctl: domains, users, aliases and the queue from a shell.
  *   mailctl domain add|list|remove ...    mailctl user add|list|passwd|remove ...
- *   mailctl alias add|list|remove ...     mailctl queue list|retry|delete ...
+ *   mailctl alias add|list|remove ...     mailctl queue list|retry|delete|bounce|trace ...
  * Reads the same configuration as the engine (environment and .env) and migrates the
  * database first, so it works before the first `npm start`.
  */
@@ -12,6 +12,7 @@ import { createDb, type Db } from "../lib/db/client";
 import { setLogLevel } from "../lib/log";
 import * as dir from "../lib/directory";
 import * as queue from "../lib/queue/admin";
+import { formatTrace, traceMessage } from "../lib/queue/trace";
 import { parseAddress } from "../lib/domain/address";
 import { formatSize } from "../lib/web/format";
 
@@ -30,6 +31,8 @@ const USAGE = `usage: mailctl <command>
   queue list
   queue retry <queue id|all>               try deferred recipients again now
   queue delete <queue id>
+  queue bounce <queue id>                  give up now: the sender gets a DSN (sent by the running engine)
+  queue trace <queue id>                   received, each attempt, delivered or bounced
 
 Without --password, the password is read from the terminal (or the first line of stdin).`;
 
@@ -218,6 +221,17 @@ export async function run(argv: string[], db: Db, out: (s: string) => void): Pro
       const [id] = need(rest, 1, "queue id");
       await queue.deleteQueued(db, id, actor);
       out(`deleted ${id} from the queue`);
+      return;
+    }
+    case "queue bounce": {
+      const [id] = need(rest, 1, "queue id");
+      const n = await queue.bounceQueued(db, id, actor);
+      out(`${n} recipient(s) of ${id} will be returned to the sender`);
+      return;
+    }
+    case "queue trace": {
+      const [id] = need(rest, 1, "queue id");
+      for (const line of formatTrace(await traceMessage(db, id))) out(line);
       return;
     }
     default:

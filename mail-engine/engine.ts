@@ -1,4 +1,4 @@
-/** Starts and stops the whole engine: store, TLS material, SMTP, IMAP and POP3 listeners. */
+/** Starts and stops the whole engine: store, TLS material, SMTP, IMAP and POP3 listeners, the outbound queue worker. */
 import { loadConfig, sqlitePath, type Config } from "../lib/config";
 import { SqliteLookup, PgLookup } from "../lib/routing/lookup";
 import { SummaryPool } from "../lib/mime/summary-pool";
@@ -16,18 +16,22 @@ import { startSmtp, type SmtpListeners } from "./smtp/server";
 import { startPop3, type Pop3Listeners } from "./pop3/server";
 import { ChangeFeed } from "../lib/store/change-feed";
 import type { ImapListeners } from "./imap/server";
+import { QueueWorker } from "./queue/worker";
 
 export interface Engine {
   ctx: EngineContext;
   smtp: SmtpListeners;
   pop3: Pop3Listeners;
   imap: ImapListeners;
+  queue: QueueWorker;
   stop(): Promise<void>;
 }
 
 export interface EngineOptions {
   randomPorts?: boolean;
   log?: Logger;
+  /** Run the outbound queue worker (default true; tests of other parts keep queued mail still). */
+  queueWorker?: boolean;
 }
 
 export async function startEngine(config: Config = loadConfig(), opts: EngineOptions = {}): Promise<Engine> {
@@ -82,12 +86,16 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     throw err;
   }
   sweeper.start();
+  const queue = new QueueWorker(ctx);
+  if (opts.queueWorker !== false) queue.start();
   return {
     ctx,
     smtp,
     imap,
     pop3,
+    queue,
     async stop() {
+      await queue.stop();
       await imap.close();
       await pop3.close();
       await smtp.close();

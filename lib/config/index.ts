@@ -58,6 +58,25 @@ export interface Config {
   smtpGreetPauseMs: number;
   /** MX: a client address that waited for the greeting skips the pause for this many ms. */
   smtpGreetPassTtlMs: number;
+  /** Outbound delivery (mail-engine/queue): port of destination MX hosts (25; tests use another). */
+  outboundSmtpPort: number;
+  /** Local address outbound connections leave from; null = the system's choice. */
+  outboundBindAddress: string | null;
+  /** Outbound SMTP connections open at a time, overall and per destination domain (Postfix: default_process_limit 100, default_destination_concurrency_limit 20). */
+  outboundConcurrency: number;
+  outboundDestinationConcurrency: number;
+  /** Retry schedule: the first retry after this many ms, doubling, at most queueRetryMaxMs; given up after queueLifetimeMs. */
+  queueRetryFirstMs: number;
+  queueRetryMaxMs: number;
+  queueLifetimeMs: number;
+  /** A "delayed" DSN is sent once a recipient has waited this long (0 = never). */
+  queueDelayNoticeMs: number;
+  /** A claimed recipient whose worker has not reported by then is due again (a crashed engine). */
+  queueLeaseMs: number;
+  /** How often the worker looks for due mail queued by other processes (its own is sent at once). */
+  queuePollMs: number;
+  /** Smart host: everything goes through it instead of the destination's MX. */
+  relay: { host: string; port: number; user: string | null; password: string | null; tls: "starttls" | "tls" | "none" } | null;
 }
 
 export class ConfigError extends Error {}
@@ -165,7 +184,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpDataDeadlineMs: positiveInt(env, "SMTP_DATA_DEADLINE_SECONDS", 600) * 1000,
     smtpGreetPauseMs: count(env, "SMTP_GREET_PAUSE_MS", 1000, "milliseconds"),
     smtpGreetPassTtlMs: count(env, "SMTP_GREET_PASS_TTL_SECONDS", 86_400, "seconds") * 1000,
+    outboundSmtpPort: port(env, "OUTBOUND_SMTP_PORT", 25) || 25,
+    outboundBindAddress: outboundBind(env),
+    outboundConcurrency: positiveInt(env, "OUTBOUND_CONCURRENCY", 100),
+    outboundDestinationConcurrency: positiveInt(env, "OUTBOUND_DESTINATION_CONCURRENCY", 20),
+    queueRetryFirstMs: positiveInt(env, "QUEUE_RETRY_FIRST_SECONDS", 300) * 1000,
+    queueRetryMaxMs: positiveInt(env, "QUEUE_RETRY_MAX_SECONDS", 4 * 3600) * 1000,
+    queueLifetimeMs: positiveInt(env, "QUEUE_LIFETIME_SECONDS", 5 * 86_400) * 1000,
+    queueDelayNoticeMs: count(env, "QUEUE_DELAY_NOTICE_SECONDS", 4 * 3600, "seconds") * 1000,
+    queueLeaseMs: positiveInt(env, "QUEUE_LEASE_SECONDS", 600) * 1000,
+    queuePollMs: positiveInt(env, "QUEUE_POLL_MS", 500),
+    relay: relay(env),
   };
+}
+
+/** OUTBOUND_BIND_ADDRESS, else BIND_ADDRESS when it names one address (not 0.0.0.0 / ::), as Postfix's smtp_bind_address. */
+function outboundBind(env: Record<string, string | undefined>): string | null {
+  const explicit = env.OUTBOUND_BIND_ADDRESS?.trim();
+  if (explicit) {
+    if (!net.isIP(explicit)) throw new ConfigError(`OUTBOUND_BIND_ADDRESS=${explicit} is not an IP address`);
+    return explicit;
+  }
+  const bind = env.BIND_ADDRESS?.trim();
+  return bind && net.isIP(bind) && bind !== "0.0.0.0" && bind !== "::" ? bind : null;
+}
+
+function relay(env: Record<string, string | undefined>): Config["relay"] {
+  const host = env.RELAY_HOST?.trim();
+  if (!host) return null;
+  const tls = (env.RELAY_TLS || "starttls") as "starttls" | "tls" | "none";
+  if (!["starttls", "tls", "none"].includes(tls)) throw new ConfigError(`RELAY_TLS must be starttls, tls or none, got ${tls}`);
+  const user = env.RELAY_USER || null;
+  const password = env.RELAY_PASSWORD || null;
+  if ((user === null) !== (password === null)) throw new ConfigError("RELAY_USER and RELAY_PASSWORD must be set together");
+  return { host, port: port(env, "RELAY_PORT", tls === "tls" ? 465 : 587) || 587, user, password, tls };
 }
 
 /** The SQLite file path of a `file:` URL. */

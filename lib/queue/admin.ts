@@ -28,3 +28,21 @@ export async function deleteQueued(db: Db, queueId: string, actor: string): Prom
   await db.deliveryLog.create({ data: { queueId, event: "deleted", detail: `by ${actor}` } });
   await db.auditLog.create({ data: { actor, action: "queue.delete", target: queueId } });
 }
+
+/**
+ * Gives up on a message's waiting recipients (queued or deferred) now: the engine's queue
+ * worker sends the sender a DSN for them and marks them failed. Recipients on the wire
+ * at this moment are left to finish. Returns how many were bounced.
+ */
+export async function bounceQueued(db: Db, queueId: string, actor: string): Promise<number> {
+  if (!(await db.outboundMessage.findUnique({ where: { id: queueId } }))) throw new QueueError(`no queued message ${queueId}`);
+  const reply = `5.0.0 returned to the sender by the administrator (${actor})`;
+  // "bounce" with a lapsed lease: the worker claims it at once for the DSN (lib/store/ops/queue.ts).
+  const { count } = await db.outboundRecipient.updateMany({
+    where: { messageId: queueId, status: { in: ["queued", "deferred"] } },
+    data: { status: "bounce", lastReply: reply, lockedBy: null, lockedUntil: new Date(0) },
+  });
+  await db.deliveryLog.create({ data: { queueId, event: "bounce", detail: `${count} recipient(s) by ${actor}` } });
+  await db.auditLog.create({ data: { actor, action: "queue.bounce", target: queueId, detail: `${count} recipient(s)` } });
+  return count;
+}

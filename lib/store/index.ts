@@ -8,6 +8,7 @@
  *   const store = openStore(config, db, { runner: new SqliteThreadRunner(file) });  // the engine
  *   await store.deliver({ raw, queueId, targets: [{ accountId }] });
  */
+import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
 import type pg from "pg";
 import type { Config } from "../config";
@@ -70,6 +71,8 @@ export interface StoreOptions {
 
 export class MailStore {
   private readonly ownsPool: pg.Pool | null;
+  /** "queued" (queue id) after a delivery committed rows for remote recipients: this process's queue worker starts at once. */
+  readonly events = new EventEmitter();
 
   constructor(
     readonly config: Config,
@@ -114,7 +117,7 @@ export class MailStore {
     if (!text && summary && structure && req.targets.length) text = await this.searchText(blob, req.raw ?? blob.inlineData, structure);
     // --- end search index
     try {
-      return await this.runner.run("deliver", {
+      const delivered = await this.runner.run("deliver", {
         queueId: req.queueId,
         blob: { ...blob, structure, text },
         summary,
@@ -125,6 +128,8 @@ export class MailStore {
         quota: req.quota ?? "strict",
         event: req.event,
       });
+      if (queue) this.events.emit("queued", req.queueId);
+      return delivered;
     } catch (err) {
       if (blob.file) void this.runner.run("dropOrphanFiles", { fileRoot: this.blobs.files!.root, hashes: [blob.hash], graceMs: 0 }).catch(() => undefined);
       throw err;

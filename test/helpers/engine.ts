@@ -23,7 +23,8 @@ export interface TestEngine extends TestDatabase {
   stop(): Promise<void>;
 }
 
-export async function startTestEngine(env: Record<string, string> = {}, opts: { seed?: boolean } = {}): Promise<TestEngine> {
+/** `queueWorker`: deliver queued mail (off by default: these tests look at the queue as submission left it). */
+export async function startTestEngine(env: Record<string, string> = {}, opts: { seed?: boolean; queueWorker?: boolean } = {}): Promise<TestEngine> {
   const t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "1", IMAPS_PORT: "1", POP3_PORT: "1", POP3S_PORT: "1", ...env });
   const logs: Array<Record<string, unknown>> = [];
   setLogSink((line) => {
@@ -35,7 +36,7 @@ export async function startTestEngine(env: Record<string, string> = {}, opts: { 
     await addAccount(t.db, { email: "alice@example.test", password: PASSWORD, displayName: "Alice" }, "test");
     await addAccount(t.db, { email: "bob@example.test", password: PASSWORD, displayName: "Bob" }, "test");
   }
-  const engine = await startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }) });
+  const engine = await startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }), queueWorker: opts.queueWorker ?? false });
   const stop = async () => {
     await engine.stop();
     await t.cleanup();

@@ -50,6 +50,11 @@ export interface QueueRows {
   recipients: string[];
   /** Leading bytes of the blob not to send (the local copy's Return-Path line). */
   bodyOffset: number;
+  /** A delivery status notification (RFC 3464): never answered by another one. */
+  isDsn?: boolean;
+  /** RFC 3461 ENVID and RET of the MAIL command. */
+  envId?: string | null;
+  ret?: string | null;
 }
 
 export interface DeliverArgs {
@@ -156,8 +161,8 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
     throw new StoreError("no-account", `account ${gone[0].recipient ?? gone[0].accountId} does not exist`);
   }
   if (d.queue && d.queue.recipients.length) {
-    await tx.run(`INSERT INTO "OutboundMessage" ("id", "accountId", "mailFrom", "blobHash", "bodyOffset", "size", "isDsn", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-      d.queueId, d.queue.accountId, d.queue.mailFrom, d.blob.hash, d.queue.bodyOffset, d.blob.size - d.queue.bodyOffset, false, now,
+    await tx.run(`INSERT INTO "OutboundMessage" ("id", "accountId", "mailFrom", "blobHash", "bodyOffset", "size", "isDsn", "envId", "ret", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+      d.queueId, d.queue.accountId, d.queue.mailFrom, d.blob.hash, d.queue.bodyOffset, d.blob.size - d.queue.bodyOffset, d.queue.isDsn ?? false, d.queue.envId ?? null, d.queue.ret ?? null, now,
     ]);
     for (const a of d.queue.recipients) {
       await tx.run(

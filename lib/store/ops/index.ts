@@ -10,6 +10,7 @@ import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
 import { indexBlobTexts } from "../search-index";
+import { claimQueue, finishQueued, recordQueueResults } from "./queue";
 
 export const ops = {
   deliver: deliverRows,
@@ -23,6 +24,9 @@ export const ops = {
   sweepBlobs,
   dropOrphanFiles,
   indexBlobTexts,
+  claimQueue,
+  recordQueueResults,
+  finishQueued,
 };
 
 export type Ops = typeof ops;

@@ -1,0 +1,39 @@
+/**
+ * MTA-STS (RFC 8461): a destination that publishes a policy in "enforce" mode gets mail
+ * only over TLS with a certificate that verifies for an MX host the policy lists. The
+ * policy is found and fetched by mailauth (the `_mta-sts` TXT record, then
+ * https://mta-sts.<domain>/.well-known/mta-sts.txt) and cached for its max_age (RFC 8461
+ * 5.1: a cached policy stays in force when a refresh fails).
+ */
+import type { Resolver } from "node:dns/promises";
+import { getPolicy, validateMx } from "mailauth/lib/mta-sts.js";
+import type { MTASTSPolicy } from "mailauth";
+
+export interface StsDecision {
+  /** TLS with a verified certificate is mandatory for this host. */
+  requireVerifiedTls: boolean;
+  /** The host is not in the enforced policy's mx list: not to be used (RFC 8461 4.1). */
+  refuseHost: boolean;
+}
+
+export class MtaStsPolicies {
+  private readonly cache = new Map<string, MTASTSPolicy>();
+
+  constructor(private readonly resolver: Resolver) {}
+
+  async policy(domain: string): Promise<MTASTSPolicy> {
+    const known = this.cache.get(domain);
+    if (known?.expires && new Date(known.expires) > new Date()) return known;
+    const resolve = (name: string, type: string) => this.resolver.resolve(name, type as "TXT") as Promise<never>;
+    const { policy } = await getPolicy(domain, known, { resolver: resolve } as never);
+    this.cache.set(domain, policy);
+    return policy;
+  }
+
+  async decide(domain: string, mxHost: string): Promise<StsDecision> {
+    const p = await this.policy(domain);
+    if (p.mode !== "enforce") return { requireVerifiedTls: false, refuseHost: false };
+    const v = validateMx(mxHost, p);
+    return { requireVerifiedTls: true, refuseHost: !v.valid };
+  }
+}
