@@ -32,8 +32,11 @@ interface Destination {
   waiting: Array<() => void>;
 }
 
-/** Recipients held in memory at most; claiming pauses above it. */
-const MAX_IN_FLIGHT = 2000;
+/**
+ * Recipients held per connection slot at most; claiming pauses above it, so engines
+ * sharing a database share the work instead of one taking all that is due.
+ */
+const IN_FLIGHT_PER_SLOT = 10;
 const CLAIM_BATCH = 500;
 /** A lane with nothing to send keeps its connection this long for mail that may follow. */
 const LANE_IDLE_MS = 2000;
@@ -52,11 +55,13 @@ export class QueueWorker {
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly onQueued = () => this.wake();
+  private readonly maxInFlight: number;
 
   constructor(private readonly ctx: EngineContext) {
     this.resolver = dnsResolver(ctx.config.dnsServers);
     this.deps = { config: ctx.config, resolver: this.resolver, sts: ctx.config.relay ? null : new MtaStsPolicies(this.resolver) };
     this.outcomes = new Outcomes(ctx, this.id);
+    this.maxInFlight = ctx.config.outboundConcurrency * IN_FLIGHT_PER_SLOT;
   }
 
   start(): void {
@@ -99,8 +104,9 @@ export class QueueWorker {
   }
 
   private async claim(): Promise<void> {
-    while (!this.stopped && this.inFlight < MAX_IN_FLIGHT) {
-      const claim = await this.ctx.store.run("claimQueue", { worker: this.id, now: new Date(), leaseMs: this.ctx.config.queueLeaseMs, limit: Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - this.inFlight) });
+    while (!this.stopped && this.inFlight < this.maxInFlight) {
+      const limit = Math.min(CLAIM_BATCH, this.maxInFlight - this.inFlight);
+      const claim = await this.ctx.store.run("claimQueue", { worker: this.id, now: new Date(), leaseMs: this.ctx.config.queueLeaseMs, limit });
       if (!claim.recipients.length) return;
       const messages = new Map(claim.messages.map((m) => [m.id, m]));
       const jobs = new Map<string, Job>();
@@ -127,7 +133,7 @@ export class QueueWorker {
         d.waiting.shift()?.();
       }
       this.spawnLanes();
-      if (claim.recipients.length < CLAIM_BATCH) return;
+      if (claim.recipients.length < limit) return;
     }
   }
 
@@ -247,6 +253,8 @@ export class QueueWorker {
       await this.outcomes.record(job.message, outcomes);
     } finally {
       this.inFlight -= job.recipients.length;
+      // Room for more: claim the next batch before the lanes run dry.
+      if (this.inFlight <= this.maxInFlight / 2) this.wake();
     }
   }
 }
