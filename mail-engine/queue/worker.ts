@@ -56,6 +56,8 @@ export class QueueWorker {
   private readonly running = new Set<Promise<void>>();
   private readonly onQueued = () => this.wake();
   private readonly maxInFlight: number;
+  /** The last claim stopped for want of room, not for want of due mail. */
+  private backlog = false;
 
   constructor(private readonly ctx: EngineContext) {
     this.resolver = dnsResolver(ctx.config.dnsServers);
@@ -77,12 +79,11 @@ export class QueueWorker {
     this.ctx.store.events.off("queued", this.onQueued);
     for (const d of this.destinations.values()) for (const w of [...d.waiting]) w();
     if (this.timer) clearInterval(this.timer);
-    for (const d of this.destinations.values()) {
-      // Not started: released by their lease running out, as after a crash, but sooner is better.
-      this.inFlight -= d.pending.reduce((n, j) => n + j.recipients.length, 0);
-      d.pending = [];
-    }
+    // Claimed but not started: handed back, due at once for whoever runs next.
+    const unstarted = [...this.destinations.values()].flatMap((d) => d.pending.splice(0)).flatMap((j) => j.recipients.map((r) => r.id));
+    this.inFlight -= unstarted.length;
     while (this.running.size) await Promise.allSettled([...this.running]);
+    if (unstarted.length) await this.ctx.store.run("releaseQueued", { worker: this.id, recipientIds: unstarted }).catch((err) => this.ctx.log.warn("queue.release_failed", { error: err, hint: "due again when their lease runs out" }));
   }
 
   private wake(): void {
@@ -104,7 +105,12 @@ export class QueueWorker {
   }
 
   private async claim(): Promise<void> {
-    while (!this.stopped && this.inFlight < this.maxInFlight) {
+    this.backlog = false;
+    while (!this.stopped) {
+      if (this.inFlight >= this.maxInFlight) {
+        this.backlog = true;
+        return;
+      }
       const limit = Math.min(CLAIM_BATCH, this.maxInFlight - this.inFlight);
       const claim = await this.ctx.store.run("claimQueue", { worker: this.id, now: new Date(), leaseMs: this.ctx.config.queueLeaseMs, limit });
       if (!claim.recipients.length) return;
@@ -253,8 +259,8 @@ export class QueueWorker {
       await this.outcomes.record(job.message, outcomes);
     } finally {
       this.inFlight -= job.recipients.length;
-      // Room for more: claim the next batch before the lanes run dry.
-      if (this.inFlight <= this.maxInFlight / 2) this.wake();
+      // Due work was left behind for want of room: claim it before the lanes run dry.
+      if (this.backlog && this.inFlight <= this.maxInFlight / 2) this.wake();
     }
   }
 }
