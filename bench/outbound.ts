@@ -29,6 +29,7 @@ const SPEC: Record<string, OptionSpec> = {
   sessions: { type: "int", default: 20, help: "submission connections" },
   postgres: { type: "string", help: "PostgreSQL URL of a database to use (emptied first) instead of SQLite" },
   env: { type: "string", help: "extra engine settings, comma list of NAME=VALUE (e.g. OUTBOUND_DESTINATION_CONCURRENCY=10)" },
+  profile: { type: "string", help: "write the engine's CPU profiles (one per thread) to this folder" },
   drain: { type: "flag", help: "start the sink only once everything is submitted: measures delivery alone (the queue drains a backlog; retries after 1 s)" },
 };
 
@@ -81,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     { name: "sink.test", type: "MX", data: { preference: 10, exchange: "mx.sink.test" } },
     { name: "mx.sink.test", type: "A", data: "127.0.0.1" },
   ]);
-  const extra = Object.fromEntries(((o.env as string | undefined) ?? "").split(",").filter(Boolean).map((kv) => kv.split("=", 2) as [string, string]));
+  const extra = Object.fromEntries(((o.env as string | undefined) ?? "").split(",").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     ...(o.postgres ? { DATABASE_URL: o.postgres as string } : {}),
@@ -117,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
   await addDomain(db, "bench.test", "bench");
   await addAccount(db, { email: "sender@bench.test", password: "bench password" }, "bench");
   await db.$disconnect();
-  const engine = spawnEngine({ root: process.cwd(), env });
+  const engine = spawnEngine({ root: process.cwd(), env, nodeArgs: o.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(o.profile as string)}`] : [] });
   let code = 0;
   try {
     await waitForSmtp(submissionPort, { alive: engine.exited });
