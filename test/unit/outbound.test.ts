@@ -94,3 +94,17 @@ test("8-bit content needs 8BITMIME, UTF-8 headers or addresses need SMTPUTF8: re
   assert.match(refusalFor(ascii, [], true)!, /SMTPUTF8/);
   assert.equal(refusalFor(ascii, [], false), null);
 });
+
+test("outbound settings: the source address follows a specific BIND_ADDRESS; relay settings are checked", async () => {
+  const { loadConfig, ConfigError } = await import("../../lib/config");
+  const base = { DATA_DIR: "/tmp/x" };
+  assert.equal(loadConfig(base).outboundBindAddress, null, "0.0.0.0 binds everything: the system picks the source");
+  assert.equal(loadConfig({ ...base, BIND_ADDRESS: "192.0.2.7" }).outboundBindAddress, "192.0.2.7");
+  assert.equal(loadConfig({ ...base, BIND_ADDRESS: "192.0.2.7", OUTBOUND_BIND_ADDRESS: "192.0.2.8" }).outboundBindAddress, "192.0.2.8");
+  assert.throws(() => loadConfig({ ...base, OUTBOUND_BIND_ADDRESS: "mx.example" }), ConfigError);
+  const c = loadConfig(base);
+  assert.deepEqual([c.outboundSmtpPort, c.outboundConcurrency, c.outboundDestinationConcurrency, c.queueRetryFirstMs, c.queueRetryMaxMs, c.queueLifetimeMs, c.queueDelayNoticeMs, c.relay], [25, 100, 20, 300_000, 14_400_000, 432_000_000, 14_400_000, null]);
+  assert.deepEqual(loadConfig({ ...base, RELAY_HOST: "smtp.example", RELAY_TLS: "tls" }).relay, { host: "smtp.example", port: 465, user: null, password: null, tls: "tls" });
+  assert.throws(() => loadConfig({ ...base, RELAY_HOST: "smtp.example", RELAY_TLS: "maybe" }), /RELAY_TLS/);
+  assert.throws(() => loadConfig({ ...base, RELAY_HOST: "smtp.example", RELAY_USER: "u" }), /RELAY_USER and RELAY_PASSWORD/);
+});
