@@ -15,6 +15,7 @@ import type { ClaimedMessage, ClaimedRecipient } from "../../lib/store/ops/queue
 import { connectDestination, type ConnectDeps } from "./connect";
 import { dnsResolver } from "./mx";
 import { MtaStsPolicies } from "./mta-sts";
+import { QueueBlobReader } from "./blob-reader";
 import { Outcomes, type Outcome } from "./outcome";
 import { prepareOutgoing, refusalFor } from "./prepare";
 import { ConnectionFailure, type OutboundSession } from "./session";
@@ -46,6 +47,7 @@ export class QueueWorker {
   private readonly resolver: Resolver;
   private readonly deps: ConnectDeps;
   private readonly outcomes: Outcomes;
+  private readonly reader: QueueBlobReader;
   private readonly destinations = new Map<string, Destination>();
   private lanes = 0;
   private inFlight = 0;
@@ -62,7 +64,8 @@ export class QueueWorker {
   constructor(private readonly ctx: EngineContext) {
     this.resolver = dnsResolver(ctx.config.dnsServers);
     this.deps = { config: ctx.config, resolver: this.resolver, sts: ctx.config.relay ? null : new MtaStsPolicies(this.resolver) };
-    this.outcomes = new Outcomes(ctx, this.id);
+    this.reader = new QueueBlobReader(ctx.config, ctx.blobs);
+    this.outcomes = new Outcomes(ctx, this.id, this.reader);
     this.maxInFlight = ctx.config.outboundConcurrency * IN_FLIGHT_PER_SLOT;
   }
 
@@ -84,6 +87,7 @@ export class QueueWorker {
     this.inFlight -= unstarted.length;
     while (this.running.size) await Promise.allSettled([...this.running]);
     if (unstarted.length) await this.ctx.store.run("releaseQueued", { worker: this.id, recipientIds: unstarted }).catch((err) => this.ctx.log.warn("queue.release_failed", { error: err, hint: "due again when their lease runs out" }));
+    this.reader.close();
   }
 
   private wake(): void {
@@ -222,7 +226,7 @@ export class QueueWorker {
 
   private async send(job: Job, session: OutboundSession, host: string): Promise<void> {
     const { message: m } = job;
-    const stored = (await this.ctx.blobs.get(m.blobHash)).subarray(m.bodyOffset);
+    const stored = (await this.reader.get(m.blobHash)).subarray(m.bodyOffset);
     const prepared = prepareOutgoing(stored);
     const to = job.recipients.map((r) => r.address);
     const tls = session.tlsState;
