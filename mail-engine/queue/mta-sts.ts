@@ -9,6 +9,8 @@ import type { Resolver } from "node:dns/promises";
 import { getPolicy, validateMx } from "mailauth/lib/mta-sts.js";
 import type { MTASTSPolicy } from "mailauth";
 
+const NO_POLICY_RECHECK_MS = 5 * 60_000;
+
 export interface StsDecision {
   /** TLS with a verified certificate is mandatory for this host. */
   requireVerifiedTls: boolean;
@@ -26,7 +28,8 @@ export class MtaStsPolicies {
     if (known?.expires && new Date(known.expires) > new Date()) return known;
     const resolve = (name: string, type: string) => this.resolver.resolve(name, type as "TXT") as Promise<never>;
     const { policy } = await getPolicy(domain, known, { resolver: resolve } as never);
-    this.cache.set(domain, policy);
+    // No policy published: ask DNS again in a few minutes, not for every connection.
+    this.cache.set(domain, policy.expires ? policy : { ...policy, expires: new Date(Date.now() + NO_POLICY_RECHECK_MS).toISOString() });
     return policy;
   }
 

@@ -23,7 +23,7 @@ export interface Outcome {
 }
 
 export class Outcomes {
-  constructor(private readonly ctx: EngineContext, private readonly worker: string) {}
+  constructor(private readonly ctx: EngineContext, private readonly worker: string, private readonly blobs: { get(hash: string): Promise<Buffer> }) {}
 
   /** Records one message's outcomes; bounces then get their DSN. */
   async record(message: ClaimedMessage, outcomes: Outcome[]): Promise<void> {
@@ -90,7 +90,7 @@ export class Outcomes {
   /** Queues or stores one DSN; returns its queue id, or null when the sender cannot be reached. */
   private async notify(message: ClaimedMessage, recipients: DsnRecipient[]): Promise<string | null> {
     const { ctx } = this;
-    const original = (await ctx.blobs.get(message.blobHash)).subarray(message.bodyOffset);
+    const original = (await this.blobs.get(message.blobHash)).subarray(message.bodyOffset);
     const queueId = newQueueId();
     const sender = message.mailFrom;
     const where = await resolveRecipient(ctx.lookup ?? ctx.db, sender);

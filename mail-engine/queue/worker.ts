@@ -15,6 +15,7 @@ import type { ClaimedMessage, ClaimedRecipient } from "../../lib/store/ops/queue
 import { connectDestination, type ConnectDeps } from "./connect";
 import { dnsResolver } from "./mx";
 import { MtaStsPolicies } from "./mta-sts";
+import { QueueBlobReader } from "./blob-reader";
 import { Outcomes, type Outcome } from "./outcome";
 import { prepareOutgoing, refusalFor } from "./prepare";
 import { ConnectionFailure, type OutboundSession } from "./session";
@@ -32,8 +33,11 @@ interface Destination {
   waiting: Array<() => void>;
 }
 
-/** Recipients held in memory at most; claiming pauses above it. */
-const MAX_IN_FLIGHT = 2000;
+/**
+ * Recipients held per connection slot at most; claiming pauses above it, so engines
+ * sharing a database share the work instead of one taking all that is due.
+ */
+const IN_FLIGHT_PER_SLOT = 10;
 const CLAIM_BATCH = 500;
 /** A lane with nothing to send keeps its connection this long for mail that may follow. */
 const LANE_IDLE_MS = 2000;
@@ -43,6 +47,7 @@ export class QueueWorker {
   private readonly resolver: Resolver;
   private readonly deps: ConnectDeps;
   private readonly outcomes: Outcomes;
+  private readonly reader: QueueBlobReader;
   private readonly destinations = new Map<string, Destination>();
   private lanes = 0;
   private inFlight = 0;
@@ -52,11 +57,16 @@ export class QueueWorker {
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly onQueued = () => this.wake();
+  private readonly maxInFlight: number;
+  /** The last claim stopped for want of room, not for want of due mail. */
+  private backlog = false;
 
   constructor(private readonly ctx: EngineContext) {
     this.resolver = dnsResolver(ctx.config.dnsServers);
     this.deps = { config: ctx.config, resolver: this.resolver, sts: ctx.config.relay ? null : new MtaStsPolicies(this.resolver) };
-    this.outcomes = new Outcomes(ctx, this.id);
+    this.reader = new QueueBlobReader(ctx.config, ctx.blobs);
+    this.outcomes = new Outcomes(ctx, this.id, this.reader);
+    this.maxInFlight = ctx.config.outboundConcurrency * IN_FLIGHT_PER_SLOT;
   }
 
   start(): void {
@@ -72,12 +82,12 @@ export class QueueWorker {
     this.ctx.store.events.off("queued", this.onQueued);
     for (const d of this.destinations.values()) for (const w of [...d.waiting]) w();
     if (this.timer) clearInterval(this.timer);
-    for (const d of this.destinations.values()) {
-      // Not started: released by their lease running out, as after a crash, but sooner is better.
-      this.inFlight -= d.pending.reduce((n, j) => n + j.recipients.length, 0);
-      d.pending = [];
-    }
+    // Claimed but not started: handed back, due at once for whoever runs next.
+    const unstarted = [...this.destinations.values()].flatMap((d) => d.pending.splice(0)).flatMap((j) => j.recipients.map((r) => r.id));
+    this.inFlight -= unstarted.length;
     while (this.running.size) await Promise.allSettled([...this.running]);
+    if (unstarted.length) await this.ctx.store.run("releaseQueued", { worker: this.id, recipientIds: unstarted }).catch((err) => this.ctx.log.warn("queue.release_failed", { error: err, hint: "due again when their lease runs out" }));
+    this.reader.close();
   }
 
   private wake(): void {
@@ -99,8 +109,14 @@ export class QueueWorker {
   }
 
   private async claim(): Promise<void> {
-    while (!this.stopped && this.inFlight < MAX_IN_FLIGHT) {
-      const claim = await this.ctx.store.run("claimQueue", { worker: this.id, now: new Date(), leaseMs: this.ctx.config.queueLeaseMs, limit: Math.min(CLAIM_BATCH, MAX_IN_FLIGHT - this.inFlight) });
+    this.backlog = false;
+    while (!this.stopped) {
+      if (this.inFlight >= this.maxInFlight) {
+        this.backlog = true;
+        return;
+      }
+      const limit = Math.min(CLAIM_BATCH, this.maxInFlight - this.inFlight);
+      const claim = await this.ctx.store.run("claimQueue", { worker: this.id, now: new Date(), leaseMs: this.ctx.config.queueLeaseMs, limit });
       if (!claim.recipients.length) return;
       const messages = new Map(claim.messages.map((m) => [m.id, m]));
       const jobs = new Map<string, Job>();
@@ -127,7 +143,7 @@ export class QueueWorker {
         d.waiting.shift()?.();
       }
       this.spawnLanes();
-      if (claim.recipients.length < CLAIM_BATCH) return;
+      if (claim.recipients.length < limit) return;
     }
   }
 
@@ -210,7 +226,7 @@ export class QueueWorker {
 
   private async send(job: Job, session: OutboundSession, host: string): Promise<void> {
     const { message: m } = job;
-    const stored = (await this.ctx.blobs.get(m.blobHash)).subarray(m.bodyOffset);
+    const stored = (await this.reader.get(m.blobHash)).subarray(m.bodyOffset);
     const prepared = prepareOutgoing(stored);
     const to = job.recipients.map((r) => r.address);
     const tls = session.tlsState;
@@ -247,6 +263,8 @@ export class QueueWorker {
       await this.outcomes.record(job.message, outcomes);
     } finally {
       this.inFlight -= job.recipients.length;
+      // Due work was left behind for want of room: claim it before the lanes run dry.
+      if (this.backlog && this.inFlight <= this.maxInFlight / 2) this.wake();
     }
   }
 }

@@ -6,18 +6,23 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import nodemailer from "nodemailer";
 import { startProviders, type Provider, type Providers } from "../helpers/providers";
+import { addAlias } from "../../lib/directory";
 
 let p: Providers;
 before(async () => {
-  // Retries after 1 s, then 2 s...: the "later retry" happens within the test.
-  p = await startProviders({ env: { QUEUE_RETRY_FIRST_SECONDS: "1", QUEUE_RETRY_MAX_SECONDS: "2" } });
+  // Retries after 1 s, then 2 s...: the "later retry" happens within the test; a delay notice after 2 s.
+  p = await startProviders({ env: { QUEUE_RETRY_FIRST_SECONDS: "1", QUEUE_RETRY_MAX_SECONDS: "2", QUEUE_DELAY_NOTICE_SECONDS: "2" } });
 });
 after(() => p?.stop());
 
 const logOf = (lines: Array<Record<string, unknown>>, event: string, msgId: string) => lines.find((l) => l.event === event && l.msgId === msgId);
 
 test("a.test's user sends to b.test: it arrives in bob's Inbox, leaving A within a second, over STARTTLS from 127.0.0.2", async () => {
+  // A first message warms both engines up (loading the database client, the first TLS handshake).
+  await p.submit(p.a, { to: "bob@b.test", subject: "warm-up" });
+  await p.waitFor(() => p.inboxCount(p.b, "bob@b.test", "warm-up"), (n) => n === 1);
   const id = await p.submit(p.a, { to: "bob@b.test", subject: "hello b" });
   await p.waitFor(() => p.inboxCount(p.b, "bob@b.test", "hello b"), (n) => n === 1);
   const delivered = await p.waitFor(async () => logOf(p.a.logs, "queue.delivered", id), Boolean);
@@ -108,6 +113,17 @@ test("mailctl queue trace shows each attempt; queue bounce returns a waiting mes
   assert.match(lines[1], /queued\s+<someone@down\.test> for remote delivery/);
   assert.match(lines[2], /deferred\s+<someone@down\.test> \[mx\.down\.test\[127\.0\.0\.9\]\] 4\.4\.1 connection to mx\.down\.test\[127\.0\.0\.9\] failed/);
   const dsns = await p.a.data.db.message.count({ where: { account: { email: "alice@a.test" }, subject: "Undelivered Mail Returned to Sender" } });
+  // Still deferred after QUEUE_DELAY_NOTICE_SECONDS: one "delayed" report, and only one.
+  // Delay notices about this message (the down-b.test test may have caused one too).
+  const isOurs = async () => {
+    const rows = await p.a.data.db.message.findMany({ where: { account: { email: "alice@a.test" }, subject: "Delayed Mail (still being retried)" }, select: { blobHash: true } });
+    let n = 0;
+    for (const r of rows) if (Buffer.from((await p.a.data.db.blob.findUniqueOrThrow({ where: { hash: r.blobHash } })).data!).toString().includes("Final-Recipient: rfc822; someone@down.test")) n++;
+    return n;
+  };
+  await p.waitFor(isOurs, (n) => n === 1);
+  await p.waitFor(async () => p.a.logs.filter((l) => l.event === "queue.deferred" && l.msgId === id).length, (n) => n >= 4);
+  assert.equal(await isOurs(), 1, "one delay notice, not one per retry");
   const bounced = await mailctl(p.a, ["queue", "bounce", id]);
   assert.equal(bounced.code, 0, bounced.stderr);
   assert.match(bounced.stdout, /1 recipient\(s\) of \w+ will be returned to the sender/);
@@ -115,4 +131,27 @@ test("mailctl queue trace shows each attempt; queue bounce returns a waiting mes
   const after = await mailctl(p.a, ["queue", "trace", id]);
   assert.match(after.stdout, /bounced\s+<someone@down\.test> 5\.0\.0 returned to the sender by the administrator \(mailctl\); DSN \w+ to <alice@a\.test>/);
   assert.equal((await mailctl(p.a, ["queue", "trace", "NOSUCHID"])).code, 1);
+});
+
+test("a bounce for a remote sender goes back through the queue with a null sender; a DSN that bounces gets none", async () => {
+  // An alias at a.test forwards to an address b.test does not know; the sender is bob at b.test.
+  await addAlias(p.a.data.db, "fwd@a.test", "nobody@b.test", "test");
+  const before = await p.inboxCount(p.b, "bob@b.test", "Undelivered Mail Returned to Sender");
+  await p.submit(p.b, { to: "fwd@a.test", subject: "to a forward" });
+  await p.waitFor(() => p.inboxCount(p.b, "bob@b.test", "Undelivered Mail Returned to Sender"), (n) => n === before + 1);
+  const dsnQueued = p.a.logs.find((l) => l.event === "queue.dsn" && l.to === "bob@b.test");
+  assert.ok(dsnQueued, "A wrote a DSN for bob");
+  const b = await p.b.data.db.message.findFirstOrThrow({ where: { account: { email: "bob@b.test" }, subject: "Undelivered Mail Returned to Sender" }, orderBy: { internalDate: "desc" } });
+  const raw = Buffer.from((await p.b.data.db.blob.findUniqueOrThrow({ where: { hash: b.blobHash } })).data!).toString();
+  assert.match(raw, /^Return-Path: <>\r\n/, "sent with a null sender (RFC 3464 2, RFC 5321 4.5.5)");
+  assert.match(raw, /Final-Recipient: rfc822; nobody@b\.test/);
+  // A sender b.test does not know: the DSN to it bounces too, and gets no DSN of its own.
+  const mx = nodemailer.createTransport({ host: p.a.ip, port: p.mxPort, secure: false, tls: { rejectUnauthorized: false } });
+  await mx.sendMail({ envelope: { from: "ghost@b.test", to: ["fwd@a.test"] }, raw: "From: ghost@b.test\r\nTo: fwd@a.test\r\nSubject: from a ghost\r\n\r\nboo\r\n" });
+  mx.close();
+  const bounced = await p.waitFor(
+    () => p.a.data.db.deliveryLog.findMany({ where: { event: "bounced", recipient: "ghost@b.test" } }),
+    (l) => l.length === 1,
+  );
+  assert.match(bounced[0].detail, /no DSN \(null sender or a DSN\)/);
 });

@@ -10,7 +10,7 @@ import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
 import { indexBlobTexts } from "../search-index";
-import { claimQueue, finishQueued, recordQueueResults } from "./queue";
+import { claimQueue, finishQueued, recordQueueResults, releaseQueued } from "./queue";
 
 export const ops = {
   deliver: deliverRows,
@@ -27,6 +27,7 @@ export const ops = {
   claimQueue,
   recordQueueResults,
   finishQueued,
+  releaseQueued,
 };
 
 export type Ops = typeof ops;

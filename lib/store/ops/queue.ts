@@ -160,3 +160,12 @@ export async function finishQueued(tx: StoreTx, a: { queueIds: string[] }): Prom
   }
   return n;
 }
+
+/** Hands back recipients a stopping worker claimed but did not start: due again at once, for any worker. */
+export async function releaseQueued(tx: StoreTx, a: { worker: string; recipientIds: string[] }): Promise<number> {
+  let n = 0;
+  for (const id of a.recipientIds) {
+    n += await tx.run(`UPDATE "OutboundRecipient" SET "status" = 'queued', "lockedBy" = NULL, "lockedUntil" = NULL WHERE "id" = $1 AND "lockedBy" = $2 AND "status" = 'delivering'`, [id, a.worker]);
+  }
+  return n;
+}
