@@ -1,0 +1,117 @@
+/**
+ * Inbound authentication on the MX listener, through mailauth: SPF (RFC 7208) for MAIL
+ * FROM and HELO, DKIM (RFC 6376), DMARC (RFC 7489) with alignment, and ARC (RFC 8617),
+ * turned into a verdict for the transaction and an Authentication-Results header
+ * (RFC 8601) under our host name.
+ *
+ * Verdicts:
+ *  - DMARC fails and the From domain publishes p=reject: refused (550 5.7.1);
+ *    p=quarantine: delivered to Junk (RFC 7489 6.3, 6.6.4 with pct= sampling).
+ *  - The From domain is one of ours and DMARC does not pass: our own users send
+ *    through submission, so such mail reached port 25 forged or mangled; it never
+ *    reaches an Inbox (refused under p=reject, Junk otherwise) even without a DMARC record.
+ *  - A DNS temporary error during the checks (SPF, DKIM key or DMARC look-up) while
+ *    DMARC did not pass: 451 4.7.x, so the sender retries instead of the mail passing
+ *    unchecked (RFC 7208 2.6.6, RFC 7489 6.6.3).
+ */
+import { Resolver } from "node:dns/promises";
+import type { Readable } from "node:stream";
+import { authenticate } from "mailauth";
+
+export type Action = "accept" | "junk" | "reject" | "tempfail";
+
+export interface Verdict {
+  action: Action;
+  /** Received-SPF and Authentication-Results fields, CRLF-terminated, to put on top of the message. */
+  headers: string;
+  /** One line for logs and the delivery trace, e.g. "spf=pass dkim=pass dmarc=pass". */
+  summary: string;
+  /** Why the action is not "accept" (for the log; the client sees a generic text). */
+  reason: string;
+  /** The SMTP reply for reject/tempfail. */
+  reply?: { code: number; enhanced: string; text: string };
+}
+
+export interface CheckInput {
+  message: Readable | Buffer;
+  ip: string;
+  helo: string;
+  mailFrom: string;
+  /** Our host name: the authserv-id of the header. */
+  hostname: string;
+  resolver: DnsResolve;
+  isLocalDomain(domain: string): Promise<boolean>;
+  /** For pct= sampling (RFC 7489 6.6.4); tests may fix it. */
+  random?: () => number;
+}
+
+export type DnsResolve = (name: string, rrtype: string) => Promise<never>;
+
+/** A resolver over DNS_SERVERS (the system's when empty), shaped as mailauth calls it. */
+export function dnsResolver(servers: string[]): DnsResolve {
+  const r = new Resolver({ timeout: 3000, tries: 2 });
+  if (servers.length) r.setServers(servers);
+  return (name, rrtype) => r.resolve(name, rrtype as "TXT") as Promise<never>;
+}
+
+/** RFC 7489 6.6.4: a message outside the pct= sample gets the next weaker policy. */
+function sampledPolicy(policy: string, pct: number | undefined, random: () => number): string {
+  if (pct === undefined || pct >= 100 || random() * 100 < pct) return policy;
+  return policy === "reject" ? "quarantine" : "none";
+}
+
+export async function checkInbound(input: CheckInput): Promise<Verdict> {
+  const res = await authenticate(input.message, {
+    ip: input.ip,
+    helo: input.helo,
+    sender: input.mailFrom,
+    mta: input.hostname,
+    resolver: input.resolver,
+    disableBimi: true, // logos are not shown; the look-up would only cost time
+  });
+  const spf = (res.spf ? res.spf.status.result : "none") as string;
+  const dkimResults = (res.dkim.results ?? []).map((r) => r.status.result as string);
+  const dmarcRes = res.dmarc as false | { status: { result: string }; policy?: string; pct?: number; domain?: string };
+  const dmarc = dmarcRes ? dmarcRes.status.result : "none";
+  const arc = (res.arc ? (res.arc as { status: { result: string } }).status.result : "none") as string;
+  const fromDomain = (res.dkim.headerFrom?.[0] ?? "").split("@").pop()?.toLowerCase() ?? "";
+  const summary = `spf=${spf} dkim=${dkimResults.length ? dkimResults.join(",") : "none"} dmarc=${dmarc} arc=${arc}${fromDomain ? ` from=${fromDomain}` : ""}`;
+  const verdict = (action: Action, reason: string, reply?: Verdict["reply"]): Verdict => ({ action, headers: res.headers, summary, reason, reply });
+
+  if (dmarc !== "pass" && (spf === "temperror" || dmarc === "temperror" || dkimResults.includes("temperror"))) {
+    const what = spf === "temperror" ? "SPF" : dmarc === "temperror" ? "DMARC" : "DKIM";
+    // RFC 7372 3.2: 4.7.24 is the SPF validation error; 4.7.5 a cryptographic (DKIM) one.
+    const enhanced = what === "SPF" ? "4.7.24" : what === "DKIM" ? "4.7.5" : "4.7.0";
+    return verdict("tempfail", `${what} temporary DNS error`, { code: 451, enhanced, text: `Temporary DNS failure checking ${what}; try again later` });
+  }
+  const local = fromDomain ? await input.isLocalDomain(fromDomain) : false;
+  if (dmarc === "fail" && dmarcRes) {
+    const policy = sampledPolicy(dmarcRes.policy ?? "none", dmarcRes.pct, input.random ?? Math.random);
+    if (policy === "reject") {
+      return verdict("reject", `DMARC policy of ${fromDomain} is reject`, { code: 550, enhanced: "5.7.1", text: `Message refused: it fails the DMARC policy of ${fromDomain} (RFC 7489)` });
+    }
+    if (policy === "quarantine" || local) return verdict("junk", `DMARC ${policy === "quarantine" ? "policy of" : "failure for our domain"} ${fromDomain}`);
+  }
+  if (local && dmarc !== "pass") return verdict("junk", `From claims our domain ${fromDomain} without passing DMARC`);
+  return verdict("accept", "");
+}
+
+/**
+ * The header section without Authentication-Results fields that claim our host name:
+ * RFC 8601 5 — results under our authserv-id can only be ours, so any that arrive are forged.
+ */
+export function dropOurAuthResults(header: Buffer, hostname: string): Buffer {
+  const text = header.toString("latin1");
+  // Each field with its folded continuation lines and their CRLFs.
+  const fields: string[] = [];
+  for (const line of text.split(/(?<=\r\n)/)) {
+    if ((line.startsWith(" ") || line.startsWith("\t")) && fields.length) fields[fields.length - 1] += line;
+    else fields.push(line);
+  }
+  const host = hostname.toLowerCase();
+  const kept = fields.filter((f) => {
+    const m = /^authentication-results[ \t]*:\s*(?:\([^)]*\)\s*)?([^;\s(]+)/i.exec(f);
+    return !(m && m[1].toLowerCase() === host);
+  });
+  return kept.length === fields.length ? header : Buffer.from(kept.join(""), "latin1");
+}
