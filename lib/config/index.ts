@@ -27,6 +27,8 @@ export interface Config {
   tlsCert: string | null;
   tlsKey: string | null;
   dnsServers: string[];
+  /** How long the MX keeps DNS answers of its authentication checks (SPF, DKIM, DMARC); 0 = not at all. */
+  dnsCacheMs: number;
   /** Largest message accepted, in bytes (SIZE, RFC 1870). */
   maxMessageSize: number;
   /** Where raw messages live: "file" (DATA_DIR/blobs, small ones in the database) or "database" (all). */
@@ -150,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tlsCert,
     tlsKey,
     dnsServers: (env.DNS_SERVERS || "").split(",").map((s) => s.trim()).filter(Boolean),
+    dnsCacheMs: count(env, "DNS_CACHE_SECONDS", 60, "seconds") * 1000,
     maxMessageSize: positiveInt(env, "MAX_MESSAGE_SIZE", 50 * 1024 * 1024),
     blobStore,
     blobInlineMax: nonNegativeInt(env, "BLOB_INLINE_MAX", 64 * 1024),

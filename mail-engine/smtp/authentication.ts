@@ -47,11 +47,36 @@ export interface CheckInput {
 
 export type DnsResolve = (name: string, rrtype: string) => Promise<never>;
 
-/** A resolver over DNS_SERVERS (the system's when empty), shaped as mailauth calls it. */
-export function dnsResolver(servers: string[]): DnsResolve {
+/** Answers that mean "no such record" (cached like records); anything else is temporary and never cached. */
+const DEFINITE = new Set(["ENOTFOUND", "ENODATA"]);
+const CACHE_MAX = 10_000;
+
+/**
+ * A resolver over DNS_SERVERS (the system's when empty), shaped as mailauth calls it.
+ * Answers, positive and negative, are kept for `cacheSeconds` and concurrent identical
+ * questions share one query: a burst from one sender costs one look-up per record, as
+ * it would behind a caching resolver (node's resolver keeps nothing). Node does not give
+ * TXT records' TTLs, so the cache time is a setting (keep it short).
+ */
+export function dnsResolver(servers: string[], cacheSeconds = 0): DnsResolve {
   const r = new Resolver({ timeout: 3000, tries: 2 });
   if (servers.length) r.setServers(servers);
-  return (name, rrtype) => r.resolve(name, rrtype as "TXT") as Promise<never>;
+  const cache = new Map<string, { expires: number; answer: Promise<never> }>();
+  return (name, rrtype) => {
+    const key = `${rrtype} ${name.toLowerCase()}`;
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && hit.expires > now) return hit.answer;
+    const answer = r.resolve(name, rrtype as "TXT") as Promise<never>;
+    if (cacheSeconds > 0) {
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(key, { expires: now + cacheSeconds * 1000, answer });
+      answer.catch((err: NodeJS.ErrnoException) => {
+        if (!DEFINITE.has(err.code ?? "")) cache.delete(key);
+      });
+    }
+    return answer;
+  };
 }
 
 /** RFC 7489 6.6.4: a message outside the pct= sample gets the next weaker policy. */

@@ -101,7 +101,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     dataDeadlineMs: config.smtpDataDeadlineMs,
   });
   const mailSuite: ConnectionExtension = { policy, log, authNeedsTls: kind === "submission" };
-  const resolver = isMx ? dnsResolver(config.dnsServers) : null;
+  const resolver = isMx ? dnsResolver(config.dnsServers, config.dnsCacheMs / 1000) : null;
 
   const options: SMTPServerOptions = {
     name: config.hostname,
@@ -197,6 +197,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             }
           }
           if (checked) {
+            const checkStarted = Date.now();
             const out = await checkReceived({
               msg,
               session,
@@ -210,7 +211,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             });
             msg = received = out.msg;
             verdict = out.verdict;
-            log.info("smtp.auth", { cid: session.id, msgId: txn.queueId, ip: session.remoteAddress, action: verdict.action, results: verdict.summary, reason: verdict.reason || undefined });
+            log.info("smtp.auth", { cid: session.id, msgId: txn.queueId, ip: session.remoteAddress, action: verdict.action, results: verdict.summary, reason: verdict.reason || undefined, ms: Date.now() - checkStarted });
           }
           const inline = msg.inline;
           const blob = await msg.commit();
