@@ -27,6 +27,8 @@ import { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 import { dnsResolver, type Verdict } from "./authentication";
 import { checkReceived } from "./inbound-checks";
 import { prismaLookup } from "../../lib/routing/resolve";
+import { srsEncode, srsKey } from "../../lib/routing/srs";
+import { parseAddress } from "../../lib/domain/address";
 export { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 
 export { MAX_RECIPIENTS, type ListenerKind } from "./transaction";
@@ -225,7 +227,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             queueId: txn.queueId,
             // DMARC quarantine and forged local From go to Junk (authentication.ts).
             targets: [...txn.local.values()].map((t) => (verdict?.action === "junk" ? { ...t, mailbox: JUNK } : t)),
-            queue: txn.remote.size ? { mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote], bodyOffset: returnPath.length } : undefined,
+            queue: txn.remote.size ? await queueRows(ctx, txn, mailFrom, session.user?.id ?? null, returnPath.length) : undefined,
             receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}${verdict ? ` ${verdict.summary}${verdict.action === "junk" ? ` junk (${verdict.reason})` : ""}` : ""}`,
             quota: "grace",
           });
@@ -272,6 +274,23 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
   const server = new SMTPServer(options);
   server.on("error", (err) => log.warn("smtp.connection_error", { error: err }));
   return server;
+}
+
+/**
+ * The queue entry of a message. Forwarded mail (alias destinations) leaves with an SRS
+ * address at the forwarding domain when the sender's domain is not ours, so SPF at the
+ * destination passes (forwarding is what breaks it, RFC 7208 appendix D). Only the MX
+ * forwards for foreign senders, and it queues nothing else; submission senders are ours.
+ * The null sender is never rewritten.
+ */
+async function queueRows(ctx: EngineContext, txn: Transaction, mailFrom: string, accountId: string | null, bodyOffset: number) {
+  const lookup = ctx.lookup ?? prismaLookup(ctx.db);
+  const forwarded = [...txn.forwards.keys()];
+  const sender = parseAddress(mailFrom);
+  const onlyForwards = forwarded.length === txn.remote.size;
+  const rewrite = forwarded.length > 0 && onlyForwards && sender !== null && !(await lookup.domainExists(sender.domain));
+  const from = rewrite ? srsEncode(srsKey(ctx.config), mailFrom, txn.forwards.get(forwarded[0])!) : mailFrom;
+  return { mailFrom: from, accountId, recipients: [...txn.remote], bodyOffset };
 }
 
 /** The trace header (RFC 5321 4.4) without a "for" clause, so one blob serves every recipient. */
