@@ -117,6 +117,18 @@ export async function activeDkimKeys(db: Db, domain: string): Promise<DkimKeyRow
   return db.dkimKey.findMany({ where: { active: true, retiredAt: null, domain: { name: domain } }, orderBy: { selector: "asc" } });
 }
 
+/** Every domain's published (unretired) keys without their private halves, by domain id: for listing records. */
+export async function publishedDkimKeys(db: Db): Promise<Map<string, Pick<DkimKeyRow, "selector" | "algorithm" | "publicKey" | "active">[]>> {
+  const rows = await db.dkimKey.findMany({
+    where: { retiredAt: null },
+    select: { domainId: true, selector: true, algorithm: true, publicKey: true, active: true },
+    orderBy: [{ createdAt: "desc" }, { selector: "asc" }],
+  });
+  const out = new Map<string, Pick<DkimKeyRow, "selector" | "algorithm" | "publicKey" | "active">[]>();
+  for (const { domainId, ...k } of rows) out.set(domainId, [...(out.get(domainId) ?? []), k]);
+  return out;
+}
+
 /** The DKIM key record's text (RFC 6376 3.6.1; k=ed25519 from RFC 8463 4.2). */
 export function dkimTxt(key: Pick<DkimKeyRow, "algorithm" | "publicKey">): string {
   return `v=DKIM1; k=${key.algorithm === "ed25519-sha256" ? "ed25519" : "rsa"}; p=${key.publicKey}`;

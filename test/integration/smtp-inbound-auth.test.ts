@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { startTestEngine, type TestEngine } from "../helpers/engine";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server";
 import { RawSmtp, type Reply } from "../helpers/raw-smtp";
+import { Resolver } from "node:dns/promises";
+import { authenticate } from "mailauth";
 import { dkimSignatures } from "../../lib/dkim/sign";
 import type { DkimKeyRow } from "../../lib/dkim/keys";
 
@@ -32,6 +34,8 @@ before(async () => {
     { name: "broken.test", type: "TXT", data: "v=spf1 ip4:127.0.0.2 -all" },
     { name: "nopolicy.test", type: "TXT", data: "v=spf1 ip4:127.0.0.2 -all" },
     { name: "mx.sender.test", type: "A", data: "127.0.0.2" },
+    { name: "s2._domainkey.sender.test", type: "TXT", data: `v=DKIM1; k=rsa; p=${key.publicKey}` },
+    { name: "arc._domainkey.forwarder.test", type: "TXT", data: `v=DKIM1; k=rsa; p=${key.publicKey}` },
   ]);
   t = await startTestEngine({ DNS_SERVERS: dns.address, SMTP_GREET_PAUSE_MS: "0" });
 });
@@ -157,4 +161,35 @@ test("a large checked message (stored as a file) keeps its signature, structure 
   assert.equal(Number(row.size), Buffer.byteLength(text));
   assert.match(text.replace(/\r\n[ \t]+/g, " "), /Authentication-Results: mx\.test\.example; dkim=pass [^\r]*dmarc=pass/);
   assert.ok(text.endsWith(signed));
+});
+
+test("a DKIM key look-up that fails temporarily, with DMARC not passing otherwise, answers 451 4.7.5", async () => {
+  const raw = Buffer.from(mail("Alice <alice@sender.test>", "dkim dns failure"));
+  const signed = dkimSignatures(raw, "sender.test", [{ ...key, selector: "s2" }]) + raw.toString();
+  dns.fail("s2._domainkey.sender.test");
+  try {
+    const r = await send("127.0.0.4", "alice@sender.test", "bob@example.test", signed);
+    assert.equal(r.code, 451, r.text);
+    assert.match(r.text, /^4\.7\.5 /);
+  } finally {
+    dns.heal("s2._domainkey.sender.test");
+  }
+  assert.deepEqual(await stored("dkim dns failure"), []);
+});
+
+test("an ARC chain sealed by a forwarder is verified and reported (arc=pass)", async () => {
+  // The forwarder (forwarder.test) authenticated the message and sealed it, as a mailing list would.
+  const raw = Buffer.from(mail("n@nopolicy.test", "arc sealed"));
+  const resolver = new Resolver({ timeout: 2000, tries: 1 });
+  resolver.setServers([dns.address]);
+  const sealed = await authenticate(raw, {
+    ip: "127.0.0.2", helo: "mx.sender.test", sender: "n@nopolicy.test", mta: "mx.forwarder.test", disableBimi: true,
+    resolver: (name: string, rr: string) => resolver.resolve(name, rr as "TXT") as Promise<never>,
+    seal: { signingDomain: "forwarder.test", selector: "arc", privateKey: key.privateKey },
+  });
+  assert.match(sealed.headers, /ARC-Seal: i=1;/);
+  const r = await send("127.0.0.4", "bounces@forwarder.test", "bob@example.test", sealed.headers + raw.toString());
+  assert.equal(r.code, 250, r.text);
+  const [m] = await stored("arc sealed");
+  assert.match(m.text.replace(/\r\n[ \t]+/g, " "), /Authentication-Results: mx\.test\.example;[^\r]*arc=pass \(i=1/);
 });
