@@ -4,15 +4,13 @@ import type { Db } from "../db/client";
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 export const INBOX = "INBOX";
-/** Where the MX puts mail that fails authentication (mail-engine/smtp/authentication.ts). */
-export const JUNK = "Junk";
 
 export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse: string }> = [
   { name: INBOX, specialUse: "\\Inbox" },
   { name: "Drafts", specialUse: "\\Drafts" },
   { name: "Sent", specialUse: "\\Sent" },
   { name: "Archive", specialUse: "\\Archive" },
-  { name: JUNK, specialUse: "\\Junk" },
+  { name: "Junk", specialUse: "\\Junk" },
   { name: "Trash", specialUse: "\\Trash" },
 ];
 

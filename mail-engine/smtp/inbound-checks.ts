@@ -9,6 +9,8 @@
 import { Readable } from "node:stream";
 import type { BlobStore } from "../../lib/store/blob-store";
 import type { DirectoryLookup } from "../../lib/routing/resolve";
+import type { Db } from "../../lib/db/client";
+import type { DeliveryTarget } from "../../lib/store";
 import { receiveMessage, type ByteSink, type ReceivedMessage } from "./message-reader";
 import { checkInbound, dropOurAuthResults, type DnsResolve, type Verdict } from "./authentication";
 import { plainAddress } from "./connection-policy";
@@ -26,6 +28,21 @@ export interface CheckArgs {
   sink?: ByteSink;
   /** The trace fields to store in front, given the authentication fields. */
   prefix(authHeaders: string): Buffer;
+}
+
+/**
+ * The targets moved to each account's Junk folder (found by its \Junk special use, so a
+ * renamed one still counts). An account without one gets no copy it would read as
+ * trusted: the message is refused (RFC 7489 6.7 lets a receiver be stricter than p=).
+ */
+export async function junkTargets(db: Db, targets: DeliveryTarget[]): Promise<DeliveryTarget[]> {
+  const rows = await db.mailbox.findMany({ where: { accountId: { in: targets.map((t) => t.accountId) }, specialUse: "\\Junk" }, select: { accountId: true, name: true } });
+  const junk = new Map(rows.map((r) => [r.accountId, r.name]));
+  return targets.map((t) => {
+    const name = junk.get(t.accountId);
+    if (!name) throw smtpError(550, "5.7.1", "Message refused: it fails sender authentication (DMARC) and the recipient has no Junk folder");
+    return { ...t, mailbox: name };
+  });
 }
 
 /** Checks the message; refuses it (throws the SMTP error) or returns its final copy and the verdict. */

@@ -12,7 +12,6 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream } from "s
 import type { EngineContext } from "../context";
 import { mayUseSender } from "../../lib/routing/resolve";
 import { isStoreError } from "../../lib/store";
-import { JUNK } from "../../lib/store/mailboxes";
 import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
 import { StreamingParse } from "../../lib/store/parse";
 import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
@@ -25,7 +24,7 @@ import { onRcptTo } from "./on-rcpt-to";
 import type { ListenerKind, Session, Transaction } from "./transaction";
 import { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 import { dnsResolver, type Verdict } from "./authentication";
-import { checkReceived } from "./inbound-checks";
+import { checkReceived, junkTargets } from "./inbound-checks";
 import { prismaLookup } from "../../lib/routing/resolve";
 import { srsEncode, srsKey } from "../../lib/routing/srs";
 import { parseAddress } from "../../lib/domain/address";
@@ -226,7 +225,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             structure: parsed?.structure,
             queueId: txn.queueId,
             // DMARC quarantine and forged local From go to Junk (authentication.ts).
-            targets: [...txn.local.values()].map((t) => (verdict?.action === "junk" ? { ...t, mailbox: JUNK } : t)),
+            targets: verdict?.action === "junk" ? await junkTargets(db, [...txn.local.values()]) : [...txn.local.values()],
             queue: txn.remote.size ? await queueRows(ctx, txn, mailFrom, session.user?.id ?? null, returnPath.length) : undefined,
             receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}${verdict ? ` ${verdict.summary}${verdict.action === "junk" ? ` junk (${verdict.reason})` : ""}` : ""}`,
             quota: "grace",

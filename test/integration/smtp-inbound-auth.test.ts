@@ -193,3 +193,21 @@ test("an ARC chain sealed by a forwarder is verified and reported (arc=pass)", a
   const [m] = await stored("arc sealed");
   assert.match(m.text.replace(/\r\n[ \t]+/g, " "), /Authentication-Results: mx\.test\.example;[^\r]*arc=pass \(i=1/);
 });
+
+test("quarantine finds the Junk folder by its special use when renamed, and refuses the message when there is none", async () => {
+  const bob = await t.db.account.findUniqueOrThrow({ where: { email: "bob@example.test" } });
+  const store = t.engine.ctx.store;
+  await store.renameMailbox({ accountId: bob.id, from: "Junk", to: "Spam" });
+  try {
+    const r = await send("127.0.0.4", "x@quarantine.test", "bob@example.test", mail("q@quarantine.test", "quarantine renamed"));
+    assert.equal(r.code, 250, r.text);
+    assert.deepEqual((await stored("quarantine renamed")).map((x) => x.folder), ["Spam"]);
+    await store.deleteMailbox({ accountId: bob.id, name: "Spam" });
+    const refused = await send("127.0.0.4", "x@quarantine.test", "bob@example.test", mail("q@quarantine.test", "quarantine no junk"));
+    assert.equal(refused.code, 550, refused.text);
+    assert.match(refused.text, /^5\.7\.1 /);
+    assert.deepEqual(await stored("quarantine no junk"), []);
+  } finally {
+    await store.createMailbox({ accountId: bob.id, name: "Junk", specialUse: "\\Junk" }).catch(() => undefined);
+  }
+});
