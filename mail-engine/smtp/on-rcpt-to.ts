@@ -8,7 +8,7 @@ import type { EngineContext } from "../context";
 import type { Logger } from "../../lib/log";
 import { prismaLookup, resolveRecipient, type Resolution } from "../../lib/routing/resolve";
 import { isSrsAddress, srsDecode, srsKey } from "../../lib/routing/srs";
-import { parseAddress } from "../../lib/domain/address";
+import { normaliseDomain } from "../../lib/domain/address";
 import { smtpError } from "./replies";
 import { unknownParameters, isBarePostmaster, postmasterTarget } from "./envelope-checks";
 import { declaredSize, MAX_RECIPIENTS, type ListenerKind, type Session, type Transaction } from "./transaction";
@@ -27,11 +27,14 @@ export function onRcptTo(ctx: EngineContext, kind: ListenerKind, log: Logger, tx
     const domainOf = (a: string) => a.slice(a.lastIndexOf("@") + 1).toLowerCase();
     /** An SRS0 address at one of our domains: the original sender, or why it is refused. */
     const srsRoute = async (target: string): Promise<Resolution | { kind: "srs-invalid"; reason: string } | null> => {
-      const parsed = parseAddress(target);
-      if (!parsed || !isSrsAddress(parsed.address) || !(await lookup.domainExists(parsed.domain))) return null;
-      const decoded = srsDecode(srsKey(ctx.config), parsed.address);
+      // Not parseAddress: an SRS local part often passes RFC 5321's 64 octets, and MTAs accept it.
+      const at = target.lastIndexOf("@");
+      const domain = at > 0 ? normaliseDomain(target.slice(at + 1)) : null;
+      if (!domain || !isSrsAddress(target) || !(await lookup.domainExists(domain))) return null;
+      const decoded = srsDecode(srsKey(ctx.config), target);
       if (!decoded.ok) return { kind: "srs-invalid", reason: decoded.reason };
       const original = await resolveRecipient(lookup, decoded.address);
+      if (original.kind === "invalid") return { kind: "srs-invalid", reason: `original address ${decoded.address} is not valid` };
       // A bounce for a remote sender goes back out; no SRS again (it has the null sender).
       return original.kind === "remote" ? { kind: "local", accounts: [], forwards: [original.address] } : original;
     };

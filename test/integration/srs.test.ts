@@ -67,6 +67,13 @@ test("a bounce to our SRS address is accepted and routed back to the original se
   assert.deepEqual(out.recipients.map((r) => r.address), ["carol@sender.test"]);
   // Lower-cased on the way (some MTAs do): still valid.
   assert.equal((await transaction("", [srs.toLowerCase()], "bounce lower")).rcpt[0].code, 250);
+  // Past RFC 5321's 64-octet local part, as SRS addresses often are: still accepted.
+  const long = await transaction("a.rather.long.local.part@a-fairly-long-domain-name.example", ["fwd@example.test"], "srs long");
+  const longSrs = (await queued(long.data!)).mailFrom;
+  assert.ok(longSrs.indexOf("@") > 64, longSrs);
+  const longBack = await transaction("", [longSrs], "bounce long");
+  assert.equal(longBack.rcpt[0].code, 250, longBack.rcpt[0].text);
+  assert.deepEqual((await queued(longBack.data!)).recipients.map((r) => r.address), ["a.rather.long.local.part@a-fairly-long-domain-name.example"]);
   // An SRS address for one of our own users delivers locally.
   const toAlice = srsEncode(srsKey(t.config), "alice@example.test", "example.test");
   const local = await transaction("", [toAlice], "bounce to alice");
