@@ -15,6 +15,7 @@
  *    unchecked (RFC 7208 2.6.6, RFC 7489 6.6.3).
  */
 import { Resolver } from "node:dns/promises";
+import { installKeyCache } from "./mailauth-key-cache";
 import type { Readable } from "node:stream";
 
 export type Action = "accept" | "junk" | "reject" | "tempfail";
@@ -40,6 +41,8 @@ export interface CheckInput {
   hostname: string;
   resolver: DnsResolve;
   isLocalDomain(domain: string): Promise<boolean>;
+  /** How long looked-up DKIM/ARC keys are kept (mailauth-key-cache.ts), normally DNS_CACHE_SECONDS; 0 = not at all. */
+  keyCacheMs?: number;
   /** For pct= sampling (RFC 7489 6.6.4); tests may fix it. */
   random?: () => number;
 }
@@ -87,6 +90,7 @@ function sampledPolicy(policy: string, pct: number | undefined, random: () => nu
 export async function checkInbound(input: CheckInput): Promise<Verdict> {
   // Loaded on the first checked message: mailauth and its libraries cost ~35 MB of RSS,
   // which an engine that only receives from its own host and trusted networks never needs.
+  installKeyCache(input.keyCacheMs ?? 0);
   const { authenticate } = await import("mailauth");
   const res = await authenticate(input.message, {
     ip: input.ip,

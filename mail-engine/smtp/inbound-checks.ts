@@ -23,6 +23,7 @@ export interface CheckArgs {
   mailFrom: string;
   hostname: string;
   resolver: DnsResolve;
+  keyCacheMs: number;
   lookup: Pick<DirectoryLookup, "domainExists">;
   blobs: BlobStore;
   sink?: ByteSink;
@@ -56,6 +57,7 @@ export async function checkReceived(a: CheckArgs): Promise<{ msg: ReceivedMessag
     mailFrom: a.mailFrom || `postmaster@${helo}`,
     hostname: a.hostname,
     resolver: a.resolver,
+    keyCacheMs: a.keyCacheMs,
     isLocalDomain: (d) => a.lookup.domainExists(d),
   });
   if (verdict.reply) throw Object.assign(smtpError(verdict.reply.code, verdict.reply.enhanced, verdict.reply.text), { verdict });

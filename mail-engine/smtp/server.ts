@@ -205,6 +205,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
               mailFrom,
               hostname: config.hostname,
               resolver: resolver!,
+              keyCacheMs: config.dnsCacheMs,
               lookup: ctx.lookup ?? prismaLookup(db),
               blobs,
               sink: parser,
