@@ -10,6 +10,7 @@
  *  - The From domain is one of ours and DMARC does not pass: our own users send
  *    through submission, so such mail reached port 25 forged or mangled; it never
  *    reaches an Inbox (refused under p=reject, Junk otherwise) even without a DMARC record.
+ *  - From addresses in more than one domain (RFC 7489 6.6.1): refused (550 5.7.1).
  *  - A DNS temporary error during the checks (SPF, DKIM key or DMARC look-up) while
  *    DMARC did not pass: 451 4.7.x, so the sender retries instead of the mail passing
  *    unchecked (RFC 7208 2.6.6, RFC 7489 6.6.3).
@@ -114,6 +115,12 @@ export async function checkInbound(input: CheckInput): Promise<Verdict> {
     // RFC 7372 3.2: 4.7.24 is the SPF validation error; 4.7.5 a cryptographic (DKIM) one.
     const enhanced = what === "SPF" ? "4.7.24" : what === "DKIM" ? "4.7.5" : "4.7.0";
     return verdict("tempfail", `${what} temporary DNS error`, { code: 451, enhanced, text: `Temporary DNS failure checking ${what}; try again later` });
+  }
+  // RFC 7489 6.6.1: DMARC judges one author domain; with several (two From fields, or a
+  // list), a reader may see one that was never checked. Refused, as large receivers do.
+  const authorDomains = new Set((res.dkim.headerFrom ?? []).map((a) => a.split("@").pop()!.toLowerCase()));
+  if (authorDomains.size > 1) {
+    return verdict("reject", `From names several domains (${[...authorDomains].join(", ")})`, { code: 550, enhanced: "5.7.1", text: "Message refused: its From names addresses in more than one domain, so its author cannot be authenticated (RFC 7489 6.6.1)" });
   }
   const local = fromDomain ? await input.isLocalDomain(fromDomain) : false;
   if (dmarc === "fail" && dmarcRes) {

@@ -211,3 +211,14 @@ test("quarantine finds the Junk folder by its special use when renamed, and refu
     await store.createMailbox({ accountId: bob.id, name: "Junk", specialUse: "\\Junk" }).catch(() => undefined);
   }
 });
+
+test("a message whose From fields name two domains is refused (RFC 7489 6.6.1)", async () => {
+  const raw = Buffer.from(mail("n@nopolicy.test", "two authors").replace("To: ", "From: ceo@example.test\r\nTo: "));
+  const r = await send("127.0.0.2", "n@nopolicy.test", "bob@example.test", raw.toString());
+  assert.equal(r.code, 550, r.text);
+  assert.match(r.text, /^5\.7\.1 .*more than one domain/);
+  assert.deepEqual(await stored("two authors"), []);
+  // Two addresses of one domain are fine.
+  const same = await send("127.0.0.2", "n@nopolicy.test", "bob@example.test", mail("n@nopolicy.test, m@nopolicy.test", "one author domain"));
+  assert.equal(same.code, 250, same.text);
+});
