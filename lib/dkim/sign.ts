@@ -48,14 +48,29 @@ export function relaxedHeader(raw: string): string {
   return `${name}:${value}\r\n`;
 }
 
-/** RFC 6376 3.4.4 relaxed body canonicalisation, hashed with SHA-256. */
+/**
+ * RFC 6376 3.4.4 relaxed body canonicalisation, hashed with SHA-256 line by line (a large
+ * message is never copied whole): runs of WSP become one SP, WSP at line ends goes, empty
+ * lines at the end are ignored (held back until a non-empty line follows), and a
+ * non-empty body ends with CRLF.
+ */
 export function relaxedBodyHash(body: Buffer): string {
-  const lines = body.toString("latin1").split("\r\n");
-  // The split leaves one empty string after a final CRLF; trailing empty lines are ignored anyway.
-  const canon = lines.map((l) => l.replace(/[ \t]+/g, " ").replace(/ $/, ""));
-  while (canon.length && canon[canon.length - 1] === "") canon.pop();
-  const text = canon.length ? canon.join("\r\n") + "\r\n" : "";
-  return crypto.createHash("sha256").update(Buffer.from(text, "latin1")).digest("base64");
+  const hash = crypto.createHash("sha256");
+  let heldEmpty = 0;
+  for (let start = 0; start < body.length; ) {
+    let end = body.indexOf("\r\n", start);
+    if (end === -1) end = body.length;
+    const line = body.toString("latin1", start, end).replace(/[ \t]+/g, " ").replace(/ $/, "");
+    start = end + 2;
+    if (line === "") {
+      heldEmpty++;
+      continue;
+    }
+    if (heldEmpty) hash.update("\r\n".repeat(heldEmpty));
+    heldEmpty = 0;
+    hash.update(line + "\r\n", "latin1");
+  }
+  return hash.digest("base64");
 }
 
 /** The h= list and the fields it covers, instances taken from the bottom up (RFC 6376 5.4.2). */
