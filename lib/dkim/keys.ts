@@ -83,12 +83,14 @@ export async function rotateDkimKeys(db: Db, name: string, now = new Date()): Pr
     taken.add(selector);
     return { domainId: d.id, selector, algorithm: k.algorithm, privateKey: k.privateKey, publicKey: k.publicKey, active: true, createdAt: now };
   });
-  return db.$transaction(async (tx) => {
+  const created = await db.$transaction(async (tx) => {
     await tx.dkimKey.updateMany({ where: { domainId: d.id, active: true }, data: { active: false } });
     const out: DkimKeyRow[] = [];
     for (const r of rows) out.push(await tx.dkimKey.create({ data: r }));
     return out;
   });
+  signingKeys.get(db)?.delete(d.name);
+  return created;
 }
 
 /**
@@ -112,9 +114,25 @@ export async function listDkimKeys(db: Db, name: string): Promise<DkimKeyRow[]> 
   return db.dkimKey.findMany({ where: { domainId: d.id }, orderBy: [{ createdAt: "desc" }, { selector: "asc" }] });
 }
 
+/**
+ * How long the signing keys of a domain are kept in memory: the queue signs every message,
+ * and a database query each would cost more than the signature. A rotation made in this
+ * process applies at once; one made by mailctl (another process) within this time.
+ */
+export const SIGNING_KEYS_TTL_MS = 30_000;
+const signingKeys = new WeakMap<Db, Map<string, { expires: number; keys: Promise<DkimKeyRow[]> }>>();
+
 /** The keys that sign a domain's mail now, looked up by domain name. */
-export async function activeDkimKeys(db: Db, domain: string): Promise<DkimKeyRow[]> {
-  return db.dkimKey.findMany({ where: { active: true, retiredAt: null, domain: { name: domain } }, orderBy: { selector: "asc" } });
+export function activeDkimKeys(db: Db, domain: string): Promise<DkimKeyRow[]> {
+  let byDomain = signingKeys.get(db);
+  if (!byDomain) signingKeys.set(db, (byDomain = new Map()));
+  const now = Date.now();
+  const hit = byDomain.get(domain);
+  if (hit && hit.expires > now) return hit.keys;
+  const keys = db.dkimKey.findMany({ where: { active: true, retiredAt: null, domain: { name: domain } }, orderBy: { selector: "asc" } });
+  byDomain.set(domain, { expires: now + SIGNING_KEYS_TTL_MS, keys });
+  keys.catch(() => byDomain.delete(domain));
+  return keys;
 }
 
 /** Every domain's published (unretired) keys without their private halves, by domain id: for listing records. */
