@@ -59,6 +59,9 @@ export async function checkReceived(a: CheckArgs): Promise<{ msg: ReceivedMessag
     resolver: a.resolver,
     keyCacheMs: a.keyCacheMs,
     isLocalDomain: (d) => a.lookup.domainExists(d),
+  }).catch((err: unknown) => {
+    // Anything unexpected in the checks: the sender retries; the message is not let through unchecked.
+    throw Object.assign(smtpError(451, "4.7.0", "Temporary failure authenticating the message; try again later"), { cause: err });
   });
   if (verdict.reply) throw Object.assign(smtpError(verdict.reply.code, verdict.reply.enhanced, verdict.reply.text), { verdict });
   const { msg } = a;

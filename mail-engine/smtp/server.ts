@@ -250,6 +250,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           if (err && typeof (err as { responseCode?: number }).responseCode === "number") {
             const refused = (err as { verdict?: Verdict }).verdict;
             if (refused) log.warn("smtp.rejected", { cid: session.id, msgId: txn?.queueId, ip: session.remoteAddress, reason: refused.reason, results: refused.summary });
+            const cause = (err as { cause?: unknown }).cause;
+            if (cause) log.error("smtp.auth_failed", { cid: session.id, msgId: txn?.queueId, ip: session.remoteAddress, error: cause });
             return cb(err as Error);
           }
           if (isStoreError(err, "no-account")) {
