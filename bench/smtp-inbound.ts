@@ -13,6 +13,11 @@
  * first, as from a sender that has talked to this MX before); only the per-address
  * connection rate limit is lifted, since one address sends thousands a minute here
  * (Postfix's own default, smtpd_client_connection_rate_limit = 0, has none either).
+ *
+ * The MX checks every message from an outside client (SPF, DKIM, DMARC, ARC): a loopback
+ * DNS server publishes the sender domain's SPF (the source address), DMARC (p=reject) and
+ * DKIM key, and each message is DKIM-signed (`--dkim rsa|ed25519|none`), as most real
+ * inbound mail is. The Postfix side gets the same signed messages and checks nothing.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -31,13 +36,17 @@ import { freePort, waitForSmtp } from "./lib/net";
 import { createPostfix, postfixInstalled, type PostfixInstance } from "./lib/postfix";
 import { runLoad, warmUp, type LoadResult } from "./lib/smtp-load";
 import { fmt, mb, percentile, sortedCopy } from "./lib/stats";
+import { startDnsServer } from "../test/helpers/dns-server";
+import { dkimSignatures } from "../lib/dkim/sign";
+import { dkimTxt, type DkimKeyRow } from "../lib/dkim/keys";
+import type { MessageFactory } from "./lib/message";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DOMAIN = "bench.test";
 const LOCAL_PART = "inbox";
 const RECIPIENT = `${LOCAL_PART}@${DOMAIN}`;
 const SENDER = "newsletter@sender.example";
-const LOG_LEVEL = "warn";
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || "warn";
 
 const SPEC: Record<string, OptionSpec> = {
   messages: { type: "int", default: 5000, help: "messages to deliver" },
@@ -51,8 +60,36 @@ const SPEC: Record<string, OptionSpec> = {
   profile: { type: "string", help: "write a V8 CPU profile of the engine (--cpu-prof) into this directory" },
   keep: { type: "flag", help: "keep the temporary data directories and print where they are" },
   "new-connection": { type: "flag", help: "one TCP connection per message (connect, EHLO, transaction, QUIT), as an MX sees real traffic" },
-  source: { type: "string", default: "127.0.0.2", help: "client address the load comes from (127.0.0.1 is exempt from our connection policy; 127.0.0.2 is not)" },
+  source: { type: "string", default: "127.0.0.2", help: "client address the load comes from (127.0.0.1 is exempt from our connection policy and checks; 127.0.0.2 is not)" },
+  dkim: { type: "string", default: "rsa", help: "DKIM-sign each message with a 2048-bit rsa key, an ed25519 key, or none" },
 };
+
+const SENDER_DOMAIN = SENDER.split("@")[1];
+
+/** A DKIM key for the sender domain, or null for --dkim none. */
+function senderKey(kind: string): DkimKeyRow | null {
+  if (kind === "none") return null;
+  if (kind !== "rsa" && kind !== "ed25519") throw new UsageError(`--dkim must be rsa, ed25519 or none, got ${kind}`);
+  const pair = kind === "rsa" ? crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }) : crypto.generateKeyPairSync("ed25519");
+  const spki = pair.publicKey.export({ type: "spki", format: "der" });
+  return {
+    id: "bench", selector: "bench", algorithm: kind === "rsa" ? "rsa-sha256" : "ed25519-sha256", active: true, createdAt: new Date(), retiredAt: null,
+    privateKey: pair.privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+    publicKey: (kind === "rsa" ? spki : spki.subarray(-32)).toString("base64"),
+  };
+}
+
+/** The factory's messages with a DKIM-Signature on top (the generated text needs no dot-stuffing). */
+function signedFactory(inner: MessageFactory, key: DkimKeyRow | null): MessageFactory {
+  if (!key) return inner;
+  return {
+    approxSize: inner.approxSize,
+    wire(n) {
+      const wire = inner.wire(n);
+      return Buffer.concat([Buffer.from(dkimSignatures(wire.subarray(0, wire.length - 3), SENDER_DOMAIN, [key]), "latin1"), wire]);
+    },
+  };
+}
 
 export function help(): string {
   return usage(SPEC);
@@ -128,6 +165,7 @@ async function freshPostgres(url: string): Promise<{ url: string; drop(): Promis
 }
 
 interface RunOptions {
+  key: DkimKeyRow | null;
   messages: number;
   sessions: number;
   size: number;
@@ -147,7 +185,14 @@ async function runOurs(opts: RunOptions & { postgres?: string; profile?: string;
     if (!opts.keep) cleanups.push(() => scratch.drop());
   }
   const port = await freePort();
+  const dns = await startDnsServer([
+    { name: SENDER_DOMAIN, type: "TXT", data: `v=spf1 ip4:${opts.source} -all` },
+    { name: `_dmarc.${SENDER_DOMAIN}`, type: "TXT", data: "v=DMARC1; p=reject" },
+    ...(opts.key ? [{ name: `${opts.key.selector}._domainkey.${SENDER_DOMAIN}`, type: "TXT" as const, data: dkimTxt(opts.key) }] : []),
+  ]);
+  cleanups.push(() => dns.close());
   const env: Record<string, string> = {
+    DNS_SERVERS: dns.address,
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     MAIL_HOSTNAME: "mx.bench.test",
@@ -187,7 +232,7 @@ async function runOurs(opts: RunOptions & { postgres?: string; profile?: string;
   cleanups.push(() => engine.stop(5000).then(() => undefined));
   await waitForSmtp(port, { timeoutMs: 60_000, alive: engine.exited });
 
-  const factory = messageFactory({ size: opts.size, from: SENDER, to: RECIPIENT, clientHost: "relay.sender.example" });
+  const factory = signedFactory(messageFactory({ size: opts.size, from: SENDER, to: RECIPIENT, clientHost: "relay.sender.example" }), opts.key);
   const warm = await warmUp(port, opts.source);
   if (warm.code !== 220) throw new Error(`ours: the warm-up connection from ${opts.source} got ${warm.text}`);
   const tree = treeRssSampler(engine.pid);
@@ -240,7 +285,7 @@ async function runPostfix(opts: RunOptions, cleanups: Array<() => Promise<void> 
   cleanups.push(() => pf.stop());
   await pf.start();
   await waitForSmtp(port, { timeoutMs: 30_000 });
-  const factory = messageFactory({ size: opts.size, from: SENDER, to: RECIPIENT, clientHost: "relay.sender.example" });
+  const factory = signedFactory(messageFactory({ size: opts.size, from: SENDER, to: RECIPIENT, clientHost: "relay.sender.example" }), opts.key);
   await warmUp(port, opts.source);
   const clientCpuBefore = process.cpuUsage();
   const load = await runLoad({ port, messages: opts.messages, sessions: opts.sessions, from: SENDER, to: RECIPIENT, factory, newConnection: opts.newConnection, localAddress: opts.source });
@@ -308,6 +353,7 @@ export async function run(argv: string[]): Promise<number> {
     keep: !!o.keep,
     newConnection: !!o["new-connection"],
     source: o.source as string,
+    key: senderKey(o.dkim as string),
   };
   if (!/^127\./.test(opts.source)) throw new UsageError(`--source must be a loopback address (127.x.y.z), got ${opts.source}`);
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -326,8 +372,9 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`           one recipient <${RECIPIENT}>, MX port on 127.0.0.1, our 250 = blob fsynced + ${db} commit durable${opts.postgres ? "" : " (synchronous=FULL)"}`);
   console.log(
     `           ${opts.newConnection ? "a new TCP connection per message (connect, EHLO, MAIL, RCPT, DATA, QUIT)" : "connections reused for every message of a session"}, load from ${opts.source}` +
-      `${opts.source === "127.0.0.1" ? " (exempt from our connection policy)" : " (an outside client to our connection policy: greeting pause with pass cache, after one warm-up connection)"}`,
+      `${opts.source === "127.0.0.1" ? " (exempt from our connection policy and checks)" : " (an outside client to our connection policy: greeting pause with pass cache, after one warm-up connection)"}`,
   );
+  console.log(`           ${opts.key ? `messages DKIM-signed (${opts.key.algorithm})` : "messages unsigned"}; ours checks SPF, DKIM, DMARC (p=reject) and ARC against a loopback DNS server${opts.source === "127.0.0.1" ? " (skipped: exempt source)" : ""}`);
   let exit = 0;
   try {
     let ours: Side | null = null;

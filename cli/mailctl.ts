@@ -1,12 +1,12 @@
 /**
  * mailctl: domains, users, aliases and the queue from a shell.
- *   mailctl domain add|list|remove ...    mailctl user add|list|passwd|remove ...
+ *   mailctl domain add|list|remove|dns|dkim ...    mailctl user add|list|passwd|remove ...
  *   mailctl alias add|list|remove ...     mailctl queue list|retry|delete|bounce|trace ...
  * Reads the same configuration as the engine (environment and .env) and migrates the
  * database first, so it works before the first `npm start`.
  */
 import readline from "node:readline";
-import { loadConfig, ConfigError } from "../lib/config";
+import { loadConfig, ConfigError, type Config } from "../lib/config";
 import { migrate } from "../lib/db/migrate";
 import { createDb, type Db } from "../lib/db/client";
 import { setLogLevel } from "../lib/log";
@@ -15,12 +15,19 @@ import * as queue from "../lib/queue/admin";
 import { formatTrace, traceMessage } from "../lib/queue/trace";
 import { parseAddress } from "../lib/domain/address";
 import { formatSize } from "../lib/web/format";
+import { DkimKeyError, listDkimKeys, retireDkimKeys, rotateDkimKeys } from "../lib/dkim/keys";
+import { domainDnsRecords, mtaStsPolicy, ptrRequest } from "../lib/client-setup/domain-records";
+import { zoneLine } from "../lib/client-setup/dns-records";
 
 const USAGE = `usage: mailctl <command>
 
-  domain add <domain>                      accept mail for a domain
+  domain add <domain>                      accept mail for a domain (and make its DKIM keys)
   domain list
   domain remove <domain> [--force]         --force also deletes its accounts and their mail
+  domain dns <domain>                      every DNS record the domain needs
+  domain dkim list <domain>
+  domain dkim rotate <domain>              new signing keys; the old ones stay published
+  domain dkim retire <domain> [<selector>] stop publishing rotated-out keys
   user add <address> [--password <pw>] [--admin] [--name <display name>] [--quota <size, e.g. 2G>]
   user list [<domain>]
   user passwd <address> [--password <pw>]
@@ -120,7 +127,7 @@ function need(args: string[], n: number, what: string): string[] {
   return args;
 }
 
-export async function run(argv: string[], db: Db, out: (s: string) => void): Promise<void> {
+export async function run(argv: string[], db: Db, out: (s: string) => void, config: Config = loadConfig()): Promise<void> {
   const { positional, flags } = parseArgs(argv);
   const [group, action, ...rest] = positional;
   const actor = "mailctl";
@@ -132,7 +139,32 @@ export async function run(argv: string[], db: Db, out: (s: string) => void): Pro
     case "domain add": {
       const [name] = need(rest, 1, "domain name (mailctl domain add example.com)");
       const d = await dir.addDomain(db, name, actor);
-      out(`added domain ${d.name}`);
+      const keys = await rotateDkimKeys(db, d.name);
+      out(`added domain ${d.name} with DKIM selectors ${keys.map((k) => k.selector).join(", ")}; publish its records: mailctl domain dns ${d.name}`);
+      return;
+    }
+    case "domain dns": {
+      const [name] = need(rest, 1, "domain name (mailctl domain dns example.com)");
+      const keys = (await listDkimKeys(db, name)).filter((k) => !k.retiredAt);
+      const domain = name.toLowerCase().replace(/\.$/, "");
+      for (const r of domainDnsRecords(domain, config, keys)) out(`; ${r.note}\n${zoneLine(r)}`);
+      if (keys.length === 0) out(`; no DKIM key: make one with mailctl domain dkim rotate ${domain}`);
+      out(`\n; MTA-STS policy to serve at https://mta-sts.${domain}/.well-known/mta-sts.txt:\n${mtaStsPolicy(config.hostname).trimEnd().split("\r\n").map((l) => `;   ${l}`).join("\n")}`);
+      out(`\n; ${ptrRequest(config)}`);
+      return;
+    }
+    case "domain dkim": {
+      const [verb, name, selector] = need(rest, 2, "dkim action and domain (mailctl domain dkim rotate example.com)");
+      if (verb === "rotate") {
+        const keys = await rotateDkimKeys(db, name);
+        out(`new DKIM selectors ${keys.map((k) => k.selector).join(", ")} sign the mail of ${name}; publish them (mailctl domain dns ${name}); the old keys stay valid until retired`);
+      } else if (verb === "retire") {
+        const gone = await retireDkimKeys(db, name, selector);
+        out(gone.length ? `retired ${gone.join(", ")}; their TXT records can be removed` : "no rotated-out keys to retire");
+      } else if (verb === "list") {
+        const keys = await listDkimKeys(db, name);
+        out(keys.length ? table([["SELECTOR", "ALGORITHM", "CREATED", "STATE"], ...keys.map((k) => [k.selector, k.algorithm, k.createdAt.toISOString(), k.retiredAt ? "retired" : k.active ? "signing" : "published"])]) : "no DKIM keys");
+      } else throw new UsageError(`unknown dkim action "${verb}" (list, rotate or retire)`);
       return;
     }
     case "domain list": {
@@ -250,7 +282,7 @@ async function main() {
   await migrate(config);
   const db = await createDb(config);
   try {
-    await run(argv, db, (s) => console.log(s));
+    await run(argv, db, (s) => console.log(s), config);
   } finally {
     await db.$disconnect();
   }
@@ -263,7 +295,7 @@ if (invokedDirectly) {
       console.error(`mailctl: ${err.message}\n\n${USAGE}`);
       process.exit(2);
     }
-    if (err instanceof dir.DirectoryError || err instanceof queue.QueueError || err instanceof ConfigError) {
+    if (err instanceof dir.DirectoryError || err instanceof queue.QueueError || err instanceof ConfigError || err instanceof DkimKeyError) {
       console.error(`mailctl: ${err.message}`);
       process.exit(1);
     }

@@ -23,6 +23,7 @@ const TOOLS = [
   { program: "strace", pkg: "strace", part: "integration", why: "the durability order test (traces the engine's fsyncs)" },
   { program: "python3", pkg: "python3", part: "integration", why: "the smtplib submission test" },
   { program: "curl", pkg: "curl", part: "integration", why: "the curl SMTP tests" },
+  { program: "dkimverify", pkg: "python3-dkim", part: "integration", why: "the DKIM signing test (an independent verifier)" },
 ];
 
 function installed(program) {

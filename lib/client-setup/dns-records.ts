@@ -14,7 +14,7 @@ import { clientServices, type MailProtocol, type MailSecurity, type ServicePorts
 export interface DnsRecord {
   /** Fully qualified owner name, with the trailing dot. */
   name: string;
-  type: "SRV" | "CNAME";
+  type: "SRV" | "CNAME" | "MX" | "TXT" | "PTR";
   /** The record data as a zone file writes it. */
   value: string;
   /** What the record is for. */
@@ -51,7 +51,13 @@ export function clientDnsRecords(domain: string, config: ServicePorts): DnsRecor
   return records;
 }
 
-/** One record as a zone file line. */
+/** One record as a zone file line; TXT data is quoted in character-strings of at most 255 octets (RFC 1035 3.3.14). */
 export function zoneLine(r: DnsRecord, ttl = 3600): string {
-  return `${r.name} ${ttl} IN ${r.type} ${r.value}`;
+  return `${r.name} ${ttl} IN ${r.type} ${r.type === "TXT" ? txtStrings(r.value) : r.value}`;
+}
+
+export function txtStrings(text: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += 255) parts.push(`"${text.slice(i, i + 255).replace(/["\\]/g, "\\$&")}"`);
+  return parts.length ? parts.join(" ") : '""';
 }

@@ -27,6 +27,10 @@ export interface Config {
   tlsCert: string | null;
   tlsKey: string | null;
   dnsServers: string[];
+  /** How long the MX keeps DNS answers of its authentication checks (SPF, DKIM, DMARC); 0 = not at all. */
+  dnsCacheMs: number;
+  /** The key of SRS addresses (SRS_SECRET); null: a random one kept in DATA_DIR/srs-secret. */
+  srsSecret: string | null;
   /** Largest message accepted, in bytes (SIZE, RFC 1870). */
   maxMessageSize: number;
   /** Where raw messages live: "file" (DATA_DIR/blobs, small ones in the database) or "database" (all). */
@@ -169,6 +173,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tlsCert,
     tlsKey,
     dnsServers: (env.DNS_SERVERS || "").split(",").map((s) => s.trim()).filter(Boolean),
+    dnsCacheMs: count(env, "DNS_CACHE_SECONDS", 60, "seconds") * 1000,
+    srsSecret: env.SRS_SECRET || null,
     maxMessageSize: positiveInt(env, "MAX_MESSAGE_SIZE", 50 * 1024 * 1024),
     blobStore,
     blobInlineMax: nonNegativeInt(env, "BLOB_INLINE_MAX", 64 * 1024),

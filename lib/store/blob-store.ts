@@ -17,6 +17,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { Db } from "../db/client";
 
 export interface BlobRef {
@@ -212,6 +213,13 @@ export class IncomingBlob {
   /** The bytes, when the blob is small enough to stay in memory; null once spilled to a file. */
   get inline(): Buffer | null {
     return this.file ? null : Buffer.concat(this.chunks, this.size);
+  }
+
+  /** The bytes written so far from `start`, while neither committed nor discarded (to check a message before accepting it). */
+  read(start = 0): Readable {
+    if (this.done) throw new Error("blob already committed or discarded");
+    if (this.file) return fs.createReadStream(this.file.path, { start });
+    return Readable.from([Buffer.concat(this.chunks, this.size).subarray(start)]);
   }
 
   async commit(): Promise<BlobRef> {

@@ -64,6 +64,8 @@ export interface ReceivedMessage {
   longestLine: number;
   /** The whole stored message when it stayed in memory (small messages); null when spilled to a file. */
   inline: Buffer | null;
+  /** The stored bytes (prefix included) from `start`, before commit or discard: for checks that need the whole message. */
+  read(start?: number): Readable;
   /** Makes the blob durable; call once the message is accepted. */
   commit(): Promise<BlobRef>;
   /** Drops what was written; call when the message is refused. */
@@ -173,6 +175,10 @@ export async function receiveMessage(stream: Readable & { sizeExceeded?: boolean
     sizeExceeded: overflowed,
     longestLine: scan.longest,
     inline: refused || !b ? null : b.inline,
+    read: (start = 0) => {
+      if (!b || refused) throw new Error("the message was refused; nothing to read");
+      return b.read(start);
+    },
     commit: async () => {
       if (!b || refused) throw new Error("the message was refused; nothing to commit");
       return b.commit();

@@ -23,7 +23,7 @@ export function onMailFrom(ctx: EngineContext, kind: ListenerKind, log: Logger, 
     }
     const finish = () => {
       const queueId = newQueueId();
-      txns.set(session.id, { queueId, local: new Map(), remote: new Set(), accepted: [] });
+      txns.set(session.id, { queueId, local: new Map(), remote: new Set(), forwards: new Map(), accepted: [] });
       log.debug("smtp.mail_from", { cid: session.id, msgId: queueId, from: address.address });
       cb();
     };

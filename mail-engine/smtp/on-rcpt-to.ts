@@ -1,11 +1,14 @@
 /**
  * RCPT TO: parameters, the recipient limit, routing (local, forwarded, relay denied on
- * the MX), quota against the declared size, and the domainless postmaster.
+ * the MX), quota against the declared size, the domainless postmaster, and bounces to
+ * our SRS addresses (sent back to the original sender; a forged or expired one is 550).
  */
 import type { SMTPServerAddress } from "smtp-server";
 import type { EngineContext } from "../context";
 import type { Logger } from "../../lib/log";
-import { resolveRecipient } from "../../lib/routing/resolve";
+import { prismaLookup, resolveRecipient, type Resolution } from "../../lib/routing/resolve";
+import { isSrsAddress, srsDecode, srsKey } from "../../lib/routing/srs";
+import { normaliseDomain } from "../../lib/domain/address";
 import { smtpError } from "./replies";
 import { unknownParameters, isBarePostmaster, postmasterTarget } from "./envelope-checks";
 import { declaredSize, MAX_RECIPIENTS, type ListenerKind, type Session, type Transaction } from "./transaction";
@@ -20,11 +23,28 @@ export function onRcptTo(ctx: EngineContext, kind: ListenerKind, log: Logger, tx
     const unknown = unknownParameters("RCPT", address);
     if (unknown.length) return cb(smtpError(555, "5.5.4", `RCPT TO parameter not recognised or not implemented: ${unknown.join(" ")}`));
     const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
-    const lookup = ctx.lookup ?? db;
+    const lookup = ctx.lookup ?? prismaLookup(db);
+    const domainOf = (a: string) => a.slice(a.lastIndexOf("@") + 1).toLowerCase();
+    /** An SRS0 address at one of our domains: the original sender, or why it is refused. */
+    const srsRoute = async (target: string): Promise<Resolution | { kind: "srs-invalid"; reason: string } | null> => {
+      // Not parseAddress: an SRS local part often passes RFC 5321's 64 octets, and MTAs accept it.
+      const at = target.lastIndexOf("@");
+      const domain = at > 0 ? normaliseDomain(target.slice(at + 1)) : null;
+      if (!domain || !isSrsAddress(target) || !(await lookup.domainExists(domain))) return null;
+      const decoded = srsDecode(srsKey(ctx.config), target);
+      if (!decoded.ok) return { kind: "srs-invalid", reason: decoded.reason };
+      const original = await resolveRecipient(lookup, decoded.address);
+      if (original.kind === "invalid") return { kind: "srs-invalid", reason: `original address ${decoded.address} is not valid` };
+      // A bounce for a remote sender goes back out; no SRS again (it has the null sender).
+      return original.kind === "remote" ? { kind: "local", accounts: [], forwards: [original.address] } : original;
+    };
     (isBarePostmaster(address.address) ? postmasterTarget(db, lookup).then((a) => a ?? address.address) : Promise.resolve(address.address))
-      .then(async (target) => ({ target, r: await resolveRecipient(lookup, target) }))
+      .then(async (target) => ({ target, r: (await srsRoute(target)) ?? (await resolveRecipient(lookup, target)) }))
       .then(({ target, r }) => {
         switch (r.kind) {
+          case "srs-invalid":
+            log.warn("smtp.rcpt_refused", { cid: session.id, msgId: txn.queueId, to: address.address, reason: `SRS: ${r.reason}` });
+            return cb(smtpError(550, "5.1.1", `No such user here: <${address.address}> (invalid or expired SRS address)`));
           case "invalid":
             return cb(smtpError(501, "5.1.3", `Bad recipient address syntax: ${address.address}`));
           case "unknown":
@@ -40,7 +60,10 @@ export function onRcptTo(ctx: EngineContext, kind: ListenerKind, log: Logger, tx
             const full = r.accounts.find((a) => a.quotaBytes > 0n && (a.usedBytes >= a.quotaBytes || a.usedBytes + BigInt(declared) > a.quotaBytes));
             if (full) return cb(smtpError(452, "4.2.2", `Mailbox full: <${address.address}>`));
             for (const a of r.accounts) if (!txn.local.has(a.id)) txn.local.set(a.id, { accountId: a.id, recipient: a.email });
-            for (const f of r.forwards) txn.remote.add(f);
+            for (const f of r.forwards) {
+              txn.remote.add(f);
+              if (!isSrsAddress(target)) txn.forwards.set(f, domainOf(target));
+            }
             txn.accepted.push(target);
             log.debug("smtp.rcpt", { cid: session.id, msgId: txn.queueId, to: target, ...(target !== address.address ? { given: address.address } : {}) });
             return cb();

@@ -23,6 +23,11 @@ import { onMailFrom } from "./on-mail-from";
 import { onRcptTo } from "./on-rcpt-to";
 import type { ListenerKind, Session, Transaction } from "./transaction";
 import { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
+import { dnsResolver, type Verdict } from "./authentication";
+import { checkReceived, junkTargets } from "./inbound-checks";
+import { prismaLookup } from "../../lib/routing/resolve";
+import { srsEncode, srsKey } from "../../lib/routing/srs";
+import { parseAddress } from "../../lib/domain/address";
 export { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 
 export { MAX_RECIPIENTS, type ListenerKind } from "./transaction";
@@ -97,6 +102,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     dataDeadlineMs: config.smtpDataDeadlineMs,
   });
   const mailSuite: ConnectionExtension = { policy, log, authNeedsTls: kind === "submission" };
+  const resolver = isMx ? dnsResolver(config.dnsServers, config.dnsCacheMs / 1000) : null;
 
   const options: SMTPServerOptions = {
     name: config.hostname,
@@ -145,14 +151,19 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
       // One blob for the local copy and the queue: the queue skips the Return-Path line.
       const returnPath = Buffer.from(`Return-Path: <${mailFrom}>\r\n`);
+      // Mail from the MX's own host and trusted networks is not checked (as submission is not).
+      const checked = isMx && !policy.isExempt(session.remoteAddress);
+      let verdict: Verdict | null = null;
       let parser: StreamingParse;
       let received: ReceivedMessage | null = null;
       StreamingParse.create()
         .then((p) => (parser = p))
         .then(() => receiveMessage(stream, {
         blobs,
-        sink: parser,
+        // A checked message is stored again after the checks, with its trace fields (inbound-checks.ts).
+        sink: checked ? undefined : parser,
         prefix: (header) => {
+          if (checked) return Buffer.alloc(0);
           let extra = "";
           if (!isMx) {
             // RFC 6409 8.2, 8.3: the submission server completes a missing Date and Message-ID.
@@ -162,7 +173,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           return Buffer.concat([returnPath, Buffer.from(receivedHeader(config.hostname, session, txn?.queueId ?? "") + extra)]);
         },
       }))
-        .then(async (msg) => {
+        .then(async (first) => {
+          let msg = first;
           received = msg;
           if (!txn) throw smtpError(503, "5.5.1", "Need MAIL FROM first");
           if (msg.sizeExceeded) {
@@ -185,6 +197,24 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
               throw smtpError(refused.code, refused.enhanced, refused.code === 553 ? `${refused.message} (${user.email})` : refused.message);
             }
           }
+          if (checked) {
+            const checkStarted = Date.now();
+            const out = await checkReceived({
+              msg,
+              session,
+              mailFrom,
+              hostname: config.hostname,
+              resolver: resolver!,
+              keyCacheMs: config.dnsCacheMs,
+              lookup: ctx.lookup ?? prismaLookup(db),
+              blobs,
+              sink: parser,
+              prefix: (auth) => Buffer.concat([returnPath, Buffer.from(auth + receivedHeader(config.hostname, session, txn.queueId))]),
+            });
+            msg = received = out.msg;
+            verdict = out.verdict;
+            log.info("smtp.auth", { cid: session.id, msgId: txn.queueId, ip: session.remoteAddress, action: verdict.action, results: verdict.summary, reason: verdict.reason || undefined, ms: Date.now() - checkStarted });
+          }
           const inline = msg.inline;
           const blob = await msg.commit();
           // Small messages are parsed by the store's writer; large ones were parsed as they arrived.
@@ -195,9 +225,10 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             summary: parsed?.summary,
             structure: parsed?.structure,
             queueId: txn.queueId,
-            targets: [...txn.local.values()],
-            queue: txn.remote.size ? { mailFrom, accountId: session.user?.id ?? null, recipients: [...txn.remote], bodyOffset: returnPath.length } : undefined,
-            receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}`,
+            // DMARC quarantine and forged local From go to Junk (authentication.ts).
+            targets: verdict?.action === "junk" ? await junkTargets(db, [...txn.local.values()]) : [...txn.local.values()],
+            queue: txn.remote.size ? await queueRows(ctx, txn, mailFrom, session.user?.id ?? null, returnPath.length) : undefined,
+            receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}${verdict ? ` ${verdict.summary}${verdict.action === "junk" ? ` junk (${verdict.reason})` : ""}` : ""}`,
             quota: "grace",
           });
           log.info("smtp.accepted", {
@@ -216,7 +247,13 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
         })
         .catch(async (err: unknown) => {
           await (received as ReceivedMessage | null)?.discard().catch(() => undefined);
-          if (err && typeof (err as { responseCode?: number }).responseCode === "number") return cb(err as Error);
+          if (err && typeof (err as { responseCode?: number }).responseCode === "number") {
+            const refused = (err as { verdict?: Verdict }).verdict;
+            if (refused) log.warn("smtp.rejected", { cid: session.id, msgId: txn?.queueId, ip: session.remoteAddress, reason: refused.reason, results: refused.summary });
+            const cause = (err as { cause?: unknown }).cause;
+            if (cause) log.error("smtp.auth_failed", { cid: session.id, msgId: txn?.queueId, ip: session.remoteAddress, error: cause });
+            return cb(err as Error);
+          }
           if (isStoreError(err, "no-account")) {
             log.warn("smtp.rejected", { cid: session.id, msgId: txn?.queueId, reason: "recipient removed", detail: (err as Error).message });
             return cb(smtpError(550, "5.1.1", "Recipient mailbox no longer exists"));
@@ -239,6 +276,23 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
   const server = new SMTPServer(options);
   server.on("error", (err) => log.warn("smtp.connection_error", { error: err }));
   return server;
+}
+
+/**
+ * The queue entry of a message. Forwarded mail (alias destinations) leaves with an SRS
+ * address at the forwarding domain when the sender's domain is not ours, so SPF at the
+ * destination passes (forwarding is what breaks it, RFC 7208 appendix D). Only the MX
+ * forwards for foreign senders, and it queues nothing else; submission senders are ours.
+ * The null sender is never rewritten.
+ */
+async function queueRows(ctx: EngineContext, txn: Transaction, mailFrom: string, accountId: string | null, bodyOffset: number) {
+  const lookup = ctx.lookup ?? prismaLookup(ctx.db);
+  const forwarded = [...txn.forwards.keys()];
+  const sender = parseAddress(mailFrom);
+  const onlyForwards = forwarded.length === txn.remote.size;
+  const rewrite = forwarded.length > 0 && onlyForwards && sender !== null && !(await lookup.domainExists(sender.domain));
+  const from = rewrite ? srsEncode(srsKey(ctx.config), mailFrom, txn.forwards.get(forwarded[0])!) : mailFrom;
+  return { mailFrom: from, accountId, recipients: [...txn.remote], bodyOffset };
 }
 
 /** The trace header (RFC 5321 4.4) without a "for" clause, so one blob serves every recipient. */

@@ -12,6 +12,8 @@ export interface Transaction {
   queueId: string;
   local: Map<string, DeliveryTarget>;
   remote: Set<string>;
+  /** Of `remote`, the destinations of local aliases, with the local domain that forwards them (the SRS domain). */
+  forwards: Map<string, string>;
   /** Local recipients as given, for the log. */
   accepted: string[];
 }

@@ -411,6 +411,8 @@ test("an admin sees the Admin link and the admin console", async () => {
     assert.match(dns, /_submissions\._tcp\.example\.test\. 3600 IN SRV 0 1 465 mail\.example\.test\./);
     assert.match(dns, /_pop3\._tcp\.example\.test\. 3600 IN SRV 0 0 0 \./, "POP3_PORT=0: published as not available");
     assert.match(dns, /autoconfig\.example\.test\. 3600 IN CNAME mail\.example\.test\./);
+    assert.match(dns, /example\.test\. 3600 IN MX 10 mail\.example\.test\./);
+    assert.match(dns, /_dmarc\.example\.test\. 3600 IN TXT "v=DMARC1; p=quarantine/);
   } finally {
     await ctx.close();
   }

@@ -22,7 +22,14 @@ function mailctl(args: string[], input?: string): Promise<{ code: number; stdout
 }
 
 test("domains, users and aliases round-trip; bad input says why and exits non-zero", async () => {
-  assert.deepEqual(await mailctl(["domain", "add", "Family.Example"]), { code: 0, stdout: "added domain family.example\n", stderr: "" });
+  const added = await mailctl(["domain", "add", "Family.Example"]);
+  assert.deepEqual({ ...added, stdout: "" }, { code: 0, stdout: "", stderr: "" });
+  assert.match(added.stdout, /^added domain family\.example with DKIM selectors r\d{6}, e\d{6}; publish its records: mailctl domain dns family\.example\n$/);
+  const dns = await mailctl(["domain", "dns", "family.example"]);
+  assert.equal(dns.code, 0, dns.stderr);
+  assert.match(dns.stdout, /^r\d{6}\._domainkey\.family\.example\. 3600 IN TXT "v=DKIM1; k=rsa; p=/m);
+  const missing = await mailctl(["domain", "dkim", "rotate", "nowhere.example"]);
+  assert.deepEqual(missing, { code: 1, stdout: "", stderr: "mailctl: domain nowhere.example does not exist\n" });
   const bad = await mailctl(["user", "add", "not-an-address"]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /"not-an-address" is not a mail address/);
