@@ -49,27 +49,28 @@ export class RawSmtp {
 
   /**
    * Connects and expects a 220 greeting. `localAddress` binds the client side to another
-   * loopback address (127.0.0.2, ...), which the server sees as an outside client.
+   * loopback address (127.0.0.2, ...), which the server sees as an outside client; `host`
+   * is the server's address (default 127.0.0.1).
    */
-  static async connect(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
+  static async connect(port: number, opts: { tls?: boolean; localAddress?: string; host?: string } = {}): Promise<RawSmtp> {
     const { client, greeting } = await RawSmtp.open(port, opts);
     if (greeting.code !== 220) throw new Error(`unexpected greeting ${greeting.code} ${greeting.text}`);
     return client;
   }
 
   /** Connects without sending anything and without judging the first reply. */
-  static async dial(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<RawSmtp> {
+  static async dial(port: number, opts: { tls?: boolean; localAddress?: string; host?: string } = {}): Promise<RawSmtp> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = opts.tls
-        ? tls.connect({ port, host: "127.0.0.1", localAddress: opts.localAddress, rejectUnauthorized: false } as tls.ConnectionOptions, () => resolve(s))
-        : net.connect({ port, host: "127.0.0.1", localAddress: opts.localAddress }, () => resolve(s));
+        ? tls.connect({ port, host: opts.host ?? "127.0.0.1", localAddress: opts.localAddress, rejectUnauthorized: false } as tls.ConnectionOptions, () => resolve(s))
+        : net.connect({ port, host: opts.host ?? "127.0.0.1", localAddress: opts.localAddress }, () => resolve(s));
       s.once("error", reject);
     });
     return new RawSmtp(socket);
   }
 
   /** Connects and reads the first reply, whatever it is, with the ms it took from the TCP connect. */
-  static async open(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<{ client: RawSmtp; greeting: Reply; ms: number }> {
+  static async open(port: number, opts: { tls?: boolean; localAddress?: string; host?: string } = {}): Promise<{ client: RawSmtp; greeting: Reply; ms: number }> {
     const client = await RawSmtp.dial(port, opts);
     const started = performance.now();
     const greeting = await client.read();
