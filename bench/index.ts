@@ -22,6 +22,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "IMAP SEARCH in a 10,000-message mailbox: SUBJECT, TEXT, BODY (full-text index) and FROM, median ms, on SQLite or PostgreSQL (--db)",
     load: () => import("./search"),
   },
+  imap: {
+    summary: "IMAP on 10,000 real messages: LOGIN+SELECT, FETCH 1:* ENVELOPE, SEARCH SUBJECT/TEXT, BODY.PEEK[], STORE, idle-connection memory; side by side with Dovecot when installed",
+    load: () => import("./imap"),
+  },
   memory: {
     summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
     load: () => import("./memory"),
