@@ -1,13 +1,14 @@
 /**
  * FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2; RFC 3516 BINARY; RFC 7162 MODSEQ).
  * ENVELOPE and BODYSTRUCTURE come from the stored structure; body sections are byte
- * ranges of the stored blob (sectionRange) read with BlobStore.getRange, large ones in
+ * ranges of the stored blob (sectionRange) read with blobRange, large ones in
  * chunks written as the socket drains, so a big message never sits whole in memory.
  * BODY[...] and RFC822(.TEXT) set \Seen unless PEEK or the mailbox is read-only.
  */
 import { sectionRange, partAt } from "../../../lib/mime/structure";
 import { decodeBody } from "../../../lib/mime/part-body";
 import { readStructure, type StoredStructure } from "../../../lib/store/parse";
+import { blobRange, fetchRows, type FetchRow } from "../../../lib/store/fetch-rows";
 import { atom, list, ParseError, type Token } from "../parser/tokens";
 import { encode, flagList } from "../encode";
 import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
@@ -82,21 +83,7 @@ function parseItem(t: Token): Item {
   }
 }
 
-interface Row {
-  id: string;
-  uid: number;
-  seen: boolean;
-  answered: boolean;
-  flagged: boolean;
-  deleted: boolean;
-  draft: boolean;
-  keywords: string;
-  size: number;
-  internalDate: Date;
-  modSeq: bigint;
-  blobHash: string;
-  blob?: { structure: string | null } | null;
-}
+type Row = FetchRow;
 
 /** Bodies above this are read and written in pieces of this size. */
 const CHUNK = 256 * 1024;
@@ -132,15 +119,7 @@ export const FETCH: CommandSpec = {
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
     for (let i = 0; i < uids.length; i += BATCH) {
       const batch = uids.slice(i, i + BATCH);
-      const rows: Row[] = await s.ctx.db.message.findMany({
-        where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: batch } },
-        orderBy: { uid: "asc" },
-        select: {
-          id: true, uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true,
-          size: true, internalDate: true, modSeq: true, blobHash: true,
-          ...(needStructure ? { blob: { select: { structure: true } } } : {}),
-        },
-      });
+      const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
       const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
       let newlySeen = new Set<number>();
       if (setsSeen) {
@@ -169,7 +148,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
   };
   let stored: StoredStructure | null | undefined;
   const structure = (): StoredStructure => {
-    if (stored === undefined) stored = readStructure(row.blob?.structure);
+    if (stored === undefined) stored = readStructure(row.structure);
     if (!stored) throw no(`message UID ${row.uid} has no stored structure; it cannot be shown`, "SERVERBUG");
     return stored;
   };
@@ -219,7 +198,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
           if (!part) throw no(`no part ${it.section} in message UID ${row.uid}`);
           if (part.type === "multipart" || part.message) size = part.bodyEnd - part.bodyStart;
           else {
-            const decoded = decodeBody(await s.ctx.blobs.getRange(row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
+            const decoded = decodeBody(await blobRange(s.ctx.store, row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
             if (!decoded) throw no(`part ${it.section} has an unknown transfer encoding`, "UNKNOWN-CTE");
             size = decoded.length;
           }
@@ -258,12 +237,12 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     return;
   }
   let content: Buffer | null = null;
-  if (it.fields) content = filterHeader(await s.ctx.blobs.getRange(row.blobHash, range.start, range.end), it.fields, !!it.not);
+  if (it.fields) content = filterHeader(await blobRange(s.ctx.store, row.blobHash, range.start, range.end), it.fields, !!it.not);
   else if (it.binary && sec !== "") {
     const part = partAt(structure().structure, sec)!;
-    if (part.type === "multipart" || part.message) content = await s.ctx.blobs.getRange(row.blobHash, range.start, range.end);
+    if (part.type === "multipart" || part.message) content = await blobRange(s.ctx.store, row.blobHash, range.start, range.end);
     else {
-      content = decodeBody(await s.ctx.blobs.getRange(row.blobHash, range.start, range.end), part.encoding);
+      content = decodeBody(await blobRange(s.ctx.store, row.blobHash, range.start, range.end), part.encoding);
       if (!content) throw no(`part ${sec} has an unknown transfer encoding`, "UNKNOWN-CTE");
     }
   }
@@ -286,13 +265,13 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     return;
   }
   if (size <= CHUNK) {
-    out.push(await s.ctx.blobs.getRange(row.blobHash, start, end));
+    out.push(await blobRange(s.ctx.store, row.blobHash, start, end));
     return;
   }
   // Large: flush what is built, then stream the body in pieces.
   await s.send(out.splice(0, out.length));
   for (let off = start; off < end; off += CHUNK) {
-    const piece = await s.ctx.blobs.getRange(row.blobHash, off, Math.min(end, off + CHUNK));
+    const piece = await blobRange(s.ctx.store, row.blobHash, off, Math.min(end, off + CHUNK));
     await s.send(piece);
     if (s.isClosed) return;
   }
