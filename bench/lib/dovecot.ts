@@ -105,6 +105,9 @@ service imap {
     user,
     password,
     fill(messages) {
+      // dovecot-uidlist (version 3: "3 V<uidvalidity> N<next uid>", then "<uid> :<file name>")
+      // gives UID i+1 to message i, as our store does, so both servers fetch the same messages.
+      const uidlist = [`3 V${Math.floor(Date.now() / 1000)} N${messages.length + 1}`];
       messages.forEach((m, i) => {
         // Maildir name: time.unique.host, ":2," info with no flags (https://cr.yp.to/proto/maildir.html).
         const secs = Math.floor(m.date.getTime() / 1000);
@@ -112,8 +115,11 @@ service imap {
         const data = Buffer.from(m.raw.toString("latin1").replace(/\r\n/g, "\n"), "latin1");
         const file = path.join(maildir, "cur", `${secs}.M${i}P1.bench,S=${data.length}:2,`);
         fs.writeFileSync(file, data);
+        uidlist.push(`${i + 1} :${path.basename(file).replace(/:2,$/, "")}`);
         fs.utimesSync(file, m.date, m.date);
       });
+      fs.writeFileSync(path.join(maildir, "dovecot-uidlist"), uidlist.join("\n") + "\n");
+      fs.chownSync(path.join(maildir, "dovecot-uidlist"), uid, gid);
       fs.chownSync(path.join(dir, "home"), uid, gid);
       for (const p of [home, maildir, ...["cur", "new", "tmp"].map((s) => path.join(maildir, s))]) fs.chownSync(p, uid, gid);
       for (const f of fs.readdirSync(path.join(maildir, "cur"))) fs.chownSync(path.join(maildir, "cur", f), uid, gid);
