@@ -88,6 +88,31 @@ type Row = FetchRow;
 /** Bodies above this are read and written in pieces of this size. */
 const CHUNK = 256 * 1024;
 const BATCH = 200;
+/** Responses are written once this much has been built, so a large FETCH makes few writes. */
+const FLUSH_AT = 64 * 1024;
+
+/** FETCH responses collected for one socket write (each write is a system call). */
+class Output {
+  private parts: Array<string | Buffer> = [];
+  private size = 0;
+  constructor(private readonly s: Session) {}
+
+  async add(parts: Array<string | Buffer>): Promise<void> {
+    for (const p of parts) {
+      this.parts.push(p);
+      this.size += p.length;
+    }
+    if (this.size >= FLUSH_AT) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.size = 0;
+    await this.s.send(parts);
+  }
+}
 
 export const FETCH: CommandSpec = {
   states: SELECTED,
@@ -117,29 +142,36 @@ export const FETCH: CommandSpec = {
     const sel = s.selected!;
     const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
-    for (let i = 0; i < uids.length; i += BATCH) {
-      const batch = uids.slice(i, i + BATCH);
-      const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
-      const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
-      let newlySeen = new Set<number>();
-      if (setsSeen) {
-        const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
-        if (unseen.length) {
-          const r = await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
-          newlySeen = new Set(r.changed.map((c) => c.uid));
-          for (const row of list) if (newlySeen.has(row.uid)) row.seen = true;
+    const output = new Output(s);
+    try {
+      for (let i = 0; i < uids.length; i += BATCH) {
+        const batch = uids.slice(i, i + BATCH);
+        const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
+        const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
+        let newlySeen = new Set<number>();
+        if (setsSeen) {
+          const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
+          if (unseen.length) {
+            const r = await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
+            newlySeen = new Set(r.changed.map((c) => c.uid));
+            for (const row of list) if (newlySeen.has(row.uid)) row.seen = true;
+          }
         }
+        for (const row of list) {
+          const n = s.seqOf(row.uid);
+          if (!n) continue;
+          await fetchOne(s, n, row, items, newlySeen.has(row.uid), output);
+        }
+        await output.flush();
       }
-      for (const row of list) {
-        const n = s.seqOf(row.uid);
-        if (!n) continue;
-        await fetchOne(s, n, row, items, newlySeen.has(row.uid));
-      }
+    } finally {
+      // What was built is sent even when a message fails (its NO follows the others' responses).
+      await output.flush();
     }
   },
 };
 
-async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChanged: boolean): Promise<void> {
+async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChanged: boolean, output: Output): Promise<void> {
   const out: Array<string | Buffer> = [`* ${n} FETCH (`];
   let first = true;
   const sep = () => {
@@ -209,7 +241,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
       }
       case "SECTION": {
         sep();
-        await section(s, row, it, structure, out);
+        await section(s, row, it, structure, out, output);
         break;
       }
     }
@@ -221,10 +253,10 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
   }
   if (seenChanged || flagsSent) s.selected?.flags.set(row.uid, flags);
   out.push(")\r\n");
-  await s.send(out);
+  await output.add(out);
 }
 
-async function section(s: Session, row: Row, it: Item, structure: () => StoredStructure, out: Array<string | Buffer>): Promise<void> {
+async function section(s: Session, row: Row, it: Item, structure: () => StoredStructure, out: Array<string | Buffer>, output: Output): Promise<void> {
   const sec = it.section!;
   const origin = it.partial ? `<${it.partial[0]}>` : "";
   const label = it.label ?? `${it.binary ? "BINARY" : "BODY"}[${sec}${it.fields ? ` (${it.fields.join(" ")})` : ""}]${origin}`;
@@ -268,7 +300,8 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     out.push(await blobRange(s.ctx.store, row.blobHash, start, end));
     return;
   }
-  // Large: flush what is built, then stream the body in pieces.
+  // Large: write what is built (earlier messages' responses first), then stream the body in pieces.
+  await output.flush();
   await s.send(out.splice(0, out.length));
   for (let off = start; off < end; off += CHUNK) {
     const piece = await blobRange(s.ctx.store, row.blobHash, off, Math.min(end, off + CHUNK));
