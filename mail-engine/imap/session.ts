@@ -23,6 +23,7 @@ import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
 import { encode, flagList, type Value } from "./encode";
 import { commandTable } from "./commands";
+import { fetchRows } from "../../lib/store/fetch-rows";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
 
@@ -507,7 +508,8 @@ export class Session {
     if (sel.pendingFlags.size) {
       const uids = [...sel.pendingFlags].filter((u) => !sel.pendingExpunge.has(u));
       sel.pendingFlags.clear();
-      const rows = await db.message.findMany({ where: { mailboxId: sel.id, accountId: this.account.id, uid: { in: uids } }, orderBy: { uid: "asc" }, select: FLAG_SELECT });
+      // Over the store's read connection: after a STORE 1:* this is every message of the mailbox.
+      const rows = await fetchRows(this.ctx.store, this.account.id, sel.id, uids, false);
       for (const m of rows) {
         const f = flagList(m);
         if (sel.flags.get(m.uid) === f) continue;
