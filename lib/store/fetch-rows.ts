@@ -69,3 +69,11 @@ export async function blobRange(store: MailStore, hash: string, start: number, e
   if (row?.data) return Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength).subarray(start, end);
   return store.blobs.getRange(hash, start, end);
 }
+
+/** The mailbox's HIGHESTMODSEQ, which every change to it raises; null when it is gone. */
+export async function mailboxModSeq(store: MailStore, mailboxId: string): Promise<bigint | null> {
+  const db = reader(store);
+  const col = db.dialect === "postgresql" ? `"highestModSeq"::text AS "m"` : `"highestModSeq" AS "m"`;
+  const row = (await db.all<{ m: string | number }>(`SELECT ${col} FROM "Mailbox" WHERE "id" = $1`, [mailboxId]))[0];
+  return row ? BigInt(row.m) : null;
+}

@@ -23,7 +23,7 @@ import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
 import { encode, flagList, type Value } from "./encode";
 import { commandTable } from "./commands";
-import { fetchRows } from "../../lib/store/fetch-rows";
+import { fetchRows, mailboxModSeq } from "../../lib/store/fetch-rows";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
 
@@ -461,6 +461,13 @@ export class Session {
     const sel = this.selected;
     if (!sel || this.closed || !this.account) return;
     this.changed = false;
+    if (!sel.pendingExpunge.size && !sel.pendingFlags.size) {
+      // Every change raises the mailbox's HIGHESTMODSEQ: when it has not moved there is
+      // nothing to read, and this runs after nearly every command (one indexed row, not
+      // two Prisma queries of the journal and the messages).
+      const current = await mailboxModSeq(this.ctx.store, sel.id);
+      if (current !== null && current <= sel.modSeq) return;
+    }
     const db = this.ctx.db;
     const changes = await db.mailboxChange.findMany({
       where: { mailboxId: sel.id, modSeq: { gt: sel.modSeq } },
