@@ -26,6 +26,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "outbound delivery end to end: ~4 KB messages submitted for 50 remote recipients at a sink on loopback (MX from a loopback DNS server); msgs/s, p50/p99 queue latency",
     load: () => import("./outbound"),
   },
+  imap: {
+    summary: "IMAP on 10,000 real messages: LOGIN+SELECT, FETCH 1:* ENVELOPE, SEARCH SUBJECT/TEXT, BODY.PEEK[], STORE, idle-connection memory; side by side with Dovecot when installed",
+    load: () => import("./imap"),
+  },
   memory: {
     summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
     load: () => import("./memory"),

@@ -22,8 +22,9 @@ const TOOLS = [
   { program: process.env.CHROMIUM_PATH || "/usr/bin/chromium", pkg: "chromium", part: "e2e", why: "the browser test (playwright-core drives it)" },
   { program: "strace", pkg: "strace", part: "integration", why: "the durability order test (traces the engine's fsyncs)" },
   { program: "python3", pkg: "python3", part: "integration", why: "the smtplib submission test" },
-  { program: "curl", pkg: "curl", part: "integration", why: "the curl SMTP tests" },
+  { program: "curl", pkg: "curl", part: "integration", why: "the curl SMTP and IMAP tests" },
   { program: "dkimverify", pkg: "python3-dkim", part: "integration", why: "the DKIM signing test (an independent verifier)" },
+  { program: "mbsync", pkg: "isync", part: "integration", why: "the mbsync IMAP sync test" },
 ];
 
 function installed(program) {

@@ -52,7 +52,7 @@ function lookupId(file: string, name: string): number | null {
   }
 }
 
-function deliveryIds(): Ids {
+export function deliveryIds(): Ids {
   const find = lookupId;
   const uid = find("/etc/passwd", "nobody") ?? 65534;
   const gid = find("/etc/group", "nogroup") ?? find("/etc/group", "nobody") ?? 65534;

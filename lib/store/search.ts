@@ -102,7 +102,7 @@ type Eval = (r: RowData) => boolean | Promise<boolean>;
 /** A compiled key: SQL over "Message" m, or a JS test per candidate (which may use SQL columns). */
 type Node = { sql: string } | { js: Eval };
 
-interface Reader {
+export interface Reader {
   dialect: Dialect;
   all<T>(sql: string, params: unknown[]): Promise<T[]>;
 }
@@ -442,7 +442,7 @@ function uses(k: SearchKey, op: SearchKey["op"]): boolean {
 const sqliteReaders = new WeakMap<MailStore, SqliteTx>();
 const pgReaders = new WeakMap<MailStore, pg.Pool>();
 
-function reader(store: MailStore): Reader {
+export function reader(store: MailStore): Reader {
   if (store.config.provider !== "sqlite") {
     let pool = pgReaders.get(store);
     if (!pool) {

@@ -21,7 +21,7 @@ export interface StoreTx {
 }
 
 /** `x IN list` for a parameter holding a JS array: json_each on SQLite, ANY on PostgreSQL. */
-export function inList(tx: StoreTx, n: number, type: "text" | "int" = "text"): string {
+export function inList(tx: Pick<StoreTx, "dialect">, n: number, type: "text" | "int" = "text"): string {
   return tx.dialect === "sqlite" ? `IN (SELECT value FROM json_each($${n}))` : `= ANY($${n}::${type === "int" ? "integer" : "text"}[])`;
 }
 

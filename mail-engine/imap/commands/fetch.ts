@@ -1,13 +1,14 @@
 /**
  * FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2; RFC 3516 BINARY; RFC 7162 MODSEQ).
  * ENVELOPE and BODYSTRUCTURE come from the stored structure; body sections are byte
- * ranges of the stored blob (sectionRange) read with BlobStore.getRange, large ones in
+ * ranges of the stored blob (sectionRange) read with blobRange, large ones in
  * chunks written as the socket drains, so a big message never sits whole in memory.
  * BODY[...] and RFC822(.TEXT) set \Seen unless PEEK or the mailbox is read-only.
  */
 import { sectionRange, partAt } from "../../../lib/mime/structure";
 import { decodeBody } from "../../../lib/mime/part-body";
 import { readStructure, type StoredStructure } from "../../../lib/store/parse";
+import { blobRange, fetchRows, type FetchRow } from "../../../lib/store/fetch-rows";
 import { atom, list, ParseError, type Token } from "../parser/tokens";
 import { encode, flagList } from "../encode";
 import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
@@ -82,25 +83,36 @@ function parseItem(t: Token): Item {
   }
 }
 
-interface Row {
-  id: string;
-  uid: number;
-  seen: boolean;
-  answered: boolean;
-  flagged: boolean;
-  deleted: boolean;
-  draft: boolean;
-  keywords: string;
-  size: number;
-  internalDate: Date;
-  modSeq: bigint;
-  blobHash: string;
-  blob?: { structure: string | null } | null;
-}
+type Row = FetchRow;
 
 /** Bodies above this are read and written in pieces of this size. */
 const CHUNK = 256 * 1024;
 const BATCH = 200;
+/** Responses are written once this much has been built, so a large FETCH makes few writes. */
+const FLUSH_AT = 64 * 1024;
+
+/** FETCH responses collected for one socket write (each write is a system call). */
+class Output {
+  private parts: Array<string | Buffer> = [];
+  private size = 0;
+  constructor(private readonly s: Session) {}
+
+  async add(parts: Array<string | Buffer>): Promise<void> {
+    for (const p of parts) {
+      this.parts.push(p);
+      this.size += p.length;
+    }
+    if (this.size >= FLUSH_AT) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.size = 0;
+    await this.s.send(parts);
+  }
+}
 
 export const FETCH: CommandSpec = {
   states: SELECTED,
@@ -130,37 +142,36 @@ export const FETCH: CommandSpec = {
     const sel = s.selected!;
     const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
-    for (let i = 0; i < uids.length; i += BATCH) {
-      const batch = uids.slice(i, i + BATCH);
-      const rows: Row[] = await s.ctx.db.message.findMany({
-        where: { mailboxId: sel.id, accountId: s.account!.id, uid: { in: batch } },
-        orderBy: { uid: "asc" },
-        select: {
-          id: true, uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true,
-          size: true, internalDate: true, modSeq: true, blobHash: true,
-          ...(needStructure ? { blob: { select: { structure: true } } } : {}),
-        },
-      });
-      const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
-      let newlySeen = new Set<number>();
-      if (setsSeen) {
-        const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
-        if (unseen.length) {
-          const r = await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
-          newlySeen = new Set(r.changed.map((c) => c.uid));
-          for (const row of list) if (newlySeen.has(row.uid)) row.seen = true;
+    const output = new Output(s);
+    try {
+      for (let i = 0; i < uids.length; i += BATCH) {
+        const batch = uids.slice(i, i + BATCH);
+        const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
+        const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
+        let newlySeen = new Set<number>();
+        if (setsSeen) {
+          const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
+          if (unseen.length) {
+            const r = await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
+            newlySeen = new Set(r.changed.map((c) => c.uid));
+            for (const row of list) if (newlySeen.has(row.uid)) row.seen = true;
+          }
         }
+        for (const row of list) {
+          const n = s.seqOf(row.uid);
+          if (!n) continue;
+          await fetchOne(s, n, row, items, newlySeen.has(row.uid), output);
+        }
+        await output.flush();
       }
-      for (const row of list) {
-        const n = s.seqOf(row.uid);
-        if (!n) continue;
-        await fetchOne(s, n, row, items, newlySeen.has(row.uid));
-      }
+    } finally {
+      // What was built is sent even when a message fails (its NO follows the others' responses).
+      await output.flush();
     }
   },
 };
 
-async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChanged: boolean): Promise<void> {
+async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChanged: boolean, output: Output): Promise<void> {
   const out: Array<string | Buffer> = [`* ${n} FETCH (`];
   let first = true;
   const sep = () => {
@@ -169,7 +180,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
   };
   let stored: StoredStructure | null | undefined;
   const structure = (): StoredStructure => {
-    if (stored === undefined) stored = readStructure(row.blob?.structure);
+    if (stored === undefined) stored = readStructure(row.structure);
     if (!stored) throw no(`message UID ${row.uid} has no stored structure; it cannot be shown`, "SERVERBUG");
     return stored;
   };
@@ -219,7 +230,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
           if (!part) throw no(`no part ${it.section} in message UID ${row.uid}`);
           if (part.type === "multipart" || part.message) size = part.bodyEnd - part.bodyStart;
           else {
-            const decoded = decodeBody(await s.ctx.blobs.getRange(row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
+            const decoded = decodeBody(await blobRange(s.ctx.store, row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
             if (!decoded) throw no(`part ${it.section} has an unknown transfer encoding`, "UNKNOWN-CTE");
             size = decoded.length;
           }
@@ -230,7 +241,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
       }
       case "SECTION": {
         sep();
-        await section(s, row, it, structure, out);
+        await section(s, row, it, structure, out, output);
         break;
       }
     }
@@ -242,10 +253,10 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
   }
   if (seenChanged || flagsSent) s.selected?.flags.set(row.uid, flags);
   out.push(")\r\n");
-  await s.send(out);
+  await output.add(out);
 }
 
-async function section(s: Session, row: Row, it: Item, structure: () => StoredStructure, out: Array<string | Buffer>): Promise<void> {
+async function section(s: Session, row: Row, it: Item, structure: () => StoredStructure, out: Array<string | Buffer>, output: Output): Promise<void> {
   const sec = it.section!;
   const origin = it.partial ? `<${it.partial[0]}>` : "";
   const label = it.label ?? `${it.binary ? "BINARY" : "BODY"}[${sec}${it.fields ? ` (${it.fields.join(" ")})` : ""}]${origin}`;
@@ -258,12 +269,12 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     return;
   }
   let content: Buffer | null = null;
-  if (it.fields) content = filterHeader(await s.ctx.blobs.getRange(row.blobHash, range.start, range.end), it.fields, !!it.not);
+  if (it.fields) content = filterHeader(await blobRange(s.ctx.store, row.blobHash, range.start, range.end), it.fields, !!it.not);
   else if (it.binary && sec !== "") {
     const part = partAt(structure().structure, sec)!;
-    if (part.type === "multipart" || part.message) content = await s.ctx.blobs.getRange(row.blobHash, range.start, range.end);
+    if (part.type === "multipart" || part.message) content = await blobRange(s.ctx.store, row.blobHash, range.start, range.end);
     else {
-      content = decodeBody(await s.ctx.blobs.getRange(row.blobHash, range.start, range.end), part.encoding);
+      content = decodeBody(await blobRange(s.ctx.store, row.blobHash, range.start, range.end), part.encoding);
       if (!content) throw no(`part ${sec} has an unknown transfer encoding`, "UNKNOWN-CTE");
     }
   }
@@ -286,13 +297,14 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     return;
   }
   if (size <= CHUNK) {
-    out.push(await s.ctx.blobs.getRange(row.blobHash, start, end));
+    out.push(await blobRange(s.ctx.store, row.blobHash, start, end));
     return;
   }
-  // Large: flush what is built, then stream the body in pieces.
+  // Large: write what is built (earlier messages' responses first), then stream the body in pieces.
+  await output.flush();
   await s.send(out.splice(0, out.length));
   for (let off = start; off < end; off += CHUNK) {
-    const piece = await s.ctx.blobs.getRange(row.blobHash, off, Math.min(end, off + CHUNK));
+    const piece = await blobRange(s.ctx.store, row.blobHash, off, Math.min(end, off + CHUNK));
     await s.send(piece);
     if (s.isClosed) return;
   }

@@ -5,7 +5,8 @@
  */
 import { atom, list, noMore } from "../parser/tokens";
 import { flagList } from "../encode";
-import { bad, FLAG_SELECT, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
+import { bad, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
+import { fetchRows } from "../../../lib/store/fetch-rows";
 import { AUTHED, SELECTED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 
@@ -28,7 +29,7 @@ function select(readOnly: boolean): CommandSpec {
       const accountId = s.account!.id;
       const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId, name } } });
       if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
-      const rows = await s.ctx.db.message.findMany({ where: { mailboxId: mb.id, accountId }, orderBy: { uid: "asc" }, select: FLAG_SELECT });
+      const rows = await fetchRows(s.ctx.store, accountId, mb.id, "all", false);
       const flags = new Map<number, string>();
       let firstUnseen = 0;
       rows.forEach((r, i) => {

@@ -54,12 +54,19 @@ export const STORE: CommandSpec = {
         }
         for (const [u, ms] of changed) modSeqs.set(u, ms);
       }
+      // Written in a few large pieces: one write per message made STORE 1:* mostly system calls.
+      let lines: string[] = [];
       for (const u of report) {
         const n = s.seqOf(u);
         const f = sel.flags.get(u);
         const ms = modSeqs.get(u);
-        if (n && f) await s.untagged(`${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${f}${ms ? ` MODSEQ (${ms})` : ""})`);
+        if (n && f) lines.push(`* ${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${f}${ms ? ` MODSEQ (${ms})` : ""})\r\n`);
+        if (lines.length >= 1000) {
+          await s.send(lines);
+          lines = [];
+        }
       }
+      if (lines.length) await s.send(lines);
     }
     if (r.modified.length) {
       const list = byUid ? r.modified : r.modified.map((u) => s.seqOf(u)).filter(Boolean);
