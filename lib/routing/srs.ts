@@ -13,6 +13,8 @@
 import crypto from "node:crypto";
 import type { Config } from "../config";
 import { dataDirSecret } from "../config/secret-file";
+import { normaliseDomain } from "../domain/address";
+import { resolveRecipient, type DirectoryLookup, type Resolution } from "./resolve";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const DAY_MS = 86_400_000;
@@ -79,4 +81,26 @@ export function srsDecode(key: string, address: string, now = new Date()): SrsDe
   const age = (today - day + TIMESTAMP_SPAN) % TIMESTAMP_SPAN;
   if (age > MAX_AGE_DAYS) return { ok: false, reason: `expired (${age} days old)` };
   return { ok: true, address: `${origLocal}@${domain.toLowerCase()}` };
+}
+
+/**
+ * Where mail to one of our SRS addresses goes: the original sender, as a local delivery
+ * or a forward back out (a bounce has the null sender, so it is not rewritten again);
+ * `null` when the address is not an SRS address at a local domain; `srs-invalid` for a
+ * forged, tampered or expired one. The MX's RCPT and the queue's DSNs both route by it.
+ */
+export async function resolveSrsAddress(
+  lookup: DirectoryLookup,
+  key: string,
+  target: string,
+): Promise<Resolution | { kind: "srs-invalid"; reason: string } | null> {
+  // Not parseAddress: an SRS local part often passes RFC 5321's 64 octets, and MTAs accept it.
+  const at = target.lastIndexOf("@");
+  const domain = at > 0 ? normaliseDomain(target.slice(at + 1)) : null;
+  if (!domain || !isSrsAddress(target) || !(await lookup.domainExists(domain))) return null;
+  const decoded = srsDecode(key, target);
+  if (!decoded.ok) return { kind: "srs-invalid", reason: decoded.reason };
+  const original = await resolveRecipient(lookup, decoded.address);
+  if (original.kind === "invalid") return { kind: "srs-invalid", reason: `original address ${decoded.address} is not valid` };
+  return original.kind === "remote" ? { kind: "local", accounts: [], forwards: [original.address] } : original;
 }

@@ -6,7 +6,8 @@
  */
 import type { EngineContext } from "../context";
 import { newQueueId } from "../../lib/domain/ids";
-import { resolveRecipient } from "../../lib/routing/resolve";
+import { prismaLookup, resolveRecipient } from "../../lib/routing/resolve";
+import { resolveSrsAddress, srsKey } from "../../lib/routing/srs";
 import type { AttemptResult, ClaimedMessage, ClaimedRecipient } from "../../lib/store/ops/queue";
 import { buildDsn, mayNotify, wanted, type DsnRecipient } from "./dsn";
 import { delayNoticeDue, expired, retryDelay } from "./schedule";
@@ -93,7 +94,10 @@ export class Outcomes {
     const original = (await this.blobs.get(message.blobHash)).subarray(message.bodyOffset);
     const queueId = newQueueId();
     const sender = message.mailFrom;
-    const where = await resolveRecipient(ctx.lookup ?? ctx.db, sender);
+    // A message we forwarded carries our SRS address as its sender: the DSN goes to the original one.
+    const lookup = ctx.lookup ?? prismaLookup(ctx.db);
+    const srs = await resolveSrsAddress(lookup, srsKey(ctx.config), sender);
+    const where = srs && srs.kind !== "srs-invalid" ? srs : await resolveRecipient(lookup, sender);
     const dsn = buildDsn({ reportingMta: ctx.config.hostname, message, original, recipients });
     const raw = Buffer.concat([Buffer.from(`Return-Path: <>\r\n`), dsn]);
     if (where.kind === "local" && (where.accounts.length || where.forwards.length)) {

@@ -6,9 +6,8 @@
 import type { SMTPServerAddress } from "smtp-server";
 import type { EngineContext } from "../context";
 import type { Logger } from "../../lib/log";
-import { prismaLookup, resolveRecipient, type Resolution } from "../../lib/routing/resolve";
-import { isSrsAddress, srsDecode, srsKey } from "../../lib/routing/srs";
-import { normaliseDomain } from "../../lib/domain/address";
+import { prismaLookup, resolveRecipient } from "../../lib/routing/resolve";
+import { isSrsAddress, resolveSrsAddress, srsKey } from "../../lib/routing/srs";
 import { smtpError } from "./replies";
 import { unknownParameters, isBarePostmaster, postmasterTarget } from "./envelope-checks";
 import { declaredSize, MAX_RECIPIENTS, type ListenerKind, type Session, type Transaction } from "./transaction";
@@ -25,21 +24,8 @@ export function onRcptTo(ctx: EngineContext, kind: ListenerKind, log: Logger, tx
     const declared = session.envelope.mailFrom ? declaredSize(session.envelope.mailFrom) : 0;
     const lookup = ctx.lookup ?? prismaLookup(db);
     const domainOf = (a: string) => a.slice(a.lastIndexOf("@") + 1).toLowerCase();
-    /** An SRS0 address at one of our domains: the original sender, or why it is refused. */
-    const srsRoute = async (target: string): Promise<Resolution | { kind: "srs-invalid"; reason: string } | null> => {
-      // Not parseAddress: an SRS local part often passes RFC 5321's 64 octets, and MTAs accept it.
-      const at = target.lastIndexOf("@");
-      const domain = at > 0 ? normaliseDomain(target.slice(at + 1)) : null;
-      if (!domain || !isSrsAddress(target) || !(await lookup.domainExists(domain))) return null;
-      const decoded = srsDecode(srsKey(ctx.config), target);
-      if (!decoded.ok) return { kind: "srs-invalid", reason: decoded.reason };
-      const original = await resolveRecipient(lookup, decoded.address);
-      if (original.kind === "invalid") return { kind: "srs-invalid", reason: `original address ${decoded.address} is not valid` };
-      // A bounce for a remote sender goes back out; no SRS again (it has the null sender).
-      return original.kind === "remote" ? { kind: "local", accounts: [], forwards: [original.address] } : original;
-    };
     (isBarePostmaster(address.address) ? postmasterTarget(db, lookup).then((a) => a ?? address.address) : Promise.resolve(address.address))
-      .then(async (target) => ({ target, r: (await srsRoute(target)) ?? (await resolveRecipient(lookup, target)) }))
+      .then(async (target) => ({ target, r: (await resolveSrsAddress(lookup, srsKey(ctx.config), target)) ?? (await resolveRecipient(lookup, target)) }))
       .then(({ target, r }) => {
         switch (r.kind) {
           case "srs-invalid":
