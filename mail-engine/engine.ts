@@ -15,6 +15,7 @@ import type { EngineContext } from "./context";
 import { startSmtp, type SmtpListeners } from "./smtp/server";
 import { startPop3, type Pop3Listeners } from "./pop3/server";
 import { ChangeFeed } from "../lib/store/change-feed";
+import { ScheduledSender } from "./scheduled-send";
 import type { ImapListeners } from "./imap/server";
 
 export interface Engine {
@@ -48,8 +49,10 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const feed = new ChangeFeed(config);
   const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup, feed };
   const sweeper = new BlobSweeper(store, log);
+  const scheduled = new ScheduledSender(ctx);
   const closeStore = async () => {
     sweeper.stop();
+    await scheduled.stop();
     await feed.close();
     await store.close();
     if ("close" in lookup) lookup.close();
@@ -82,6 +85,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
     throw err;
   }
   sweeper.start();
+  scheduled.start();
   return {
     ctx,
     smtp,
