@@ -49,8 +49,6 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
   const [plainText, setPlainText] = useState(initial.text);
   const [kept, setKept] = useState<ComposeAttachmentInfo[]>(initial.attachments);
   const [files, setFiles] = useState<File[]>([]);
-  const [draftId, setDraftId] = useState(initial.draftId);
-  const [attachFrom, setAttachFrom] = useState(initial.attachFrom);
   const [progress, setProgress] = useState<number | null>(null);
   const [status, setStatus] = useState("");
   const [error, setError] = useState("");
@@ -58,6 +56,9 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
   const [scheduling, setScheduling] = useState(false);
   const [scheduleAt, setScheduleAt] = useState(() => localInputValue(tomorrowAt8()));
   const [done, setDone] = useState<{ pendingId: string | null; sendAt: string | null; scheduled: boolean } | null>(null);
+  // What the server holds (the current draft and its attachments): read by a send that
+  // waited for a save, before React has re-rendered with that save's result.
+  const server = useRef({ draftId: initial.draftId, attachFrom: initial.attachFrom, kept: initial.attachments, files: [] as File[] });
   const dirty = useRef(false);
   const saving = useRef<Promise<void> | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -80,14 +81,15 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
       f.set("text", mode === "plain" ? plainText : body.current.text);
       if (initial.parent) f.set("parent", initial.parent);
       if (initial.forwardAttachment) f.set("forwardAttachment", initial.forwardAttachment.id);
-      if (draftId) f.set("draftId", draftId);
-      if (attachFrom) f.set("attachFrom", attachFrom);
-      for (const k of kept) f.append("keep", String(k.index));
-      for (const file of files) f.append("file", file, file.name);
+      const sv = server.current;
+      if (sv.draftId) f.set("draftId", sv.draftId);
+      if (sv.attachFrom) f.set("attachFrom", sv.attachFrom);
+      for (const k of sv.kept) f.append("keep", String(k.index));
+      for (const file of sv.files) f.append("file", file, file.name);
       if (sendAt) f.set("sendAt", sendAt.toISOString());
       return f;
     },
-    [from, to, cc, bcc, subject, mode, plainText, initial, draftId, attachFrom, kept, files],
+    [from, to, cc, bcc, subject, mode, plainText, initial],
   );
 
   const save = useCallback(async () => {
@@ -95,17 +97,16 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
     await saving.current;
     if (!dirty.current || sent.current) return;
     dirty.current = false;
-    const withFiles = files.length > 0;
+    const uploading = server.current.files;
     setStatus("Saving…");
     const run = (async () => {
       try {
-        const res = await postForm<{ draftId: string; attachments: ComposeAttachmentInfo[] }>("/api/compose", formData("save"), withFiles ? setProgress : undefined);
+        const res = await postForm<{ draftId: string; attachments: ComposeAttachmentInfo[] }>("/api/compose", formData("save"), uploading.length ? setProgress : undefined);
         if (res.status !== 200) throw new Error(res.body.error ?? `HTTP ${res.status}`);
-        if (sent.current) return;
-        setDraftId(res.body.draftId);
-        setAttachFrom(res.body.draftId);
+        const rest = server.current.files.filter((f) => !uploading.includes(f));
+        server.current = { draftId: res.body.draftId, attachFrom: res.body.draftId, kept: res.body.attachments, files: rest };
         setKept(res.body.attachments);
-        setFiles((now) => now.filter((f) => !files.includes(f)));
+        setFiles(rest);
         setStatus(`Draft saved at ${new Date().toLocaleTimeString()}`);
       } catch (err) {
         dirty.current = true;
@@ -118,7 +119,7 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
     saving.current = run;
     await run;
     saving.current = null;
-  }, [files, formData]);
+  }, [formData]);
 
   const changed = useCallback(() => {
     dirty.current = true;
@@ -151,7 +152,7 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
     sent.current = true;
     setStatus(sendAt ? "Scheduling…" : "Sending…");
     try {
-      const res = await postForm<{ pendingId: string | null; sendAt: string | null }>("/api/compose", formData("send", sendAt), files.length ? setProgress : undefined);
+      const res = await postForm<{ pendingId: string | null; sendAt: string | null }>("/api/compose", formData("send", sendAt), server.current.files.length ? setProgress : undefined);
       if (res.status !== 200) throw new Error(res.body.error ?? `HTTP ${res.status}`);
       setDone({ pendingId: res.body.pendingId, sendAt: res.body.sendAt, scheduled: !!sendAt });
     } catch (err) {
@@ -170,7 +171,8 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
       setError(`Attachments may total at most ${formatSize(maxBytes)} (this server's message limit); these would make ${formatSize(total + size)}`);
       return;
     }
-    setFiles((f) => [...f, ...add]);
+    server.current.files = [...server.current.files, ...add];
+    setFiles(server.current.files);
   };
 
   const switchMode = () => {
@@ -264,7 +266,10 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
           {kept.map((a) => (
             <li key={`k${a.index}`} className="flex items-center gap-1 rounded-full bg-slate-100 px-3 py-1 text-sm">
               {a.filename} <span className="text-slate-500">({formatSize(a.size)})</span>
-              <button type="button" aria-label={`Remove ${a.filename}`} onClick={() => setKept((k) => k.filter((x) => x !== a))} className="ml-1 text-slate-500 hover:text-slate-900">
+              <button type="button" aria-label={`Remove ${a.filename}`} onClick={() => {
+                  server.current.kept = server.current.kept.filter((x) => x !== a);
+                  setKept(server.current.kept);
+                }} className="ml-1 text-slate-500 hover:text-slate-900">
                 ×
               </button>
             </li>
@@ -272,7 +277,10 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
           {files.map((f, i) => (
             <li key={`f${i}`} className="flex items-center gap-1 rounded-full bg-blue-50 px-3 py-1 text-sm">
               {f.name} <span className="text-slate-500">({formatSize(f.size)})</span>
-              <button type="button" aria-label={`Remove ${f.name}`} onClick={() => setFiles((l) => l.filter((x) => x !== f))} className="ml-1 text-slate-500 hover:text-slate-900">
+              <button type="button" aria-label={`Remove ${f.name}`} onClick={() => {
+                  server.current.files = server.current.files.filter((x) => x !== f);
+                  setFiles(server.current.files);
+                }} className="ml-1 text-slate-500 hover:text-slate-900">
                 ×
               </button>
             </li>

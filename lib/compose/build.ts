@@ -66,7 +66,9 @@ export function inlineImages(html: string, hostname: string): { html: string; re
 
 /** The plain-text alternative of the editor's HTML: quotes as "> ", links with their targets. */
 export function textOfHtml(html: string): string {
-  return convert(html, { wordwrap: 78, selectors: [{ selector: "img", format: "skip" }, { selector: "blockquote", options: { trimEmptyLines: true } }] });
+  const text = convert(html, { wordwrap: 78, selectors: [{ selector: "img", format: "skip" }, { selector: "blockquote", options: { trimEmptyLines: true } }] });
+  // html-to-text trims line ends, which turns the signature separator "-- " (RFC 3676 4.3) into "--".
+  return text.replace(/^--$/m, "-- ");
 }
 
 export async function buildMessage(input: ComposeInput): Promise<BuiltMessage> {

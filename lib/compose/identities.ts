@@ -30,7 +30,8 @@ export async function fromChoices(db: Db, account: { id: string; email: string }
 export async function saveIdentity(db: Db, account: { id: string; email: string }, address: string, displayName: string, signature: string): Promise<boolean> {
   const addr = address.trim().toLowerCase();
   if (!(await fromChoices(db, account)).some((c) => c.address === addr)) return false;
-  const data = { displayName: displayName.slice(0, 200), signature: signature.slice(0, 5000) };
+  // Browsers submit a textarea's line breaks as CRLF (HTML's form serialisation); stored as LF.
+  const data = { displayName: displayName.replace(/[\r\n]+/g, " ").trim().slice(0, 200), signature: signature.replace(/\r\n?/g, "\n").slice(0, 5000) };
   await db.identity.upsert({ where: { accountId_address: { accountId: account.id, address: addr } }, create: { accountId: account.id, address: addr, ...data }, update: data });
   return true;
 }

@@ -87,7 +87,7 @@ function attribution(o: Original): string {
 export function quoted(o: Original): { text: string; html: string } {
   const lines = o.text.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
   const text = `\n\n${attribution(o)}\n${lines.map((l) => (l.startsWith(">") ? `>${l}` : `> ${l}`)).join("\n")}\n`;
-  const html = `<p></p><p>${escapeHtml(attribution(o))}</p><blockquote>${paragraphs(o.text)}</blockquote>`;
+  const html = `<p>${escapeHtml(attribution(o))}</p><blockquote>${paragraphs(o.text)}</blockquote>`;
   return { text, html };
 }
 

@@ -30,15 +30,8 @@ export interface PendingSendInput {
   subject: string;
 }
 
-export interface PendingSendRow {
-  id: string;
-  accountId: string;
-  sendAt: Date;
-  mailFrom: string;
-  recipients: string[];
-  raw: Buffer;
-  subject: string;
-}
+/** A pending send as read back (undo reopens it as a draft). */
+export type PendingSendRow = PendingSendInput;
 
 export async function holdForSending(db: Db, p: PendingSendInput): Promise<void> {
   await db.pendingSend.create({

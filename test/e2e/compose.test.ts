@@ -288,3 +288,50 @@ test("scheduled send: tomorrow at 8:00, kept in the database, sent when due by a
   assert.equal(got.queueId, row.id);
   assert.equal(await t.db.pendingSend.count({ where: { id: row.id } }), 0);
 });
+
+test("settings: a signature per identity appears in new messages; undo send at 0 s sends at once", async () => {
+  await page.goto("/settings/writing");
+  const form = page.locator('[data-testid="identity-form"]', { hasText: "alice@example.test" });
+  await form.locator('[data-testid="signature"]').fill("Alice Example\nACME Ltd");
+  await form.locator('button[type="submit"]').click();
+  await waitFor("the signature to be saved", async () => (await t.db.identity.findFirst({ where: { accountId: aliceId, address: "alice@example.test" } }))?.signature === "Alice Example\nACME Ltd");
+  await page.fill('[data-testid="undo-seconds"]', "0");
+  await page.click('[data-testid="save-undo"]');
+  await waitFor("the undo delay to be saved", async () => (await t.db.account.findUnique({ where: { id: aliceId } }))?.undoSendSeconds === 0);
+  await shot("settings-writing");
+
+  await page.goto("/mail/compose?to=bob@example.test");
+  await page.locator('[data-testid="compose-body"]', { hasText: "ACME Ltd" }).waitFor();
+  await page.fill('[data-testid="compose-subject"]', "With a signature");
+  await page.click('[data-testid="compose-send"]');
+  await page.locator('[data-testid="send-status-text"]', { hasText: "Message sent." }).waitFor();
+  const raw = await rawOf((await waitFor("the message", async () => (await inFolder(bobId, "INBOX", "With a signature"))[0], 2000)).blobHash);
+  assert.match(raw, /\n-- \r?\nAlice Example\r?\nACME Ltd/, "the text part has the signature after the -- separator");
+});
+
+test("another user's messages are out of reach; a cross-site POST is refused", async () => {
+  const bobs = await t.db.message.findFirstOrThrow({ where: { accountId: bobId, mailbox: { name: "INBOX" } } });
+  await page.goto(`/mail/compose?reply=${bobs.id}`);
+  assert.equal(await page.locator('[data-testid="compose-subject"]').inputValue(), "");
+  await page.goto(`/mail/compose?draft=${bobs.id}`);
+  assert.equal(await page.locator('[data-testid="compose-subject"]').inputValue(), "");
+  const cookie = (await alice.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const form = `--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nsend\r\n--x\r\nContent-Disposition: form-data; name="from"\r\n\r\nalice@example.test\r\n--x\r\nContent-Disposition: form-data; name="to"\r\n\r\nbob@example.test\r\n--x\r\nContent-Disposition: form-data; name="subject"\r\n\r\ncross-site\r\n--x--\r\n`;
+  const headers = { cookie, "content-type": "multipart/form-data; boundary=x" };
+  const evil = await app.rawRequest("127.0.0.1", "POST", "/api/compose", { ...headers, origin: "http://evil.example" }, form);
+  assert.equal(evil.status, 403);
+  const noSession = await app.rawRequest("127.0.0.1", "POST", "/api/compose", { "content-type": "multipart/form-data; boundary=x", origin: app.base }, form);
+  assert.equal(noSession.status, 401);
+  // The page's own fetch, with bob's address as From: refused as SMTP submission would.
+  const forged = await page.evaluate(async () => {
+    const f = new FormData();
+    for (const [k, v] of Object.entries({ action: "send", from: "bob@example.test", to: "bob@example.test", subject: "cross-site", mode: "plain", text: "x" })) f.set(k, v);
+    const res = await fetch("/api/compose", { method: "POST", body: f });
+    return { status: res.status, body: (await res.json()) as { error: string } };
+  });
+  assert.equal(forged.status, 422);
+  assert.match(forged.body.error, /not yours/);
+  assert.equal((await inFolder(bobId, "INBOX", "cross-site")).length, 0);
+  const contacts = await app.rawRequest("127.0.0.1", "GET", "/api/contacts?q=carol", {});
+  assert.equal(contacts.status, 401);
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { forwardSubject, quoted, replyRecipients, replySubject, threadingFor, withSignature, type Original } from "../../lib/compose/reply";
-import { buildMessage, inlineImages } from "../../lib/compose/build";
+import { buildMessage, inlineImages, textOfHtml } from "../../lib/compose/build";
 import { splitAddresses } from "../../lib/web/compose-form";
 
 const original: Original = {
@@ -48,6 +48,7 @@ test("quoting prefixes each line, nests earlier quotes, escapes HTML; signatures
   assert.match(q.html, /<blockquote><p>a &lt;b&gt;<br>&gt; old<\/p><\/blockquote>/);
   assert.equal(withSignature("Alice\nACME").text, "\n\n-- \nAlice\nACME");
   assert.equal(withSignature("  ").text, "");
+  assert.equal(textOfHtml(`<p>Hi</p>${withSignature("Alice").html}`), "Hi\n\n-- \nAlice", "the separator keeps its space in the text part");
 });
 
 test("editor HTML is sanitised and pasted images become cid: parts", async () => {

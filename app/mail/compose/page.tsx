@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requireSession } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
@@ -24,7 +25,12 @@ export default async function ComposePage({ searchParams }: Props) {
   return (
     <AppShell account={account} folders={folders}>
       <div className="p-3 sm:p-6">
-        <h1 className="mx-auto mb-3 max-w-4xl px-1 text-lg font-semibold text-slate-800">{HEADINGS[initial.kind]}</h1>
+        <div className="mx-auto mb-3 flex max-w-4xl items-baseline justify-between px-1">
+          <h1 className="text-lg font-semibold text-slate-800">{HEADINGS[initial.kind]}</h1>
+          <Link href="/settings/writing" className="text-sm text-slate-600 hover:underline">
+            Signatures and undo send
+          </Link>
+        </div>
         <ComposeForm key={JSON.stringify(sp)} initial={initial} choices={choices} maxBytes={config.maxMessageSize} />
       </div>
     </AppShell>
