@@ -47,6 +47,11 @@ export function SendStatus({ pendingId, sendAt, scheduled }: { pendingId: string
             {scheduled ? "Cancel and edit" : "Undo"}
           </button>
         )}
+        {scheduled && (
+          <Link href="/settings/writing" className="rounded-full px-4 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">
+            Scheduled messages
+          </Link>
+        )}
         <Link href="/mail/INBOX" className="rounded-full px-4 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">
           Back to Inbox
         </Link>

@@ -136,6 +136,7 @@ export async function sendComposed(deps: ComposeDeps, account: Account, f: Compo
   const built = await buildMessage(await assemble(deps, account, f, false));
   const mailFrom = f.from.trim().toLowerCase();
   const recipients = [...f.to, ...f.cc, ...f.bcc].map(envelopeAddress).filter(Boolean);
+  const bcc = f.bcc.map(envelopeAddress).filter(Boolean);
   await checkSubmission(deps, { account, raw: built.raw, mailFrom, recipients });
   const settings = await deps.db.account.findUnique({ where: { id: account.id }, select: { undoSendSeconds: true } });
   const delay = Math.max(0, settings?.undoSendSeconds ?? 10) * 1000;
@@ -143,10 +144,10 @@ export async function sendComposed(deps: ComposeDeps, account: Account, f: Compo
   const sendAt = f.sendAt && f.sendAt.getTime() > Date.now() + delay ? f.sendAt : delay ? new Date(Date.now() + delay) : null;
   const queueId = newQueueId();
   if (sendAt) {
-    await holdForSending(deps.db, { id: queueId, accountId: account.id, sendAt, mailFrom, recipients, raw: built.raw, subject: f.subject });
+    await holdForSending(deps.db, { id: queueId, accountId: account.id, sendAt, mailFrom, recipients, bcc, raw: built.raw, subject: f.subject });
     deps.log.info("pending_send.held", { msgId: queueId, user: account.email, sendAt: sendAt.toISOString(), scheduled: !!f.sendAt });
   } else {
-    await submitMessage(deps, { account, raw: built.raw, mailFrom, recipients, sentCopy: true, queueId, via: "webmail" });
+    await submitMessage(deps, { account, raw: built.raw, mailFrom, recipients, bcc, sentCopy: true, queueId, via: "webmail" });
   }
   if (f.parent) await markAnswered(deps, account, f.parent);
   await dropDraft(deps, account, f.draftId);

@@ -44,6 +44,8 @@ export interface SubmitRequest {
   mailFrom: string;
   /** Envelope recipients: To, Cc and Bcc. */
   recipients: string[];
+  /** The Bcc recipients among them: named in the Sent copy only (RFC 5322 3.6.3). */
+  bcc?: string[];
   /** File a \Seen copy in the account's Sent folder (the web; SMTP clients save their own). */
   sentCopy: boolean;
   /** The queue id to use (a pending send keeps its own); a new one when absent. */
@@ -119,7 +121,11 @@ export async function submitMessage(deps: SubmissionDeps, req: SubmitRequest): P
   const targets: DeliveryTarget[] = [...routed.targets];
   // An account whose Sent folder was deleted still sends; it just keeps no copy.
   const sentBox = req.sentCopy ? await deps.db.mailbox.findFirst({ where: { accountId: req.account.id, name: SENT_FOLDER }, select: { id: true } }) : null;
-  if (sentBox) targets.push({ accountId: req.account.id, mailbox: SENT_FOLDER, flags: { seen: true } });
+  const sentTarget: DeliveryTarget = { accountId: req.account.id, mailbox: SENT_FOLDER, flags: { seen: true } };
+  // Without Bcc the Sent copy shares the recipients' blob and transaction; with Bcc it is
+  // its own message (the recipients' copy must not name them), filed right after.
+  const bcc = req.bcc?.filter((b) => /^[^\s<>,;]+@[^\s<>,;]+$/.test(b)) ?? [];
+  if (sentBox && bcc.length === 0) targets.push(sentTarget);
   const delivered = await store.deliver({
     raw,
     queueId,
@@ -128,6 +134,10 @@ export async function submitMessage(deps: SubmissionDeps, req: SubmitRequest): P
     receivedFrom: `${req.via} user=${req.account.email} mail from=<${req.mailFrom}>`,
     quota: "grace",
   });
+  if (sentBox && bcc.length) {
+    const own = Buffer.concat([Buffer.from(received + extra + `Bcc: ${bcc.join(", ")}\r\n`), req.raw]);
+    delivered.push(...(await store.deliver({ raw: own, queueId, targets: [sentTarget], quota: "grace", event: "appended" })));
+  }
   const sent = sentBox ? (delivered.find((d) => d.mailboxId === sentBox.id) ?? null) : null;
   const messageId = (headerValues(raw, "message-id")[0] ?? "").trim();
   deps.log?.info("submission.accepted", { msgId: queueId, via: req.via, user: req.account.email, from: req.mailFrom, to: routed.local, remote: routed.remote, size: raw.length });

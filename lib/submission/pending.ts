@@ -26,6 +26,8 @@ export interface PendingSendInput {
   sendAt: Date;
   mailFrom: string;
   recipients: string[];
+  /** The Bcc recipients among them (named in the Sent copy only). */
+  bcc: string[];
   raw: Buffer;
   subject: string;
 }
@@ -35,7 +37,7 @@ export type PendingSendRow = PendingSendInput;
 
 export async function holdForSending(db: Db, p: PendingSendInput): Promise<void> {
   await db.pendingSend.create({
-    data: { id: p.id, accountId: p.accountId, sendAt: p.sendAt, mailFrom: p.mailFrom, recipients: JSON.stringify(p.recipients), raw: new Uint8Array(p.raw), subject: p.subject },
+    data: { id: p.id, accountId: p.accountId, sendAt: p.sendAt, mailFrom: p.mailFrom, recipients: JSON.stringify(p.recipients), bcc: JSON.stringify(p.bcc), raw: new Uint8Array(p.raw), subject: p.subject },
   });
 }
 
@@ -57,8 +59,8 @@ export async function cancelPending(db: Db, accountId: string, id: string): Prom
   return toRow(row);
 }
 
-function toRow(r: { id: string; accountId: string; sendAt: Date; mailFrom: string; recipients: string; raw: Uint8Array; subject: string }): PendingSendRow {
-  return { id: r.id, accountId: r.accountId, sendAt: r.sendAt, mailFrom: r.mailFrom, recipients: JSON.parse(r.recipients) as string[], raw: Buffer.from(r.raw), subject: r.subject };
+function toRow(r: { id: string; accountId: string; sendAt: Date; mailFrom: string; recipients: string; bcc: string; raw: Uint8Array; subject: string }): PendingSendRow {
+  return { id: r.id, accountId: r.accountId, sendAt: r.sendAt, mailFrom: r.mailFrom, recipients: JSON.parse(r.recipients) as string[], bcc: JSON.parse(r.bcc) as string[], raw: Buffer.from(r.raw), subject: r.subject };
 }
 
 export interface DueResult {
@@ -96,7 +98,7 @@ export async function sendDue(deps: SubmissionDeps & { log: Logger }, limit = 20
       if (!account || account.disabled) throw new SubmissionRefused(550, "5.7.1", "the sending account is disabled");
       // Delivered before a crash left the row behind: the copy with this queue id says so.
       const already = (await db.message.count({ where: { queueId: id } })) + (await db.outboundMessage.count({ where: { id } }));
-      if (already === 0) await submitMessage(deps, { account, raw: row.raw, mailFrom: row.mailFrom, recipients: row.recipients, sentCopy: true, queueId: id, via: "webmail" });
+      if (already === 0) await submitMessage(deps, { account, raw: row.raw, mailFrom: row.mailFrom, recipients: row.recipients, bcc: row.bcc, sentCopy: true, queueId: id, via: "webmail" });
       await db.pendingSend.delete({ where: { id } });
       out.sent.push(id);
       log.info("pending_send.sent", { msgId: id, user: account.email, late: now.getTime() - row.sendAt.getTime() });

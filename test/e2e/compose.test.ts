@@ -20,6 +20,7 @@ import { createLogger, setLogSink } from "../../lib/log";
 import { PASSWORD, type TestEngine } from "../helpers/engine";
 import { startWebApp, WAIT_MS, type WebApp } from "../helpers/web-app";
 import { createBlobStore } from "../../lib/store/blob-store";
+import { createRequire } from "node:module";
 
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results/compose");
 const MAX_MESSAGE_SIZE = 300_000;
@@ -278,6 +279,10 @@ test("scheduled send: tomorrow at 8:00, kept in the database, sent when due by a
   });
   assert.equal(row.sendAt.toISOString(), expected);
 
+  await page.goto("/settings/writing");
+  await page.locator('[data-testid="scheduled-list"] li', { hasText: "Good morning" }).waitFor();
+  await shot("settings-scheduled");
+
   await engine.stop();
   // Tomorrow morning has come while the engine was down.
   await t.db.pendingSend.update({ where: { id: row.id }, data: { sendAt: new Date(Date.now() - 1000) } });
@@ -334,4 +339,40 @@ test("another user's messages are out of reach; a cross-site POST is refused", a
   assert.equal((await inFolder(bobId, "INBOX", "cross-site")).length, 0);
   const contacts = await app.rawRequest("127.0.0.1", "GET", "/api/contacts?q=carol", {});
   assert.equal(contacts.status, 401);
+});
+
+test("a scheduled message can be cancelled from the Writing settings and reopens as a draft", async () => {
+  await page.goto("/mail/compose?to=bob@example.test");
+  await page.fill('[data-testid="compose-subject"]', "Maybe later");
+  await page.click('[data-testid="compose-schedule"]');
+  await page.click('[data-testid="schedule-tomorrow"]');
+  await page.locator('[data-testid="send-status-text"]', { hasText: "Scheduled for" }).waitFor();
+  await page.goto("/settings/writing");
+  await page.locator('[data-testid="scheduled-list"] li', { hasText: "Maybe later" }).locator('[data-testid="cancel-scheduled"]').click();
+  await page.waitForURL(/\/mail\/compose\?draft=/);
+  assert.equal(await page.locator('[data-testid="compose-subject"]').inputValue(), "Maybe later");
+  assert.equal(await t.db.pendingSend.count({ where: { subject: "Maybe later" } }), 0);
+});
+
+test("the compose screen: no serious or critical axe violations, usable on a phone", async () => {
+  const axe = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  for (const url of ["/mail/compose", "/settings/writing"]) {
+    await page.goto(url);
+    await page.waitForLoadState("networkidle");
+    // Through the DevTools protocol: the page's CSP would refuse an injected <script>.
+    await page.evaluate(axe);
+    const violations = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+      return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`);
+    });
+    assert.deepEqual(violations, [], url);
+  }
+  const phone = await app.browser.newContext({ baseURL: app.base, viewport: { width: 390, height: 844 }, storageState: await alice.storageState() });
+  const p = await phone.newPage();
+  await p.goto("/mail/compose");
+  await p.locator('[data-testid="compose-body"]').waitFor();
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no horizontal scrolling on a phone (${width} px)`);
+  await p.screenshot({ path: path.join(SHOTS, "compose-phone.png"), fullPage: true });
+  await phone.close();
 });

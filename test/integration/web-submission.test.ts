@@ -57,7 +57,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, ms = 15_000)
 test("the web path: local recipient at once, remote one queued, a \\Seen copy in Sent, Bcc delivered but not shown", async () => {
   const m = await compose("bob@example.test", ["alice@example.test", "carol@far.example"], "web path", { bcc: ["billing@example.test"] });
   assert.doesNotMatch(m.raw.toString(), /^Bcc:/im, "no Bcc field in what recipients get");
-  const r = await submitMessage(deps(), { account: bob, raw: m.raw, mailFrom: "bob@example.test", recipients: ["alice@example.test", "carol@far.example", "billing@example.test"], sentCopy: true, via: "webmail" });
+  const r = await submitMessage(deps(), { account: bob, raw: m.raw, mailFrom: "bob@example.test", recipients: ["alice@example.test", "carol@far.example", "billing@example.test"], bcc: ["billing@example.test"], sentCopy: true, via: "webmail" });
   assert.equal(r.messageId, m.messageId);
   const inbox = await messagesIn(alice.id, "INBOX", "web path");
   assert.equal(inbox.length, 1);
@@ -75,6 +75,10 @@ test("the web path: local recipient at once, remote one queued, a \\Seen copy in
   const text = blob.toString();
   assert.match(text, /^Return-Path: <bob@example\.test>\r\nReceived: from webmail \(authenticated user bob@example\.test\)/);
   assert.match(text, /Content-Type: multipart\/alternative/i);
+  assert.doesNotMatch(text, /^Bcc:/im, "recipients' copy names no Bcc");
+  const own = (await engine.ctx.store.blobs.get(sent[0].blobHash)).toString();
+  assert.match(own, /^Bcc: billing@example\.test\r$/m, "the Sent copy remembers the Bcc");
+  assert.equal(sent[0].queueId, r.queueId);
   assert.match(text, /Content-Type: text\/plain/i);
   assert.ok(logs.some((l) => l.event === "submission.accepted" && l.msgId === r.queueId), "logged with its msgId");
 });
@@ -111,8 +115,8 @@ test("a scheduled send survives an engine restart and leaves once; an undone one
   const id = newQueueId();
   const undoneId = newQueueId();
   const sendAt = new Date(Date.now() + 1500);
-  await holdForSending(t.db, { id, accountId: bob.id, sendAt, mailFrom: "bob@example.test", recipients: ["alice@example.test"], raw: due.raw, subject: "scheduled across restart" });
-  await holdForSending(t.db, { id: undoneId, accountId: bob.id, sendAt, mailFrom: "bob@example.test", recipients: ["alice@example.test"], raw: undone.raw, subject: "undone send" });
+  await holdForSending(t.db, { id, accountId: bob.id, sendAt, mailFrom: "bob@example.test", recipients: ["alice@example.test"], bcc: [], raw: due.raw, subject: "scheduled across restart" });
+  await holdForSending(t.db, { id: undoneId, accountId: bob.id, sendAt, mailFrom: "bob@example.test", recipients: ["alice@example.test"], bcc: [], raw: undone.raw, subject: "undone send" });
   assert.equal((await cancelPending(t.db, alice.id, undoneId)), null, "another account cannot undo it");
   const back = await cancelPending(t.db, bob.id, undoneId);
   assert.equal(back?.subject, "undone send");
@@ -137,7 +141,7 @@ test("a pending send already delivered before a crash is only removed, not sent 
   const m = await compose("bob@example.test", ["alice@example.test"], "delivered before the crash");
   const id = newQueueId();
   await submitMessage(deps(), { account: bob, raw: m.raw, mailFrom: "bob@example.test", recipients: ["alice@example.test"], sentCopy: true, queueId: id, via: "webmail" });
-  await holdForSending(t.db, { id, accountId: bob.id, sendAt: new Date(), mailFrom: "bob@example.test", recipients: ["alice@example.test"], raw: m.raw, subject: "x" });
+  await holdForSending(t.db, { id, accountId: bob.id, sendAt: new Date(), mailFrom: "bob@example.test", recipients: ["alice@example.test"], bcc: [], raw: m.raw, subject: "x" });
   await waitFor("the pending row to go", async () => (await t.db.pendingSend.count({ where: { id } })) === 0);
   assert.equal((await messagesIn(alice.id, "INBOX", "delivered before the crash")).length, 1);
 });
@@ -146,7 +150,7 @@ test("a pending send refused when due (the alias was removed) goes back to Draft
   await addAlias(t.db, "sales@example.test", "bob@example.test", "test");
   const m = await compose("sales@example.test", ["alice@example.test"], "refused when due");
   const id = newQueueId();
-  await holdForSending(t.db, { id, accountId: bob.id, sendAt: new Date(Date.now() + 200), mailFrom: "sales@example.test", recipients: ["alice@example.test"], raw: m.raw, subject: "refused when due" });
+  await holdForSending(t.db, { id, accountId: bob.id, sendAt: new Date(Date.now() + 200), mailFrom: "sales@example.test", recipients: ["alice@example.test"], bcc: [], raw: m.raw, subject: "refused when due" });
   await t.db.alias.deleteMany({ where: { address: "sales@example.test" } });
   await waitFor("the pending row to go", async () => (await t.db.pendingSend.count({ where: { id } })) === 0);
   const drafts = await messagesIn(bob.id, "Drafts", "refused when due");

@@ -19,6 +19,7 @@ CREATE TABLE "PendingSend" (
     "sendAt" TIMESTAMP(3) NOT NULL,
     "mailFrom" TEXT NOT NULL,
     "recipients" TEXT NOT NULL,
+    "bcc" TEXT NOT NULL DEFAULT '[]',
     "raw" BYTEA NOT NULL,
     "subject" TEXT NOT NULL DEFAULT '',
     "lockedUntil" TIMESTAMP(3),

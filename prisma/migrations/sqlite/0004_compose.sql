@@ -18,6 +18,7 @@ CREATE TABLE "PendingSend" (
     "sendAt" DATETIME NOT NULL,
     "mailFrom" TEXT NOT NULL,
     "recipients" TEXT NOT NULL,
+    "bcc" TEXT NOT NULL DEFAULT '[]',
     "raw" BLOB NOT NULL,
     "subject" TEXT NOT NULL DEFAULT '',
     "lockedUntil" DATETIME,
