@@ -376,3 +376,31 @@ test("the compose screen: no serious or critical axe violations, usable on a pho
   await p.screenshot({ path: path.join(SHOTS, "compose-phone.png"), fullPage: true });
   await phone.close();
 });
+
+test("plain-text mode sends text/plain alone; reply all copies the other recipients but not oneself", async () => {
+  await undoSeconds(aliceId, 0);
+  await page.goto("/mail/compose?to=bob@example.test");
+  await page.fill('[data-testid="compose-subject"]', "Plain and simple");
+  await page.click('[data-testid="compose-mode"]');
+  await page.fill('[data-testid="compose-text"]', "No formatting here.\n*not bold*");
+  await page.click('[data-testid="compose-send"]');
+  await page.locator('[data-testid="send-status"]').waitFor();
+  const raw = await rawOf((await received(bobId, "Plain and simple")).blobHash);
+  assert.match(headerOf(raw, "Content-Type"), /^text\/plain/);
+  assert.match(raw, /No formatting here\.\r\n\*not bold\*/);
+
+  await mx({ from: "Bob <bob@example.test>", to: "alice@example.test, carol@remote.example", cc: "Dave <dave@remote.example>", subject: "Team lunch", text: "Who is in?" });
+  const original = await received(aliceId, "Team lunch");
+  await page.goto(`/mail/INBOX/${original.id}`);
+  await page.locator('[data-testid="compose-replyAll"]').click();
+  await page.waitForURL(/\/mail\/compose\?replyAll=/);
+  assert.equal(await page.locator('[data-testid="compose-to"]').inputValue(), "Bob <bob@example.test>");
+  assert.equal(await page.locator('[data-testid="compose-cc"]').inputValue(), "carol@remote.example, Dave <dave@remote.example>");
+  await page.locator('[data-testid="compose-body"] p').first().click();
+  await page.keyboard.type("Count me in.");
+  await page.keyboard.press("Control+Enter");
+  await page.locator('[data-testid="send-status"]').waitFor();
+  const reply = await received(bobId, "Re: Team lunch");
+  const queued = await t.db.outboundMessage.findUnique({ where: { id: reply.queueId }, include: { recipients: true } });
+  assert.deepEqual(queued?.recipients.map((r) => r.address).sort(), ["carol@remote.example", "dave@remote.example"], "remote recipients wait in the outbound queue");
+});
