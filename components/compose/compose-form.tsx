@@ -10,6 +10,7 @@ import dynamic from "next/dynamic";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ComposeInitial, ComposeAttachmentInfo } from "@/lib/web/compose-initial";
 import type { FromChoice } from "@/lib/compose/identities";
+import { withSignature } from "@/lib/compose/reply";
 import { AddressInput } from "./address-input";
 import { postForm } from "./post-form";
 import { SendStatus } from "./send-status";
@@ -175,6 +176,27 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
     setFiles(server.current.files);
   };
 
+  /** A new From brings its own signature: the old one is replaced where it still stands unedited. */
+  const changeFrom = (next: string) => {
+    const sig = (address: string) => withSignature(choices.find((c) => c.address === address)?.signature ?? "");
+    const before = sig(from);
+    const after = sig(next);
+    setFrom(next);
+    if (mode === "plain") {
+      if (before.text && plainText.includes(before.text)) setPlainText(plainText.replace(before.text, after.text));
+      else if (!before.text && initial.kind === "new") setPlainText(plainText + after.text);
+      return;
+    }
+    const html = body.current.html;
+    let updated: string | null = null;
+    if (before.html && html.includes(before.html)) updated = html.replace(before.html, after.html);
+    else if (!before.html && initial.kind === "new") updated = html + after.html;
+    if (updated !== null) {
+      body.current = { html: updated, text: body.current.text.replace(before.text.trim(), after.text.trim()) };
+      setEditorKey((k) => k + 1);
+    }
+  };
+
   const switchMode = () => {
     if (mode === "rich") {
       setPlainText(body.current.text);
@@ -222,7 +244,7 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
         <label htmlFor="compose-from" className="w-12 shrink-0 text-sm text-slate-500">
           From
         </label>
-        <select id="compose-from" data-testid="compose-from" value={from} onChange={(e) => setFrom(e.target.value)} className="min-w-0 flex-1 bg-transparent py-2 text-sm outline-none">
+        <select id="compose-from" data-testid="compose-from" value={from} onChange={(e) => changeFrom(e.target.value)} className="min-w-0 flex-1 bg-transparent py-2 text-sm outline-none">
           {choices.map((c) => (
             <option key={c.address} value={c.address}>
               {c.name ? `${c.name} <${c.address}>` : c.address}

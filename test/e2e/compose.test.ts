@@ -15,7 +15,7 @@ import { ImapFlow } from "imapflow";
 import type { BrowserContext, Page } from "playwright-core";
 import { testDatabase, type TestDatabase } from "../helpers/db";
 import { startEngine, type Engine } from "../../mail-engine/engine";
-import { addAccount, addDomain } from "../../lib/directory";
+import { addAccount, addAlias, addDomain } from "../../lib/directory";
 import { createLogger, setLogSink } from "../../lib/log";
 import { PASSWORD, type TestEngine } from "../helpers/engine";
 import { startWebApp, WAIT_MS, type WebApp } from "../helpers/web-app";
@@ -403,4 +403,21 @@ test("plain-text mode sends text/plain alone; reply all copies the other recipie
   const reply = await received(bobId, "Re: Team lunch");
   const queued = await t.db.outboundMessage.findUnique({ where: { id: reply.queueId }, include: { recipients: true } });
   assert.deepEqual(queued?.recipients.map((r) => r.address).sort(), ["carol@remote.example", "dave@remote.example"], "remote recipients wait in the outbound queue");
+});
+
+test("From offers the user's aliases; switching identity switches the signature; the message leaves from the alias", async () => {
+  await addAlias(t.db, "billing@example.test", "alice@example.test", "test");
+  await t.db.identity.upsert({ where: { accountId_address: { accountId: aliceId, address: "alice@example.test" } }, create: { accountId: aliceId, address: "alice@example.test", signature: "Alice Example" }, update: { signature: "Alice Example" } });
+  await t.db.identity.create({ data: { accountId: aliceId, address: "billing@example.test", displayName: "ACME Billing", signature: "The billing team" } });
+  await page.goto("/mail/compose?to=bob@example.test");
+  await page.locator('[data-testid="compose-body"]', { hasText: "Alice Example" }).waitFor();
+  await page.selectOption('[data-testid="compose-from"]', "billing@example.test");
+  await page.locator('[data-testid="compose-body"]', { hasText: "The billing team" }).waitFor();
+  assert.doesNotMatch(await page.locator('[data-testid="compose-body"]').innerText(), /Alice Example/);
+  await page.fill('[data-testid="compose-subject"]', "Your invoice");
+  await page.click('[data-testid="compose-send"]');
+  await page.locator('[data-testid="send-status"]').waitFor();
+  const raw = await rawOf((await received(bobId, "Your invoice")).blobHash);
+  assert.equal(headerOf(raw, "From"), "ACME Billing <billing@example.test>");
+  assert.match(headerOf(raw, "Return-Path"), /<billing@example\.test>/);
 });
