@@ -37,6 +37,18 @@ function localInputValue(d: Date): string {
 
 const htmlOfText = (text: string) => text.split(/\n{2,}/).map((p) => `<p>${p.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\n/g, "<br>")}</p>`).join("");
 
+/** One attachment in the form: saved with the draft already, or waiting to be uploaded (tinted). */
+function AttachmentChip({ name, size, uploaded, onRemove }: { name: string; size: number; uploaded: boolean; onRemove(): void }) {
+  return (
+    <li className={`flex items-center gap-1 rounded-full px-3 py-1 text-sm ${uploaded ? "bg-slate-100" : "bg-blue-50"}`}>
+      {name} <span className="text-slate-500">({formatSize(size)})</span>
+      <button type="button" aria-label={`Remove ${name}`} onClick={onRemove} className="ml-1 text-slate-500 hover:text-slate-900">
+        ×
+      </button>
+    </li>
+  );
+}
+
 export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeInitial; choices: FromChoice[]; maxBytes: number }) {
   const [from, setFrom] = useState(initial.from);
   const [to, setTo] = useState(initial.to);
@@ -286,26 +298,28 @@ export function ComposeForm({ initial, choices, maxBytes }: { initial: ComposeIn
         <ul className="flex flex-wrap gap-2 border-t border-slate-200 px-4 py-2" aria-label="Attachments" data-testid="compose-attachments">
           {initial.forwardAttachment && <li className="rounded-full bg-slate-100 px-3 py-1 text-sm">✉ {initial.forwardAttachment.subject || "(no subject)"}.eml</li>}
           {kept.map((a) => (
-            <li key={`k${a.index}`} className="flex items-center gap-1 rounded-full bg-slate-100 px-3 py-1 text-sm">
-              {a.filename} <span className="text-slate-500">({formatSize(a.size)})</span>
-              <button type="button" aria-label={`Remove ${a.filename}`} onClick={() => {
-                  server.current.kept = server.current.kept.filter((x) => x !== a);
-                  setKept(server.current.kept);
-                }} className="ml-1 text-slate-500 hover:text-slate-900">
-                ×
-              </button>
-            </li>
+            <AttachmentChip
+              key={`k${a.index}`}
+              name={a.filename}
+              size={a.size}
+              uploaded
+              onRemove={() => {
+                server.current.kept = server.current.kept.filter((x) => x !== a);
+                setKept(server.current.kept);
+              }}
+            />
           ))}
           {files.map((f, i) => (
-            <li key={`f${i}`} className="flex items-center gap-1 rounded-full bg-blue-50 px-3 py-1 text-sm">
-              {f.name} <span className="text-slate-500">({formatSize(f.size)})</span>
-              <button type="button" aria-label={`Remove ${f.name}`} onClick={() => {
-                  server.current.files = server.current.files.filter((x) => x !== f);
-                  setFiles(server.current.files);
-                }} className="ml-1 text-slate-500 hover:text-slate-900">
-                ×
-              </button>
-            </li>
+            <AttachmentChip
+              key={`f${i}`}
+              name={f.name}
+              size={f.size}
+              uploaded={false}
+              onRemove={() => {
+                server.current.files = server.current.files.filter((x) => x !== f);
+                setFiles(server.current.files);
+              }}
+            />
           ))}
         </ul>
       )}
