@@ -13,7 +13,7 @@ import { getMessage } from "../store/read";
 import { buildMessage, type ComposeAttachment, type ComposeInput } from "./build";
 import { threadingFor } from "./reply";
 import { checkSubmission, submitMessage, SubmissionRefused } from "../submission";
-import { cancelPending, holdForSending } from "../submission/pending";
+import { cancelPending, holdForSending, withBccField } from "../submission/pending";
 import { fromChoices } from "./identities";
 import type { Logger } from "../log";
 
@@ -163,7 +163,7 @@ async function markAnswered(deps: ComposeDeps, account: Account, id: string): Pr
 export async function undoSend(deps: ComposeDeps, account: Account, id: string): Promise<{ draftId: string } | null> {
   const row = await cancelPending(deps.db, account.id, id);
   if (!row) return null;
-  const d = await deps.store.append({ accountId: account.id, mailbox: DRAFTS_FOLDER, raw: row.raw, flags: ["draft", "seen"] });
+  const d = await deps.store.append({ accountId: account.id, mailbox: DRAFTS_FOLDER, raw: withBccField(row), flags: ["draft", "seen"] });
   deps.log.info("pending_send.undone", { msgId: id, user: account.email });
   return { draftId: d.messageId };
 }

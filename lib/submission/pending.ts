@@ -59,6 +59,11 @@ export async function cancelPending(db: Db, accountId: string, id: string): Prom
   return toRow(row);
 }
 
+/** The message as its sender's own copy (a draft again): with its Bcc field back (RFC 5322 3.6.3). */
+export function withBccField(row: Pick<PendingSendRow, "raw" | "bcc">): Buffer {
+  return row.bcc.length ? Buffer.concat([Buffer.from(`Bcc: ${row.bcc.join(", ")}\r\n`), row.raw]) : row.raw;
+}
+
 function toRow(r: { id: string; accountId: string; sendAt: Date; mailFrom: string; recipients: string; bcc: string; raw: Uint8Array; subject: string }): PendingSendRow {
   return { id: r.id, accountId: r.accountId, sendAt: r.sendAt, mailFrom: r.mailFrom, recipients: JSON.parse(r.recipients) as string[], bcc: JSON.parse(r.bcc) as string[], raw: Buffer.from(r.raw), subject: r.subject };
 }
@@ -104,7 +109,7 @@ export async function sendDue(deps: SubmissionDeps & { log: Logger }, limit = 20
       log.info("pending_send.sent", { msgId: id, user: account.email, late: now.getTime() - row.sendAt.getTime() });
     } catch (err) {
       if (err instanceof SubmissionRefused && err.code >= 500) {
-        if (account) await deps.store.append({ accountId: account.id, mailbox: "Drafts", raw: row.raw, flags: ["draft", "seen", "flagged"] }).catch(() => undefined);
+        if (account) await deps.store.append({ accountId: account.id, mailbox: "Drafts", raw: withBccField(row), flags: ["draft", "seen", "flagged"] }).catch(() => undefined);
         await db.pendingSend.delete({ where: { id } });
         out.refused.push(id);
         log.warn("pending_send.refused", { msgId: id, user: account?.email, detail: `${err.code} ${err.enhanced} ${err.message}` });

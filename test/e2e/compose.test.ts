@@ -246,6 +246,8 @@ test("drafts save themselves into Drafts (an IMAP client sees them), reopen with
 test("undo send: the message never leaves and reopens as a draft", async () => {
   await undoSeconds(aliceId, 10);
   await page.goto("/mail/compose?to=bob@example.test");
+  await page.click('[data-testid="show-cc"]');
+  await page.fill('[data-testid="compose-bcc"]', "bob@example.test");
   await page.fill('[data-testid="compose-subject"]', "Angry reply");
   await typeBody("I take it back.");
   await page.click('[data-testid="compose-send"]');
@@ -255,6 +257,7 @@ test("undo send: the message never leaves and reopens as a draft", async () => {
   await page.click('[data-testid="undo-send"]');
   await page.waitForURL(/\/mail\/compose\?draft=/);
   assert.equal(await page.locator('[data-testid="compose-subject"]').inputValue(), "Angry reply");
+  assert.equal(await page.locator('[data-testid="compose-bcc"]').inputValue(), "bob@example.test", "the reopened draft keeps its Bcc");
   assert.equal(await t.db.pendingSend.count({ where: { subject: "Angry reply" } }), 0);
   assert.equal((await inFolder(aliceId, "Drafts", "Angry reply")).length, 1);
   await sleep(1500);

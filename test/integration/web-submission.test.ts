@@ -150,11 +150,12 @@ test("a pending send refused when due (the alias was removed) goes back to Draft
   await addAlias(t.db, "sales@example.test", "bob@example.test", "test");
   const m = await compose("sales@example.test", ["alice@example.test"], "refused when due");
   const id = newQueueId();
-  await holdForSending(t.db, { id, accountId: bob.id, sendAt: new Date(Date.now() + 200), mailFrom: "sales@example.test", recipients: ["alice@example.test"], bcc: [], raw: m.raw, subject: "refused when due" });
+  await holdForSending(t.db, { id, accountId: bob.id, sendAt: new Date(Date.now() + 200), mailFrom: "sales@example.test", recipients: ["alice@example.test", "carol@far.example"], bcc: ["carol@far.example"], raw: m.raw, subject: "refused when due" });
   await t.db.alias.deleteMany({ where: { address: "sales@example.test" } });
   await waitFor("the pending row to go", async () => (await t.db.pendingSend.count({ where: { id } })) === 0);
   const drafts = await messagesIn(bob.id, "Drafts", "refused when due");
   assert.equal(drafts.length, 1);
   assert.equal(drafts[0].flagged, true);
+  assert.match((await engine.ctx.store.blobs.get(drafts[0].blobHash)).toString(), /^Bcc: carol@far\.example\r$/m, "the draft keeps its Bcc");
   assert.equal((await messagesIn(alice.id, "INBOX", "refused when due")).length, 0);
 });
