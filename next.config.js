@@ -6,6 +6,11 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  experimental: {
+    // The proxy (proxy.ts) buffers request bodies up to this size: compose uploads
+    // attachments up to MAX_MESSAGE_SIZE in one multipart POST (plus the form's own fields).
+    proxyClientMaxBodySize: Math.ceil((Number(process.env.MAX_MESSAGE_SIZE) || 52428800) * 1.1) + 1048576,
+  },
   // The build type-checks the web app and the lib/ code it uses; `npm run typecheck` checks everything.
   typescript: { tsconfigPath: "tsconfig.web.json" },
   serverExternalPackages: [

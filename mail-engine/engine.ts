@@ -15,6 +15,7 @@ import type { EngineContext } from "./context";
 import { startSmtp, type SmtpListeners } from "./smtp/server";
 import { startPop3, type Pop3Listeners } from "./pop3/server";
 import { ChangeFeed } from "../lib/store/change-feed";
+import { ScheduledSender, pgNextDue, sqliteNextDue } from "./scheduled-send";
 import type { ImapListeners } from "./imap/server";
 import { QueueWorker } from "./queue/worker";
 
@@ -52,8 +53,12 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   const feed = new ChangeFeed(config);
   const ctx: EngineContext = { config, db, blobs: store.blobs, tls, log, store, lookup, feed };
   const sweeper = new BlobSweeper(store, log);
+  const sqliteDue = pool ? null : sqliteNextDue(sqlitePath(config.databaseUrl));
+  const scheduled = new ScheduledSender(ctx, pool ? pgNextDue(pool) : sqliteDue!.next);
   const closeStore = async () => {
     sweeper.stop();
+    await scheduled.stop();
+    sqliteDue?.close();
     await feed.close();
     await store.close();
     if ("close" in lookup) lookup.close();
@@ -88,6 +93,7 @@ export async function startEngine(config: Config = loadConfig(), opts: EngineOpt
   sweeper.start();
   const queue = new QueueWorker(ctx);
   if (opts.queueWorker !== false) queue.start();
+  scheduled.start();
   return {
     ctx,
     smtp,

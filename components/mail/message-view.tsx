@@ -31,6 +31,7 @@ export function MessageView({
   view,
   viewHref,
   attachmentHref,
+  messageId,
 }: {
   rendered: RenderedMessage;
   fallbackSubject: string;
@@ -38,6 +39,8 @@ export function MessageView({
   view: "html" | "text";
   viewHref: (view: "html" | "text") => string;
   attachmentHref: (index: number) => string;
+  /** Shows Reply / Reply all / Forward links to the compose page for this message. */
+  messageId?: string;
 }) {
   const subject = rendered.subject.trim() || fallbackSubject.trim() || "(no subject)";
   const date = rendered.date ?? fallbackDate;
@@ -81,6 +84,16 @@ export function MessageView({
           </dl>
         </div>
       </div>
+
+      {messageId && (
+        <nav className="mt-3 flex flex-wrap gap-2 text-sm" aria-label="Answer">
+          {([["reply", "Reply"], ["replyAll", "Reply all"], ["forward", "Forward"], ["forwardAttachment", "Forward as attachment"]] as const).map(([param, label]) => (
+            <Link key={param} href={`/mail/compose?${param}=${encodeURIComponent(messageId)}`} className="rounded-full border border-slate-300 bg-white px-3 py-1 font-medium text-slate-700 hover:bg-slate-50" data-testid={`compose-${param}`}>
+              {label}
+            </Link>
+          ))}
+        </nav>
+      )}
 
       {hasHtml && hasText && (
         <div className="mt-4 flex items-center gap-1 text-sm" role="tablist" aria-label="Message format">

@@ -12,7 +12,8 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerDataStream } from "s
 import type { EngineContext } from "../context";
 import { mayUseSender } from "../../lib/routing/resolve";
 import { isStoreError } from "../../lib/store";
-import { headerValues, newMessageIdHeader, rfc5322Date } from "../../lib/mime/headers";
+import { rfc5322Date } from "../../lib/mime/headers";
+import { completeHeaders } from "../../lib/submission/headers";
 import { StreamingParse } from "../../lib/store/parse";
 import { MAX_HEADER_BYTES, receiveMessage, type ReceivedMessage } from "./message-reader";
 import { installEnhancedCodePatch, smtpError } from "./replies";
@@ -164,12 +165,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
         sink: checked ? undefined : parser,
         prefix: (header) => {
           if (checked) return Buffer.alloc(0);
-          let extra = "";
-          if (!isMx) {
-            // RFC 6409 8.2, 8.3: the submission server completes a missing Date and Message-ID.
-            if (headerValues(header, "date").length === 0) extra += `Date: ${rfc5322Date()}\r\n`;
-            if (headerValues(header, "message-id").length === 0) extra += `Message-ID: ${newMessageIdHeader(config.hostname)}\r\n`;
-          }
+          // RFC 6409 8.2, 8.3: the submission server completes a missing Date and Message-ID.
+          const extra = isMx ? "" : completeHeaders(header, config.hostname);
           return Buffer.concat([returnPath, Buffer.from(receivedHeader(config.hostname, session, txn?.queueId ?? "") + extra)]);
         },
       }))
@@ -188,9 +185,9 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
           if (!isMx) {
             const user = session.user!;
             if (!msg.headerComplete) throw smtpError(552, "5.3.4", `Message header section exceeds ${MAX_HEADER_BYTES} bytes`);
-            // Author fields (From, Sender, Resent-From): see sender-headers.ts (loaded on the
+            // Author fields (From, Sender, Resent-From): see lib/submission/sender-headers.ts (loaded on the
             // first submission: its MIME libraries cost an MX-only engine ~10 MB).
-            const { checkSenderHeaders } = await import("./sender-headers");
+            const { checkSenderHeaders } = await import("../../lib/submission/sender-headers");
             const refused = await checkSenderHeaders(msg.header, (addr) => mayUseSender(db, user, addr));
             if (refused) {
               log.warn("smtp.rejected", { cid: session.id, msgId: txn.queueId, reason: "sender headers", user: user.email, detail: refused.message });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkSenderHeaders } from "../../mail-engine/smtp/sender-headers";
+import { checkSenderHeaders } from "../../lib/submission/sender-headers";
 import { headerEnd } from "../../mail-engine/smtp/message-reader";
 
 /** The header section as the DATA reader hands it over (with its empty line). */

@@ -68,6 +68,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
           view={view}
           viewHref={(v) => (v === "text" ? `${base}?view=text` : base)}
           attachmentHref={(i) => `${base}/attachments/${i}`}
+          messageId={message.id}
         />
       </div>
     </AppShell>

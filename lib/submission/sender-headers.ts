@@ -20,7 +20,7 @@
  */
 import libmime from "libmime";
 import addressparser from "nodemailer/lib/addressparser/index.js";
-import { parseAddress } from "../../lib/domain/address";
+import { parseAddress } from "../domain/address";
 
 export interface HeaderRefusal {
   code: number;
