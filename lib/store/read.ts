@@ -91,7 +91,7 @@ export function clampPage(requested: unknown, pageCount: number): number {
   return Math.min(Math.floor(n), Math.max(1, pageCount));
 }
 
-const LIST_SELECT = {
+export const LIST_SELECT = {
   id: true,
   uid: true,
   fromAddress: true,
@@ -109,7 +109,7 @@ const LIST_SELECT = {
   size: true,
 } as const;
 
-type ListRow = Omit<MessageListItem, "to"> & { toAddresses: string };
+export type ListRow = Omit<MessageListItem, "to"> & { toAddresses: string };
 
 /** The stored JSON address list ([{name,address}]); [] when empty or damaged. */
 export function parseAddressList(json: string): AddressEntry[] {
@@ -125,7 +125,7 @@ export function parseAddressList(json: string): AddressEntry[] {
   }
 }
 
-function toListItem(row: ListRow): MessageListItem {
+export function toListItem(row: ListRow): MessageListItem {
   const { toAddresses, ...rest } = row;
   return { ...rest, to: parseAddressList(toAddresses) };
 }
