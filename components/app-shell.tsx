@@ -1,4 +1,7 @@
-/** The frame of every signed-in page: header (address, Admin link for admins, sign out), folder list, content. */
+/**
+ * The frame of every signed-in page: header (search box, address, Admin link for admins,
+ * sign out), folder list, content; on mail pages the keyboard shortcuts and the undo toast.
+ */
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { SessionAccount } from "@/app/_lib/session";
@@ -6,18 +9,23 @@ import type { FolderInfo } from "@/lib/store/read";
 import { SignOutButton } from "./auth/sign-out-button";
 import { FolderList } from "./mail/folder-list";
 import { MailIcon } from "./ui/icons";
+import { Shortcuts } from "./mail/shortcuts";
+import { UndoToast } from "./mail/undo-toast";
 
 export function AppShell({
   account,
   folders,
   currentFolder,
   section = "mail",
+  query = "",
   children,
 }: {
   account: SessionAccount;
   folders: FolderInfo[];
   currentFolder?: string;
   section?: "mail" | "setup" | "admin";
+  /** The search box's text (the search page shows its query). */
+  query?: string;
   children: ReactNode;
 }) {
   return (
@@ -30,13 +38,22 @@ export function AppShell({
             </span>
             <span className="hidden text-lg sm:inline">Mail</span>
           </Link>
-          <nav className="ml-2 flex items-center gap-1 text-sm">
-            <Link
-              href="/mail/INBOX"
-              className={`rounded-md px-2.5 py-1.5 font-medium ${section === "mail" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
-            >
-              Mail
-            </Link>
+          <form role="search" action="/mail/search" className="min-w-0 flex-1 sm:max-w-xl">
+            <label htmlFor="search-box" className="sr-only">
+              Search mail
+            </label>
+            <input
+              id="search-box"
+              name="q"
+              type="search"
+              defaultValue={query}
+              placeholder="Search mail (from: subject: has:attachment …)"
+              autoComplete="off"
+              className="w-full rounded-full border border-slate-200 bg-slate-100 px-4 py-1.5 text-sm text-slate-900 placeholder:text-slate-500 focus:border-blue-500 focus:bg-white focus:outline-none"
+              data-testid="search-box"
+            />
+          </form>
+          <nav className="flex items-center gap-1 text-sm" aria-label="Sections">
             <Link
               href="/setup"
               data-testid="setup-link"
@@ -54,7 +71,7 @@ export function AppShell({
               </Link>
             )}
           </nav>
-          <div className="ml-auto flex min-w-0 items-center gap-3">
+          <div className="ml-auto flex min-w-0 shrink-0 items-center gap-3">
             <span className="hidden min-w-0 truncate text-sm text-slate-600 sm:block" data-testid="account-email" title={account.displayName || account.email}>
               {account.email}
             </span>
@@ -75,6 +92,12 @@ export function AppShell({
         </aside>
         <main className="min-w-0 flex-1">{children}</main>
       </div>
+      {section === "mail" && (
+        <>
+          <Shortcuts />
+          <UndoToast />
+        </>
+      )}
     </div>
   );
 }

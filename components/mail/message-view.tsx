@@ -59,7 +59,7 @@ export function MessageView({
         </span>
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-            <p className="min-w-0 break-words">
+            <p className="min-w-0 break-words" data-testid="message-from">
               <span className="font-semibold text-slate-900" data-testid="message-from-name">
                 {sender ? personName(sender) : "(unknown sender)"}
               </span>
@@ -67,7 +67,8 @@ export function MessageView({
             </p>
           </div>
           <dl className="mt-2 space-y-0.5">
-            <AddressLine label="From" list={rendered.from} testId="message-from" />
+            {/* The sender is the line above; a second From appears only for several authors (RFC 5322 3.6.2). */}
+            {rendered.from.length > 1 && <AddressLine label="From" list={rendered.from.slice(1)} testId="message-from-more" />}
             <AddressLine label="To" list={rendered.to} testId="message-to" />
             <AddressLine label="Cc" list={rendered.cc} testId="message-cc" />
             <AddressLine label="Bcc" list={rendered.bcc} testId="message-bcc" />
@@ -114,7 +115,7 @@ export function MessageView({
             sandbox="allow-popups allow-popups-to-escape-sandbox"
             referrerPolicy="no-referrer"
             srcDoc={htmlDocument(rendered.html ?? "")}
-            className="block h-[70vh] min-h-80 w-full resize-y border-0"
+            className="block h-[70vh] min-h-80 w-full border-0"
           />
         ) : hasText ? (
           <div className="p-5">

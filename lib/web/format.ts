@@ -47,7 +47,8 @@ function sameDay(a: Date, b: Date, timeZone?: string): boolean {
 /** The list's date column: the time for today, day and month this year, else the full date. */
 export function formatListDate(date: Date, now = new Date(), opts: { locale?: string; timeZone?: string } = {}): string {
   const { locale, timeZone } = opts;
-  if (sameDay(date, now, timeZone)) return new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" }).format(date);
+  // "numeric" hours: the locale's own clock ("14:05" in en-GB, "2:05 PM" in en-US), never "06:33 AM".
+  if (sameDay(date, now, timeZone)) return new Intl.DateTimeFormat(locale, { timeZone, hour: "numeric", minute: "2-digit" }).format(date);
   const year = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric" }).format(d);
   if (year(date) === year(now)) return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short" }).format(date);
   return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", year: "numeric" }).format(date);
@@ -61,7 +62,7 @@ export function formatFullDate(date: Date, opts: { locale?: string; timeZone?: s
     day: "numeric",
     month: "short",
     year: "numeric",
-    hour: "2-digit",
+    hour: "numeric",
     minute: "2-digit",
   }).format(date);
 }

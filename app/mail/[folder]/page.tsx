@@ -11,6 +11,7 @@ import { AppShell } from "@/components/app-shell";
 import { MessageList } from "@/components/mail/message-list";
 import { Pagination } from "@/components/mail/pagination";
 import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
+import { FolderMenu } from "@/components/mail/folder-tools";
 
 type Props = { params: Promise<{ folder: string }>; searchParams: Promise<SearchParams> };
 
@@ -41,9 +42,10 @@ export default async function FolderPage({ params, searchParams }: Props) {
           {folderLabel(page.folder.name)}
           {page.folder.unread > 0 && <span className="ml-2 text-sm font-normal text-slate-500">{page.folder.unread} unread</span>}
         </h1>
+        {!page.folder.specialUse && <FolderMenu name={page.folder.name} total={page.folder.total} />}
         <Pagination {...pager} />
       </div>
-      <MessageList folder={page.folder} messages={page.messages} now={new Date()} />
+      <MessageList folder={page.folder} folders={folders} messages={page.messages} now={new Date()} />
       {page.pageCount > 1 && (
         <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2">
           <Pagination {...pager} />

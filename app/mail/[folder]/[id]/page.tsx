@@ -12,6 +12,7 @@ import { AppShell } from "@/components/app-shell";
 import { MessageView } from "@/components/mail/message-view";
 import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
 import { MarkRead } from "@/components/mail/mark-read";
+import { MessageActions } from "@/components/mail/message-actions";
 import { ArrowLeftIcon, EnvelopeOpenIcon } from "@/components/ui/icons";
 import { markUnreadAction } from "../../actions";
 
@@ -52,6 +53,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
           <ArrowLeftIcon className="h-4 w-4" />
           {folderLabel(message.mailboxName)}
         </Link>
+        <MessageActions id={message.id} folderHref={folderHref(message.mailboxName)} flagged={message.flagged} inJunk={folders.find((f) => f.name === message.mailboxName)?.specialUse === "\\Junk"} />
         <form action={markUnreadAction} className="ml-auto">
           <input type="hidden" name="id" value={message.id} />
           <button type="submit" className="flex items-center gap-2 rounded-full px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100" data-testid="mark-unread">
