@@ -11,9 +11,11 @@ function typing(e: KeyboardEvent): boolean {
 
 /**
  * Calls `handler` with the key ("j", "#", "I" for Shift+i) of presses outside text fields
- * and without Ctrl/Alt/Meta; the handler returns true when it used the key.
+ * and without Ctrl/Alt/Meta; the handler returns true when it used the key (then no other
+ * handler sees it). `first`: before the others (the page-wide keys, so the second key of
+ * "g s" goes to navigation, not to the list's star).
  */
-export function useKeys(handler: (key: string, e: KeyboardEvent) => boolean | void): void {
+export function useKeys(handler: (key: string, e: KeyboardEvent) => boolean | void, first = false): void {
   const ref = useRef(handler);
   ref.current = handler;
   useEffect(() => {
@@ -21,7 +23,7 @@ export function useKeys(handler: (key: string, e: KeyboardEvent) => boolean | vo
       if (e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey || typing(e)) return;
       if (ref.current(e.key, e) === true) e.preventDefault();
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
+    window.addEventListener("keydown", onKey, first);
+    return () => window.removeEventListener("keydown", onKey, first);
+  }, [first]);
 }

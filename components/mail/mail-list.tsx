@@ -77,7 +77,7 @@ function Highlighted({ text, terms }: { text: string; terms: string[] }): ReactN
   const usable = terms.map((t) => t.trim()).filter((t) => t.length > 0);
   if (usable.length === 0) return text;
   const re = new RegExp(`(${usable.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "gi");
-  return text.split(re).map((part, i) => (i % 2 === 1 ? <mark key={i} className="rounded bg-yellow-200 px-0.5 text-inherit">{part}</mark> : part));
+  return text.split(re).map((part, i) => (i % 2 === 1 ? <mark key={i} className="rounded bg-yellow-200 px-0.5 text-slate-900">{part}</mark> : part));
 }
 
 export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight, moveTargets, empty }: ListProps) {
@@ -236,7 +236,7 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
             </label>
           </>
         ) : (
-          <span className="text-sm text-slate-500">Select messages to act on them, or press ? for keyboard shortcuts</span>
+          <span className="hidden text-sm text-slate-500 sm:inline">Select messages to act on them, or press ? for keyboard shortcuts</span>
         )}
       </div>
       {allShown && total > rows.length && (

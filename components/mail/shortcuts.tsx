@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { useKeys } from "./keys";
 import { undoLast } from "./undo-toast";
@@ -68,7 +68,12 @@ export function Shortcuts() {
         return true;
     }
     return false;
-  });
+  }, true);
+
+  useEffect(() => {
+    // The keys work from here on (tests wait for this rather than guessing when hydration ends).
+    document.documentElement.dataset.keys = "ready";
+  }, []);
 
   if (!help) return null;
   return (

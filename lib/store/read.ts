@@ -45,6 +45,9 @@ export interface MessagePage {
   pageCount: number;
   pageSize: number;
   total: number;
+  /** Cursors of the neighbouring pages (listMessages' `cursor`), null at either end. */
+  newer: string | null;
+  older: string | null;
 }
 
 export interface MessageDetail extends MessageListItem {
@@ -131,28 +134,87 @@ export function toListItem(row: ListRow): MessageListItem {
 }
 
 /**
- * One page of a folder, newest first (internal date, then UID, both descending).
- * Null when the account has no folder of that name. The page is clamped.
+ * A position in a folder's list: older (`o`) or newer (`n`) than the message with that
+ * internal date (ms) and UID, e.g. "o1767225600000.42". The list pages by these
+ * (keyset) so a page deep in a 100,000-message folder costs what the first one does.
+ */
+export interface ListCursor {
+  dir: "older" | "newer";
+  date: Date;
+  uid: number;
+}
+
+export function encodeCursor(dir: "older" | "newer", m: { internalDate: Date; uid: number }): string {
+  return `${dir === "older" ? "o" : "n"}${m.internalDate.getTime()}.${m.uid}`;
+}
+
+export function decodeCursor(v: unknown): ListCursor | null {
+  const m = typeof v === "string" ? /^([on])(\d{1,15})\.(\d{1,10})$/.exec(v) : null;
+  if (!m) return null;
+  const date = new Date(Number(m[2]));
+  const uid = Number(m[3]);
+  if (Number.isNaN(date.getTime()) || uid > 0xffffffff) return null;
+  return { dir: m[1] === "o" ? "older" : "newer", date, uid };
+}
+
+/**
+ * One page of a folder, newest first (internal date, then UID, both descending), from a
+ * cursor (keyset: the (mailboxId, internalDate, uid) index, no OFFSET), or by page number
+ * for links without one. `page` is the number shown ("51–100 of N"), clamped.
+ * Null when the account has no folder of that name.
  */
 export async function listMessages(
   db: Db,
   accountId: string,
   folderName: string,
-  opts: { page?: unknown; pageSize?: number } = {},
+  opts: { page?: unknown; pageSize?: number; cursor?: unknown } = {},
 ): Promise<MessagePage | null> {
   const folder = await findFolder(db, accountId, folderName);
   if (!folder) return null;
   const pageSize = Math.max(1, Math.min(opts.pageSize ?? PAGE_SIZE, 500));
   const pageCount = Math.max(1, Math.ceil(folder.total / pageSize));
-  const page = clampPage(opts.page, pageCount);
-  const rows = await db.message.findMany({
-    where: { accountId, mailboxId: folder.id },
-    orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
-    skip: (page - 1) * pageSize,
-    take: pageSize,
-    select: LIST_SELECT,
-  });
-  return { folder, messages: rows.map(toListItem), page, pageCount, pageSize, total: folder.total };
+  const cursor = decodeCursor(opts.cursor);
+  let page = clampPage(opts.page, pageCount);
+  const where = { accountId, mailboxId: folder.id };
+  let rows: ListRow[];
+  if (cursor) {
+    const older = cursor.dir === "older";
+    const cmp = older ? "lt" : "gt";
+    const order = older ? "desc" : "asc";
+    rows = await db.message.findMany({
+      where: { ...where, OR: [{ internalDate: { [cmp]: cursor.date } }, { internalDate: cursor.date, uid: { [cmp]: cursor.uid } }] },
+      orderBy: [{ internalDate: order }, { uid: order }],
+      take: pageSize,
+      select: LIST_SELECT,
+    });
+    if (!older) rows.reverse();
+    // Newer than the first page's top (mail arrived meanwhile, or a stale link): show page 1.
+    if (!older && rows.length < pageSize) {
+      rows = await db.message.findMany({ where, orderBy: [{ internalDate: "desc" }, { uid: "desc" }], take: pageSize, select: LIST_SELECT });
+      page = 1;
+    }
+  } else {
+    rows = await db.message.findMany({
+      where,
+      orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+      select: LIST_SELECT,
+    });
+  }
+  if (rows.length === 0) page = 1;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  return {
+    folder,
+    messages: rows.map(toListItem),
+    page,
+    pageCount,
+    pageSize,
+    total: folder.total,
+    newer: page > 1 && first ? encodeCursor("newer", first) : null,
+    older: page < pageCount && last && rows.length === pageSize ? encodeCursor("older", last) : null,
+  };
 }
 
 /** One message of the account, or null (also when the id belongs to another account). */

@@ -30,9 +30,9 @@ export default async function FolderPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const account = await requireSession(folderHref(name));
   const { db } = await getStore();
-  const [folders, page] = await Promise.all([listFolders(db, account.id), listMessages(db, account.id, name, { page: firstParam(sp.page) })]);
+  const [folders, page] = await Promise.all([listFolders(db, account.id), listMessages(db, account.id, name, { page: firstParam(sp.page), cursor: firstParam(sp.c) })]);
   if (!page) notFound();
-  const pager = { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total };
+  const pager = { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, newer: page.newer, older: page.older };
 
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
