@@ -22,6 +22,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "IMAP SEARCH in a 10,000-message mailbox: SUBJECT, TEXT, BODY (full-text index) and FROM, median ms, on SQLite or PostgreSQL (--db)",
     load: () => import("./search"),
   },
+  web: {
+    summary: "the webmail's server side on a 100,000-message Inbox: first and mid-folder list page, open, search across folders, bulk move of 1,000 and its undo",
+    load: () => import("./web"),
+  },
   memory: {
     summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
     load: () => import("./memory"),

@@ -33,17 +33,17 @@ const COMMON = (
   "the of and to in is that it for on with as was be at by this have from or an are not but had his they you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three"
 ).split(" ");
 /** Rarer words, so that a search for one of them finds a few per cent of the mailbox, as real searches do. */
-const RARE = Array.from({ length: 3000 }, (_, i) => crypto.createHash("sha1").update(String(i)).digest("hex").replace(/[0-9]/g, "").slice(0, 5 + (i % 6)) + "o");
+export const RARE = Array.from({ length: 3000 }, (_, i) => crypto.createHash("sha1").update(String(i)).digest("hex").replace(/[0-9]/g, "").slice(0, 5 + (i % 6)) + "o");
 const FIRST = "Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy Rupert Sybil Trent Victor Walter Yolanda".split(" ");
 const LAST = "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans Walker White Roberts Green Hall Wood Jackson Clarke".split(" ");
 
 /** A seeded generator, so every run builds the same mailbox. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-function message(i: number, rand: () => number): { raw: Buffer; date: Date } {
+export function message(i: number, rand: () => number): { raw: Buffer; date: Date } {
   const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)];
   const word = () => (rand() < 0.08 ? pick(RARE) : pick(COMMON));
   const sentence = () => {

@@ -182,7 +182,8 @@ export async function listMessages(
     const cmp = older ? "lt" : "gt";
     const order = older ? "desc" : "asc";
     rows = await db.message.findMany({
-      where: { ...where, OR: [{ internalDate: { [cmp]: cursor.date } }, { internalDate: cursor.date, uid: { [cmp]: cursor.uid } }] },
+      // The redundant bound on internalDate alone lets the index be entered at the cursor (an OR alone makes a scan).
+      where: { ...where, internalDate: { [`${cmp}e`]: cursor.date }, OR: [{ internalDate: { [cmp]: cursor.date } }, { internalDate: cursor.date, uid: { [cmp]: cursor.uid } }] },
       orderBy: [{ internalDate: order }, { uid: order }],
       take: pageSize,
       select: LIST_SELECT,

@@ -28,6 +28,8 @@ export interface BulkResult {
 
 /** Ops take at most this many messages each, so one transaction never holds the writer for long. */
 const CHUNK = 2000;
+/** Prisma sends an `in` list as one parameter per value: SQLite allows 999 parameters in a statement. */
+const READ_CHUNK = 500;
 
 const FLAG_ACTIONS: Record<FlagAction, { flag: SystemFlag; mode: "add" | "remove" }> = {
   read: { flag: "seen", mode: "add" },
@@ -38,9 +40,9 @@ const FLAG_ACTIONS: Record<FlagAction, { flag: SystemFlag; mode: "add" | "remove
 
 const SPECIAL_TARGET: Record<MoveAction, string> = { archive: "\\Archive", trash: "\\Trash", junk: "\\Junk", notjunk: "\\Inbox" };
 
-function chunks<T>(list: T[]): T[][] {
+function chunks<T>(list: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
 }
 
@@ -53,13 +55,13 @@ async function resolve(store: MailStore, accountId: string, targets: Targets): P
     else groups.set(mailboxId, [id]);
   };
   if ("ids" in targets) {
-    for (const part of chunks([...new Set(targets.ids)])) {
+    for (const part of chunks([...new Set(targets.ids)], READ_CHUNK)) {
       const rows = await store.db.message.findMany({ where: { accountId, id: { in: part } }, select: { id: true, mailboxId: true } });
       for (const r of rows) add(r.mailboxId, r.id);
     }
   } else {
     for (const { mailboxId, uids } of targets.byFolder) {
-      for (const part of chunks(uids)) {
+      for (const part of chunks(uids, READ_CHUNK)) {
         const rows = await store.db.message.findMany({ where: { accountId, mailboxId, uid: { in: part } }, select: { id: true } });
         for (const r of rows) add(mailboxId, r.id);
       }
@@ -95,7 +97,7 @@ async function moveGroups(store: MailStore, accountId: string, groups: Array<{ m
     if (newUids.length === 0) continue;
     // A move gives the messages new rows (RFC 6851: new UIDs): the undo addresses those.
     const ids: string[] = [];
-    for (const part of chunks(newUids)) {
+    for (const part of chunks(newUids, READ_CHUNK)) {
       const rows = await store.db.message.findMany({ where: { accountId, mailboxId: dest, uid: { in: part } }, select: { id: true } });
       ids.push(...rows.map((r) => r.id));
     }
