@@ -12,14 +12,12 @@
  */
 import { parseOptions, type OptionSpec } from "./lib/args";
 import { percentile, sortedCopy, fmt } from "./lib/stats";
-import { addAccount, addDomain } from "../lib/directory";
-import { openStore, type MailStore } from "../lib/store";
-import { closeSearchReader } from "../lib/store/search";
+import type { MailStore } from "../lib/store";
 import { encodeCursor, getMessage, listMessages } from "../lib/store/read";
 import { renderMessage } from "../lib/mime/render";
 import { searchMail } from "../lib/web/search";
 import { applyBulk, applyUndo } from "../lib/web/organise";
-import { message, rng, RARE } from "./search";
+import { DB_SPEC, message, rng, RARE, scratchAccount, specHelp } from "./search";
 import type { Db } from "../lib/db/client";
 
 const SPEC: Record<string, OptionSpec> = {
@@ -27,15 +25,11 @@ const SPEC: Record<string, OptionSpec> = {
   others: { type: "int", default: 10000, help: "messages in other folders (default 10000)" },
   distinct: { type: "int", default: 2000, help: "distinct messages delivered; the rest are row copies (default 2000)" },
   runs: { type: "int", default: 20, help: "timed runs of each step; the median is shown (default 20)" },
-  db: { type: "string", default: "sqlite", help: "sqlite | postgresql (default sqlite)" },
-  keep: { type: "flag", help: "keep the scratch database and print where it is (to EXPLAIN queries)" },
-  url: { type: "string", default: "postgresql://postgres@127.0.0.1:5432/mailsuite_bench", help: "PostgreSQL server to make a scratch database on" },
+  ...DB_SPEC,
 };
 
 export function help(): string {
-  return Object.entries(SPEC)
-    .map(([k, s]) => `  --${k.padEnd(8)} ${s.help}`)
-    .join("\n");
+  return specHelp(SPEC);
 }
 
 /** Copies `folder`'s rows into `to` until it holds `target` messages (new ids and UIDs, same blobs). */
@@ -94,20 +88,11 @@ export async function run(argv: string[]): Promise<number> {
   const opts = parseOptions(argv, SPEC);
   const [count, others, runs] = [opts.count as number, opts.others as number, opts.runs as number];
   const distinct = Math.min(opts.distinct as number, count);
-  if (opts.db === "postgresql") {
-    process.env.TEST_DB = "postgresql";
-    process.env.TEST_DATABASE_URL = opts.url as string;
-  } else if (opts.db !== "sqlite") {
-    console.error(`--db must be sqlite or postgresql, got "${opts.db}"`);
-    return 2;
-  }
-  const { testDatabase } = await import("../test/helpers/db");
-  const t = await testDatabase();
-  const store = openStore(t.config, t.db);
+  const scratch = await scratchAccount(opts);
+  if (!scratch) return 2;
+  const { t, store, account, release } = scratch;
   const pg = t.config.provider === "postgresql";
   try {
-    await addDomain(t.db, "example.test", "bench");
-    const account = (await addAccount(t.db, { email: "bench@example.test", password: "correct horse battery" }, "bench")).id;
     const box = async (name: string) => (await t.db.mailbox.findUniqueOrThrow({ where: { accountId_name: { accountId: account, name } } })).id;
     const inbox = await box("INBOX");
     const started = Date.now();
@@ -152,10 +137,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${"step".padEnd(44)} ${"median ms".padStart(10)} ${"max ms".padStart(8)} ${"target".padStart(8)}`);
     for (const [name, r, target] of rows) console.log(`${name.padEnd(44)} ${fmt(r.median).padStart(10)} ${fmt(r.max).padStart(8)} ${target.padStart(8)}`);
   } finally {
-    await closeSearchReader(store);
-    await store.close();
-    if (opts.keep) console.log(`kept: ${t.config.databaseUrl}`);
-    else await t.cleanup();
+    await release();
   }
   return 0;
 }

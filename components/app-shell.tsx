@@ -11,8 +11,10 @@ import { FolderList } from "./mail/folder-list";
 import { MailIcon } from "./ui/icons";
 import { Shortcuts } from "./mail/shortcuts";
 import { UndoToast } from "./mail/undo-toast";
+import { ThemePicker, type Theme } from "./theme-picker";
+import { cookies } from "next/headers";
 
-export function AppShell({
+export async function AppShell({
   account,
   folders,
   currentFolder,
@@ -28,9 +30,10 @@ export function AppShell({
   query?: string;
   children: ReactNode;
 }) {
+  const theme = (await cookies()).get("theme")?.value;
   return (
     <div className="flex min-h-full flex-col">
-      <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
+      <header className="sticky top-0 z-20 border-b print:hidden border-slate-200 bg-white/95 backdrop-blur">
         <div className="flex h-14 items-center gap-3 px-3 sm:px-5">
           <Link href="/mail/INBOX" className="flex items-center gap-2 font-semibold text-slate-800" aria-label="Mail home">
             <span className="flex h-8 w-8 items-center justify-center rounded-lg bg-blue-600 text-white">
@@ -72,6 +75,7 @@ export function AppShell({
             )}
           </nav>
           <div className="ml-auto flex min-w-0 shrink-0 items-center gap-3">
+            <ThemePicker initial={theme === "light" || theme === "dark" ? (theme as Theme) : "system"} />
             <span className="hidden min-w-0 truncate text-sm text-slate-600 sm:block" data-testid="account-email" title={account.displayName || account.email}>
               {account.email}
             </span>
@@ -87,7 +91,7 @@ export function AppShell({
         </div>
       </header>
       <div className="flex flex-1 flex-col md:flex-row">
-        <aside className="border-b border-slate-200 bg-white md:w-60 md:shrink-0 md:border-r md:border-b-0">
+        <aside className="print:hidden border-b border-slate-200 bg-white md:w-60 md:shrink-0 md:border-r md:border-b-0">
           <FolderList folders={folders} current={currentFolder} />
         </aside>
         <main className="min-w-0 flex-1">{children}</main>

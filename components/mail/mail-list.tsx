@@ -110,7 +110,8 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
 
   const act = (action: BulkAction) => {
     const list = targetIds();
-    if (busy || (!allMatching && list.length === 0)) return;
+    // Keys are not dropped while an earlier action is on its way (the store orders them); the buttons wait.
+    if (!allMatching && list.length === 0) return;
     setBusy(true);
     void runAction(allMatching ? { query: allQuery } : { ids: list }, action, () => {
       setBusy(false);

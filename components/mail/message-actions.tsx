@@ -10,7 +10,7 @@ import type { BulkAction } from "@/lib/web/organise";
 import { runAction } from "./mail-list";
 import { useKeys } from "./keys";
 
-export function MessageActions({ id, folderHref, flagged, inJunk }: { id: string; folderHref: string; flagged: boolean; inJunk: boolean }) {
+export function MessageActions({ id, messageHref, folderHref, flagged, inJunk }: { id: string; messageHref: string; folderHref: string; flagged: boolean; inJunk: boolean }) {
   const router = useRouter();
   const act = (action: BulkAction, leave: boolean) =>
     void runAction({ ids: [id] }, action, () => {
@@ -70,6 +70,9 @@ export function MessageActions({ id, folderHref, flagged, inJunk }: { id: string
       <button type="button" className={button} onClick={() => window.print()} data-testid="message-print">
         Print
       </button>
+      <a className={button} href={`${messageHref}/original`} target="_blank" rel="noopener noreferrer" data-testid="message-original">
+        Show original
+      </a>
     </div>
   );
 }

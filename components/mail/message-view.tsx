@@ -103,7 +103,8 @@ export function MessageView({
       {showHtml && rendered.blockedRemoteContent > 0 && (
         <p className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="remote-blocked">
           <ShieldIcon className="h-4 w-4 shrink-0" />
-          Remote images and styles were blocked to protect your privacy.
+          {rendered.blockedRemoteContent === 1 ? "1 remote image or style was" : `${rendered.blockedRemoteContent} remote images and styles were`} blocked: the sender
+          would learn when and where you read this.
         </p>
       )}
 

@@ -241,6 +241,45 @@ test("a phone-sized screen: one pane, the folder bar scrolls and fades where mor
   await ctx.close();
 });
 
+test("wide screen: three panes (folders, list, message); dark theme by choice; show original as text", async () => {
+  const ctx = await app.newContext();
+  const page = await ctx.newPage();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await app.signIn(page, "alice@example.test", PASSWORD);
+  await page.waitForURL(/\/mail\/INBOX$/);
+  await keysReady(page);
+  await rows(page).first().press("Enter");
+  await page.waitForURL(/\/mail\/INBOX\/[^/]+$/);
+  const heading = page.getByTestId("message-subject-heading");
+  await heading.waitFor();
+  const folders = await page.getByRole("navigation", { name: "Folders" }).boundingBox();
+  const list = await page.getByTestId("side-list").boundingBox();
+  const body = await heading.boundingBox();
+  assert.ok(folders && list && body && folders.x < list.x && list.x + list.width <= body.x, "folders, list and message side by side");
+  assert.equal(await page.getByTestId("side-list").locator('[aria-current="page"]').count(), 1, "the open message is marked in the list");
+  await shot(page, "three-panes");
+  await axe(page, "message (three panes)");
+
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await page.getByTestId("theme").selectOption("dark");
+  await waitFor("the dark theme", async () => (await background()) !== light);
+  await page.reload();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark", "the choice is kept (cookie) and rendered by the server");
+  await shot(page, "three-panes-dark");
+  await axe(page, "message, dark");
+  await page.getByTestId("theme").selectOption("system");
+
+  const href = await page.getByTestId("message-original").getAttribute("href");
+  const original = await page.request.get(href!);
+  assert.equal(original.status(), 200);
+  assert.match(original.headers()["content-type"], /^text\/plain/);
+  assert.equal(original.headers()["content-security-policy"], "default-src 'none'; sandbox");
+  assert.match(await original.text(), /^Return-Path:|^Received:|^From:|^Content-Type:|^[A-Za-z-]+: /m);
+  assert.match(await original.text(), /Subject: /);
+  await ctx.close();
+});
+
 test("security headers on pages; a server action from another origin is refused", async () => {
   const ctx = await app.newContext();
   const page = await ctx.newPage();
