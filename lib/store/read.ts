@@ -238,3 +238,25 @@ export async function getMessage(db: Db, accountId: string, messageId: string): 
   const { ccAddresses, mailbox, mailboxId, blobHash, modSeq, threadId, ...list } = row;
   return { ...toListItem(list), mailboxId, mailboxName: mailbox.name, cc: parseAddressList(ccAddresses), blobHash, modSeq, threadId };
 }
+
+export interface ThreadItem extends MessageListItem {
+  mailboxName: string;
+}
+
+/** Most messages of one conversation shown with an open message. */
+const THREAD_LIMIT = 100;
+
+/**
+ * The account's messages of one conversation (the store's threadId, from Message-ID,
+ * In-Reply-To and References), from every folder (Sent included), oldest first.
+ */
+export async function listThread(db: Db, accountId: string, threadId: string): Promise<ThreadItem[]> {
+  if (!threadId) return [];
+  const rows = await db.message.findMany({
+    where: { accountId, threadId },
+    orderBy: [{ internalDate: "asc" }, { uid: "asc" }],
+    take: THREAD_LIMIT,
+    select: { ...LIST_SELECT, mailbox: { select: { name: true } } },
+  });
+  return rows.map(({ mailbox, ...r }) => ({ ...toListItem(r), mailboxName: mailbox.name }));
+}

@@ -11,6 +11,7 @@ import { openStore, type MailStore } from "../../lib/store";
 import { closeSearchReader } from "../../lib/store/search";
 import { searchMail, matchingIds } from "../../lib/web/search";
 import { applyBulk, applyUndo, OrganiseError } from "../../lib/web/organise";
+import { getMessage, listThread } from "../../lib/store/read";
 
 let t: TestDatabase;
 let store: MailStore;
@@ -166,4 +167,25 @@ test("another account's ids and undo entries change nothing", async () => {
   const stillBobs = await searchMail(store, bob, "budget in:INBOX", { now: NOW });
   assert.equal(stillBobs.hits[0].id, bobId);
   assert.equal(stillBobs.hits[0].seen, false);
+});
+
+test("a conversation gathers its messages from every folder, Sent included, oldest first", async () => {
+  const raw = (id: string, subject: string, extra = "") =>
+    Buffer.from(crlf(`From: Carol <carol@remote.example>\nTo: alice@example.test\nSubject: ${subject}\nMessage-ID: <${id}@test>\n${extra}\nhello\n`));
+  await store.append({ accountId: alice, mailbox: "INBOX", raw: raw("t1", "Trip plans"), internalDate: new Date("2026-03-11T08:00:00Z") });
+  await store.append({ accountId: alice, mailbox: "Sent", raw: raw("t2", "Re: Trip plans", "In-Reply-To: <t1@test>\nReferences: <t1@test>"), internalDate: new Date("2026-03-11T09:00:00Z") });
+  await store.append({ accountId: alice, mailbox: "INBOX", raw: raw("t3", "Re: Trip plans", "In-Reply-To: <t2@test>\nReferences: <t1@test> <t2@test>"), internalDate: new Date("2026-03-11T10:00:00Z") });
+  const last = (await searchMail(store, alice, 'subject:"trip plans" in:INBOX', { now: NOW })).hits[0];
+  const opened = await getMessage(t.db, alice, last.id);
+  const thread = await listThread(t.db, alice, opened!.threadId);
+  assert.deepEqual(
+    thread.map((m) => [m.subject, m.mailboxName]),
+    [
+      ["Trip plans", "INBOX"],
+      ["Re: Trip plans", "Sent"],
+      ["Re: Trip plans", "INBOX"],
+    ],
+  );
+  assert.deepEqual(await listThread(t.db, bob, opened!.threadId), [], "another account's thread id finds nothing of alice's");
+  assert.deepEqual(await listThread(t.db, alice, ""), []);
 });

@@ -5,7 +5,8 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
 import { getStore, openMessage } from "@/lib/web/mail";
-import { listFolders, listMessages } from "@/lib/store/read";
+import { listFolders, listMessages, listThread } from "@/lib/store/read";
+import { Thread } from "@/components/mail/thread";
 import { SideList } from "@/components/mail/side-list";
 import { folderHref, folderLabel, messageHref } from "@/lib/web/format";
 import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
@@ -39,7 +40,11 @@ export default async function MessagePage({ params, searchParams }: Props) {
   if (message.mailboxName !== folder) redirect(messageHref(message.mailboxName, message.id));
   const view = firstParam((await searchParams).view) === "text" ? "text" : "html";
   const db = (await getStore()).db;
-  const [folders, side] = await Promise.all([listFolders(db, account.id), listMessages(db, account.id, message.mailboxName)]);
+  const [folders, side, thread] = await Promise.all([
+    listFolders(db, account.id),
+    listMessages(db, account.id, message.mailboxName),
+    listThread(db, account.id, message.threadId),
+  ]);
   const base = messageHref(message.mailboxName, message.id);
 
   return (
@@ -68,6 +73,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
             </form>
           </div>
           <div className="p-3 sm:p-6">
+            <Thread items={thread} current={message.id} now={new Date()} />
             <MessageView
               rendered={rendered}
               fallbackSubject={message.subject}
