@@ -29,6 +29,9 @@ export interface ListRow {
   seen: boolean;
   flagged: boolean;
   hasAttachments: boolean;
+  /** Conversations view: the messages in the conversation (all folders), and its messages here (what actions change). */
+  count?: number;
+  members?: string[];
 }
 
 export interface ListProps {
@@ -105,8 +108,11 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
     setSelected(next);
   };
 
-  /** The selection, or the row under the cursor when nothing is selected. */
-  const targetIds = (): string[] => (live.size ? [...live] : rows[cur] ? [rows[cur].id] : []);
+  /** The selection, or the row under the cursor when nothing is selected (a conversation: its messages here). */
+  const targetIds = (): string[] => {
+    const chosen = live.size ? rows.filter((r) => live.has(r.id)) : rows[cur] ? [rows[cur]] : [];
+    return chosen.flatMap((r) => r.members ?? [r.id]);
+  };
 
   const act = (action: BulkAction) => {
     const list = targetIds();
@@ -122,8 +128,8 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
   };
 
   const starAction = (): BulkAction => {
-    const list = targetIds();
-    return list.length && list.every((id) => rows.find((r) => r.id === id)?.flagged) ? "unstar" : "star";
+    const chosen = live.size ? rows.filter((r) => live.has(r.id)) : rows[cur] ? [rows[cur]] : [];
+    return chosen.length && chosen.every((r) => r.flagged) ? "unstar" : "star";
   };
 
   useKeys((key) => {
@@ -264,7 +270,7 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
               data-row-index={i}
               draggable
               onDragStart={(e) => {
-                const drag = checked ? [...live] : [m.id];
+                const drag = (checked ? rows.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
                 e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
                 e.dataTransfer.effectAllowed = "move";
               }}
@@ -296,6 +302,11 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
                   <span className={`truncate ${unread ? "font-bold" : "font-normal"}`} data-testid="message-sender">
                     <Highlighted text={m.who} terms={highlight} />
                   </span>
+                  {m.count !== undefined && m.count > 1 && (
+                    <span className="shrink-0 text-xs text-slate-600" aria-label={`${m.count} messages`} data-testid="thread-count">
+                      {m.count}
+                    </span>
+                  )}
                   <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`ml-auto shrink-0 pl-2 text-xs sm:hidden ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
                 </div>
                 <div className="min-w-0 flex-1 truncate pl-4 text-sm sm:pl-0">

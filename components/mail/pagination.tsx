@@ -8,14 +8,33 @@ function pageHref(folder: string, page: number, cursor: string): string {
 }
 
 /** "1–50 of 123" with newer/older page links (keyset cursors: see listMessages). */
-export function Pagination({ folder, page, pageCount, pageSize, total, newer, older }: { folder: string; page: number; pageCount: number; pageSize: number; total: number; newer: string | null; older: string | null }) {
+export function Pagination({
+  folder,
+  page,
+  pageCount,
+  pageSize,
+  total,
+  newer,
+  older,
+  label,
+}: {
+  folder: string;
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  total: number;
+  newer: string | null;
+  older: string | null;
+  /** Instead of the range (conversations, whose count is not kept). */
+  label?: string;
+}) {
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
   const button = "flex h-8 w-8 items-center justify-center rounded-full";
   return (
     <div className="flex items-center gap-1 text-sm text-slate-600">
       <span className="mr-2 tabular-nums" data-testid="page-range">
-        {total === 0 ? "0" : `${first}–${last}`} of {total}
+        {label ?? `${total === 0 ? "0" : `${first}–${last}`} of ${total}`}
       </span>
       {newer ? (
         <Link href={pageHref(folder, page - 1, newer)} className={`${button} hover:bg-slate-200`} aria-label="Previous page (newer)" rel="prev" data-testid="page-prev">

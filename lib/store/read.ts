@@ -260,3 +260,87 @@ export async function listThread(db: Db, accountId: string, threadId: string): P
   });
   return rows.map(({ mailbox, ...r }) => ({ ...toListItem(r), mailboxName: mailbox.name }));
 }
+
+export interface ConversationItem extends MessageListItem {
+  /** Messages of the conversation in every folder. */
+  count: number;
+  /** Its messages in this folder (what a bulk action on the row changes). */
+  memberIds: string[];
+  /** Whether any of its messages in this folder is unread. */
+  anyUnread: boolean;
+}
+
+/** Rows read per round while gathering a page of conversations; rounds are bounded. */
+const CONVERSATION_BATCH = 200;
+const CONVERSATION_ROUNDS = 10;
+
+/**
+ * One page of a folder as conversations: each conversation once, by its newest message
+ * in the folder, newest first; the same keyset cursor as listMessages (older only: the
+ * newer link goes back to the first page). A message without a thread id is its own.
+ */
+export async function listConversations(
+  db: Db,
+  accountId: string,
+  folderName: string,
+  opts: { pageSize?: number; cursor?: unknown } = {},
+): Promise<{ folder: FolderInfo; items: ConversationItem[]; older: string | null; first: boolean } | null> {
+  const folder = await findFolder(db, accountId, folderName);
+  if (!folder) return null;
+  const pageSize = Math.max(1, Math.min(opts.pageSize ?? PAGE_SIZE, 500));
+  const start = decodeCursor(opts.cursor);
+  let cursor = start && start.dir === "older" ? start : null;
+  const where = { accountId, mailboxId: folder.id };
+  const seen = new Set<string>();
+  const picked: ListRow[] = [];
+  const threadOf = new Map<string, string>();
+  let exhausted = false;
+  let full = false;
+  for (let round = 0; round < CONVERSATION_ROUNDS && picked.length < pageSize && !exhausted; round++) {
+    const c = cursor;
+    const rows = await db.message.findMany({
+      where: c ? { ...where, internalDate: { lte: c.date }, OR: [{ internalDate: { lt: c.date } }, { internalDate: c.date, uid: { lt: c.uid } }] } : where,
+      orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
+      take: CONVERSATION_BATCH,
+      select: { ...LIST_SELECT, threadId: true },
+    });
+    exhausted = rows.length < CONVERSATION_BATCH;
+    // Conversations with a message newer than where this page starts were shown on an earlier page.
+    const fresh = rows.map((r) => r.threadId).filter((t) => t && !seen.has(t));
+    const before = start && fresh.length
+      ? await db.message.findMany({
+          where: { ...where, threadId: { in: [...new Set(fresh)].slice(0, 500) }, OR: [{ internalDate: { gt: start.date } }, { internalDate: start.date, uid: { gte: start.uid } }] },
+          select: { threadId: true },
+          distinct: ["threadId"],
+        })
+      : [];
+    for (const b of before) seen.add(b.threadId);
+    for (const { threadId, ...r } of rows) {
+      cursor = { dir: "older", date: r.internalDate, uid: r.uid };
+      const key = threadId || `id:${r.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      threadOf.set(r.id, threadId);
+      picked.push(r);
+      if ((full = picked.length === pageSize)) break;
+    }
+  }
+  const threads = [...new Set([...threadOf.values()].filter(Boolean))];
+  const [counts, members] = threads.length
+    ? await Promise.all([
+        db.message.groupBy({ by: ["threadId"], where: { accountId, threadId: { in: threads } }, _count: { _all: true } }),
+        db.message.findMany({ where: { ...where, threadId: { in: threads } }, select: { id: true, threadId: true, seen: true } }),
+      ])
+    : [[], []];
+  const countOf = new Map(counts.map((c) => [c.threadId, c._count._all]));
+  const membersOf = new Map<string, Array<{ id: string; seen: boolean }>>();
+  for (const m of members) membersOf.set(m.threadId, [...(membersOf.get(m.threadId) ?? []), m]);
+  const items = picked.map((r) => {
+    const t = threadOf.get(r.id) ?? "";
+    const mine = (t && membersOf.get(t)) || [{ id: r.id, seen: r.seen }];
+    return { ...toListItem(r), count: (t && countOf.get(t)) || 1, memberIds: mine.map((m) => m.id), anyUnread: mine.some((m) => !m.seen) };
+  });
+  // More may follow unless the folder ran out with this page's rows all looked at.
+  const more = cursor !== null && (full || !exhausted);
+  return { folder, items, older: more && cursor ? encodeCursor("older", { internalDate: cursor.date, uid: cursor.uid }) : null, first: !start };
+}

@@ -11,7 +11,7 @@ import { openStore, type MailStore } from "../../lib/store";
 import { closeSearchReader } from "../../lib/store/search";
 import { searchMail, matchingIds } from "../../lib/web/search";
 import { applyBulk, applyUndo, OrganiseError } from "../../lib/web/organise";
-import { getMessage, listThread } from "../../lib/store/read";
+import { getMessage, listConversations, listThread } from "../../lib/store/read";
 
 let t: TestDatabase;
 let store: MailStore;
@@ -188,4 +188,37 @@ test("a conversation gathers its messages from every folder, Sent included, olde
   );
   assert.deepEqual(await listThread(t.db, bob, opened!.threadId), [], "another account's thread id finds nothing of alice's");
   assert.deepEqual(await listThread(t.db, alice, ""), []);
+});
+
+test("conversations view: each conversation once by its newest message, counts from every folder, pages by cursor", async () => {
+  await store.createMailbox({ accountId: alice, name: "Threads" });
+  const msg = (id: string, subject: string, refs: string[] = []) =>
+    Buffer.from(crlf(`From: Erin <erin@remote.example>\nTo: alice@example.test\nSubject: ${subject}\nMessage-ID: <${id}@test>\n${refs.length ? `In-Reply-To: <${refs.at(-1)}@test>\nReferences: ${refs.map((r) => `<${r}@test>`).join(" ")}\n` : ""}\nbody\n`));
+  const at = (h: number) => new Date(Date.UTC(2026, 2, 12, h));
+  // a1 a2 (a3 in Sent), b1, c1 c2, d1, interleaved in time.
+  await store.append({ accountId: alice, mailbox: "Threads", raw: msg("a1", "A"), internalDate: at(1) });
+  await store.append({ accountId: alice, mailbox: "Threads", raw: msg("b1", "B"), internalDate: at(2) });
+  await store.append({ accountId: alice, mailbox: "Threads", raw: msg("c1", "C"), internalDate: at(3) });
+  await store.append({ accountId: alice, mailbox: "Threads", raw: msg("a2", "Re: A", ["a1"]), internalDate: at(4) });
+  await store.append({ accountId: alice, mailbox: "Sent", raw: msg("a3", "Re: A", ["a1", "a2"]), internalDate: at(5) });
+  await store.append({ accountId: alice, mailbox: "Threads", raw: msg("d1", "D"), internalDate: at(6) });
+  await store.append({ accountId: alice, mailbox: "Threads", raw: msg("c2", "Re: C", ["c1"]), internalDate: at(7), flags: ["seen"] });
+
+  const first = await listConversations(t.db, alice, "Threads", { pageSize: 2 });
+  assert.deepEqual(first?.items.map((i) => [i.subject, i.count, i.memberIds.length, i.anyUnread]), [
+    ["Re: C", 2, 2, true],
+    ["D", 1, 1, true],
+  ]);
+  assert.ok(first?.older);
+  const second = await listConversations(t.db, alice, "Threads", { pageSize: 2, cursor: first!.older });
+  assert.deepEqual(second?.items.map((i) => [i.subject, i.count, i.memberIds.length]), [
+    ["Re: A", 3, 2],
+    ["B", 1, 1],
+  ], "C is not shown again for its older message; A counts its Sent reply");
+  const third = second?.older ? await listConversations(t.db, alice, "Threads", { pageSize: 2, cursor: second.older }) : null;
+  assert.deepEqual(third?.items ?? [], [], "nothing left");
+  // A bulk action on a conversation row changes its messages in the folder.
+  const r = await applyBulk(store, alice, { ids: first!.items[0].memberIds }, "read");
+  assert.equal(r.count, 1);
+  await applyUndo(store, alice, r.undo!);
 });

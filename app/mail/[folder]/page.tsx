@@ -4,7 +4,11 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
-import { findFolder, listFolders, listMessages } from "@/lib/store/read";
+import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE } from "@/lib/store/read";
+import { cookies } from "next/headers";
+import { ViewToggle } from "@/components/mail/view-toggle";
+import { MailList } from "@/components/mail/mail-list";
+import { emptyState, folderQuery, moveTargets, toRows } from "@/components/mail/message-list";
 import { folderHref, folderLabel } from "@/lib/web/format";
 import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
 import { AppShell } from "@/components/app-shell";
@@ -30,23 +34,48 @@ export default async function FolderPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const account = await requireSession(folderHref(name));
   const { db } = await getStore();
-  const [folders, page] = await Promise.all([listFolders(db, account.id), listMessages(db, account.id, name, { page: firstParam(sp.page), cursor: firstParam(sp.c) })]);
+  // Conversations or single messages: the user's choice (components/mail/view-toggle.tsx).
+  const threads = (await cookies()).get("listView")?.value === "threads";
+  const opts = { page: firstParam(sp.page), cursor: firstParam(sp.c) };
+  const [folders, page] = await Promise.all([
+    listFolders(db, account.id),
+    threads ? listConversations(db, account.id, name, opts) : listMessages(db, account.id, name, opts),
+  ]);
   if (!page) notFound();
-  const pager = { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, newer: page.newer, older: page.older };
+  const now = new Date();
+  const pager =
+    "items" in page
+      ? { folder: page.folder.name, page: page.first ? 1 : 2, pageCount: page.older ? 3 : 2, pageSize: PAGE_SIZE, total: page.folder.total, newer: page.first ? null : "first", older: page.older, label: "Conversations" }
+      : { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, newer: page.newer, older: page.older };
+  const more = "items" in page ? !page.first || page.older !== null : page.pageCount > 1;
 
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
       <MailboxWatcher renderId={crypto.randomUUID()} />
-      <div className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
+      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}
           {page.folder.unread > 0 && <span className="ml-2 text-sm font-normal text-slate-500">{page.folder.unread} unread</span>}
         </h1>
         {!page.folder.specialUse && <FolderMenu name={page.folder.name} total={page.folder.total} />}
+        <ViewToggle threads={threads} />
         <Pagination {...pager} />
       </div>
-      <MessageList folder={page.folder} folders={folders} messages={page.messages} now={new Date()} />
-      {page.pageCount > 1 && (
+      {"items" in page ? (
+        <MailList
+          rows={toRows(page.items, page.folder, folders, now).map((r, i) => ({ ...r, seen: !page.items[i].anyUnread, count: page.items[i].count, members: page.items[i].memberIds }))}
+          total={page.folder.total}
+          allQuery={folderQuery(page.folder.name)}
+          inJunk={page.folder.specialUse === "\\Junk"}
+          showFolder={false}
+          highlight={[]}
+          moveTargets={moveTargets(folders, page.folder.name)}
+          empty={emptyState(page.folder)}
+        />
+      ) : (
+        <MessageList folder={page.folder} folders={folders} messages={page.messages} now={now} />
+      )}
+      {more && (
         <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2">
           <Pagination {...pager} />
         </div>
