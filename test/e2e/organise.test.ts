@@ -60,6 +60,9 @@ const row = (page: Page, subject: string) => page.locator('[data-testid="message
 
 before(async () => {
   t = await startTestEngine();
+  // A conversation, older than the rest (the list tests count rows from the newest).
+  await send({ from: "erin@remote.example", to: "alice@example.test", subject: "Picnic", messageId: "<picnic-1@remote.example>", text: "Saturday?" });
+  await send({ from: "erin@remote.example", to: "alice@example.test", subject: "Re: Picnic", messageId: "<picnic-2@remote.example>", inReplyTo: "<picnic-1@remote.example>", references: ["<picnic-1@remote.example>"], text: "Bring a blanket" });
   for (const subject of SUBJECTS) await send({ from: '"Dave Sender" <dave@remote.example>', to: "alice@example.test", subject, text: `Body of ${subject.toLowerCase()}` });
   await send({
     from: '"Carol Budget" <carol@remote.example>',
@@ -213,8 +216,10 @@ test("an open page shows mail an IMAP client appends, within two seconds, withou
     await imap.append("INBOX", "From: imap@remote.example\r\nTo: alice@example.test\r\nSubject: Appended over IMAP\r\n\r\nhello\r\n");
     // From the commit (the APPEND's OK) to the row on screen.
     const started = Date.now();
-    await row(page, "Appended over IMAP").waitFor({ timeout: 2000 });
+    await row(page, "Appended over IMAP").waitFor({ timeout: 10_000 });
     assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+    // Screen readers hear it (a polite live region).
+    await page.getByTestId("new-mail-announcement").filter({ hasText: "New mail in Inbox" }).waitFor({ state: "attached" });
   } finally {
     await imap.logout();
   }
@@ -277,6 +282,25 @@ test("wide screen: three panes (folders, list, message); dark theme by choice; s
   assert.equal(original.headers()["content-security-policy"], "default-src 'none'; sandbox");
   assert.match(await original.text(), /^Return-Path:|^Received:|^From:|^Content-Type:|^[A-Za-z-]+: /m);
   assert.match(await original.text(), /Subject: /);
+  await ctx.close();
+});
+
+test("conversations view: a thread is one row with its count; the open message lists its conversation", async () => {
+  const ctx = await app.newContext();
+  const page = await ctx.newPage();
+  await app.signIn(page, "alice@example.test", PASSWORD);
+  await page.waitForURL(/\/mail\/INBOX$/);
+  await keysReady(page);
+  assert.equal(await row(page, "Picnic").count(), 2, "two messages in the messages view");
+  await page.getByTestId("view-threads").click();
+  await page.getByTestId("thread-count").first().waitFor();
+  assert.equal(await row(page, "Picnic").count(), 1, "one conversation");
+  assert.equal(await row(page, "Picnic").getByTestId("thread-count").textContent(), "2");
+  await shot(page, "conversations");
+  await axe(page, "conversations");
+  await row(page, "Picnic").click();
+  await page.getByTestId("thread").waitFor();
+  assert.equal(await page.getByTestId("thread-item").count(), 2);
   await ctx.close();
 });
 

@@ -51,7 +51,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
 
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
-      <MailboxWatcher renderId={crypto.randomUUID()} />
+      <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}

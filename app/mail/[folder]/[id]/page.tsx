@@ -49,7 +49,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
 
   return (
     <AppShell account={account} folders={folders} currentFolder={message.mailboxName}>
-      <MailboxWatcher renderId={crypto.randomUUID()} />
+      <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
       <MarkRead messageId={message.id} seen={message.seen} />
       <div className="flex min-h-full">
         {side && <SideList folder={message.mailboxName} messages={side.messages} current={message.id} now={new Date()} />}
