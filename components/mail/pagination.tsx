@@ -7,15 +7,15 @@ function pageHref(folder: string, page: number, cursor: string): string {
   return page <= 1 ? folderHref(folder) : `${folderHref(folder, page)}&c=${encodeURIComponent(cursor)}`;
 }
 
-/** "1–50 of 123" with newer/older page links (keyset cursors: see listMessages). */
+/** "1–50 of 123" with previous/next page links (keyset cursors: see listMessages). */
 export function Pagination({
   folder,
   page,
   pageCount,
   pageSize,
   total,
-  newer,
-  older,
+  prev,
+  next,
   label,
 }: {
   folder: string;
@@ -23,8 +23,8 @@ export function Pagination({
   pageCount: number;
   pageSize: number;
   total: number;
-  newer: string | null;
-  older: string | null;
+  prev: string | null;
+  next: string | null;
   /** Instead of the range (conversations, whose count is not kept). */
   label?: string;
 }) {
@@ -36,8 +36,8 @@ export function Pagination({
       <span className="mr-2 tabular-nums" data-testid="page-range">
         {label ?? `${total === 0 ? "0" : `${first}–${last}`} of ${total}`}
       </span>
-      {newer ? (
-        <Link href={pageHref(folder, page - 1, newer)} className={`${button} hover:bg-slate-200`} aria-label="Previous page (newer)" rel="prev" data-testid="page-prev">
+      {prev ? (
+        <Link href={pageHref(folder, page - 1, prev)} className={`${button} hover:bg-slate-200`} aria-label="Previous page" rel="prev" data-testid="page-prev">
           <ChevronLeftIcon />
         </Link>
       ) : (
@@ -45,8 +45,8 @@ export function Pagination({
           <ChevronLeftIcon />
         </span>
       )}
-      {older ? (
-        <Link href={pageHref(folder, page + 1, older)} className={`${button} hover:bg-slate-200`} aria-label="Next page (older)" rel="next" data-testid="page-next">
+      {next ? (
+        <Link href={pageHref(folder, page + 1, next)} className={`${button} hover:bg-slate-200`} aria-label="Next page" rel="next" data-testid="page-next">
           <ChevronRightIcon />
         </Link>
       ) : (

@@ -45,9 +45,9 @@ export interface MessagePage {
   pageCount: number;
   pageSize: number;
   total: number;
-  /** Cursors of the neighbouring pages (listMessages' `cursor`), null at either end. */
-  newer: string | null;
-  older: string | null;
+  /** Cursors of the previous and next pages (listMessages' `cursor`), null at either end. */
+  prev: string | null;
+  next: string | null;
 }
 
 export interface MessageDetail extends MessageListItem {
@@ -138,6 +138,9 @@ export function toListItem(row: ListRow): MessageListItem {
  * internal date (ms) and UID, e.g. "o1767225600000.42". The list pages by these
  * (keyset) so a page deep in a 100,000-message folder costs what the first one does.
  */
+/** The list's order by internal date: newest first (the default) or oldest first. */
+export type ListSort = "newest" | "oldest";
+
 export interface ListCursor {
   dir: "older" | "newer";
   date: Date;
@@ -158,7 +161,8 @@ export function decodeCursor(v: unknown): ListCursor | null {
 }
 
 /**
- * One page of a folder, newest first (internal date, then UID, both descending), from a
+ * One page of a folder, newest first (internal date, then UID, both descending; or both
+ * ascending with sort "oldest"), from a
  * cursor (keyset: the (mailboxId, internalDate, uid) index, no OFFSET), or by page number
  * for links without one. `page` is the number shown ("51–100 of N"), clamped.
  * Null when the account has no folder of that name.
@@ -167,7 +171,7 @@ export async function listMessages(
   db: Db,
   accountId: string,
   folderName: string,
-  opts: { page?: unknown; pageSize?: number; cursor?: unknown } = {},
+  opts: { page?: unknown; pageSize?: number; cursor?: unknown; sort?: ListSort } = {},
 ): Promise<MessagePage | null> {
   const folder = await findFolder(db, accountId, folderName);
   if (!folder) return null;
@@ -176,32 +180,32 @@ export async function listMessages(
   const cursor = decodeCursor(opts.cursor);
   let page = clampPage(opts.page, pageCount);
   const where = { accountId, mailboxId: folder.id };
+  // Later pages lie towards older messages when the newest come first, towards newer ones otherwise.
+  const order = opts.sort === "oldest" ? "asc" : "desc";
+  const forward = order === "desc" ? "older" : "newer";
+  const firstPage = () => db.message.findMany({ where, orderBy: [{ internalDate: order }, { uid: order }], take: pageSize, select: LIST_SELECT });
   let rows: ListRow[];
   if (cursor) {
     const older = cursor.dir === "older";
     const cmp = older ? "lt" : "gt";
-    const order = older ? "desc" : "asc";
+    const dir = older ? "desc" : "asc";
     rows = await db.message.findMany({
       // The redundant bound on internalDate alone lets the index be entered at the cursor (an OR alone makes a scan).
       where: { ...where, internalDate: { [`${cmp}e`]: cursor.date }, OR: [{ internalDate: { [cmp]: cursor.date } }, { internalDate: cursor.date, uid: { [cmp]: cursor.uid } }] },
-      orderBy: [{ internalDate: order }, { uid: order }],
+      orderBy: [{ internalDate: dir }, { uid: dir }],
       take: pageSize,
       select: LIST_SELECT,
     });
-    if (!older) rows.reverse();
-    // Newer than the first page's top (mail arrived meanwhile, or a stale link): show page 1.
-    if (!older && rows.length < pageSize) {
-      rows = await db.message.findMany({ where, orderBy: [{ internalDate: "desc" }, { uid: "desc" }], take: pageSize, select: LIST_SELECT });
-      page = 1;
+    if (cursor.dir !== forward) {
+      rows.reverse();
+      // Before the first page's top (mail arrived meanwhile, or a stale link): show page 1.
+      if (rows.length < pageSize) {
+        rows = await firstPage();
+        page = 1;
+      }
     }
   } else {
-    rows = await db.message.findMany({
-      where,
-      orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-      select: LIST_SELECT,
-    });
+    rows = page === 1 ? await firstPage() : await db.message.findMany({ where, orderBy: [{ internalDate: order }, { uid: order }], skip: (page - 1) * pageSize, take: pageSize, select: LIST_SELECT });
   }
   if (rows.length === 0) page = 1;
   const first = rows[0];
@@ -213,8 +217,8 @@ export async function listMessages(
     pageCount,
     pageSize,
     total: folder.total,
-    newer: page > 1 && first ? encodeCursor("newer", first) : null,
-    older: page < pageCount && last && rows.length === pageSize ? encodeCursor("older", last) : null,
+    prev: page > 1 && first ? encodeCursor(forward === "older" ? "newer" : "older", first) : null,
+    next: page < pageCount && last && rows.length === pageSize ? encodeCursor(forward, last) : null,
   };
 }
 

@@ -4,7 +4,7 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
-import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE } from "@/lib/store/read";
+import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE, type ListSort } from "@/lib/store/read";
 import { cookies } from "next/headers";
 import { ViewToggle } from "@/components/mail/view-toggle";
 import { MailList } from "@/components/mail/mail-list";
@@ -35,18 +35,21 @@ export default async function FolderPage({ params, searchParams }: Props) {
   const account = await requireSession(folderHref(name));
   const { db } = await getStore();
   // Conversations or single messages: the user's choice (components/mail/view-toggle.tsx).
-  const threads = (await cookies()).get("listView")?.value === "threads";
-  const opts = { page: firstParam(sp.page), cursor: firstParam(sp.c) };
+  const jar = await cookies();
+  const threads = jar.get("listView")?.value === "threads";
+  const sort: ListSort = jar.get("listSort")?.value === "oldest" ? "oldest" : "newest";
+  const opts = { page: firstParam(sp.page), cursor: firstParam(sp.c), sort };
   const [folders, page] = await Promise.all([
     listFolders(db, account.id),
+    // Conversations come newest first only.
     threads ? listConversations(db, account.id, name, opts) : listMessages(db, account.id, name, opts),
   ]);
   if (!page) notFound();
   const now = new Date();
   const pager =
     "items" in page
-      ? { folder: page.folder.name, page: page.first ? 1 : 2, pageCount: page.older ? 3 : 2, pageSize: PAGE_SIZE, total: page.folder.total, newer: page.first ? null : "first", older: page.older, label: "Conversations" }
-      : { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, newer: page.newer, older: page.older };
+      ? { folder: page.folder.name, page: page.first ? 1 : 2, pageCount: page.older ? 3 : 2, pageSize: PAGE_SIZE, total: page.folder.total, prev: page.first ? null : "first", next: page.older, label: "Conversations" }
+      : { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, prev: page.prev, next: page.next };
   const more = "items" in page ? !page.first || page.older !== null : page.pageCount > 1;
 
   return (
@@ -58,7 +61,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
           {page.folder.unread > 0 && <span className="ml-2 text-sm font-normal text-slate-500">{page.folder.unread} unread</span>}
         </h1>
         {!page.folder.specialUse && <FolderMenu name={page.folder.name} total={page.folder.total} />}
-        <ViewToggle threads={threads} />
+        <ViewToggle threads={threads} sort={sort} />
         <Pagination {...pager} />
       </div>
       {"items" in page ? (
