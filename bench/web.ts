@@ -35,7 +35,7 @@ export function help(): string {
 /** Copies `folder`'s rows into `to` until it holds `target` messages (new ids and UIDs, same blobs). */
 async function fill(db: Db, pg: boolean, source: string, distinct: number, to: string, have: number, target: number): Promise<void> {
   const cols = pg
-    ? (await db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'Message'`)).map((c) => c.name)
+    ? (await db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT column_name::text AS name FROM information_schema.columns WHERE table_name = 'Message' AND table_schema = current_schema()`)).map((c) => c.name)
     : (await db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT name FROM pragma_table_info('Message')`)).map((c) => c.name);
   // Ids are ours (cuids): written into the SQL, as SQLite's and PostgreSQL's placeholders differ.
   if (![source, to].every((id) => /^[a-z0-9]+$/i.test(id))) throw new Error("unexpected id");
