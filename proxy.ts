@@ -17,8 +17,8 @@ import { loadConfig } from "./lib/config";
 import { webSecret } from "./lib/web/secret";
 import { ATTACHMENT_CSP } from "./lib/web/download";
 
-/** app/mail/[folder]/[id]/attachments/[index]/route.ts */
-const ATTACHMENT_PATH = /^\/mail\/[^/]+\/[^/]+\/attachments\/[^/]+\/?$/;
+/** app/mail/[folder]/[id]/attachments/[index]/route.ts and .../original/route.ts (the raw message) */
+const ATTACHMENT_PATH = /^\/mail\/[^/]+\/[^/]+\/(attachments\/[^/]+|original)\/?$/;
 
 /** lib/web/client-setup: XML for mail clients, no session, no page policy (nothing in them runs). */
 const AUTOCONFIG_PATHS = new Set(["/.well-known/autoconfig/mail/config-v1.1.xml", "/mail/config-v1.1.xml"]);

@@ -30,6 +30,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     summary: "IMAP on 10,000 real messages: LOGIN+SELECT, FETCH 1:* ENVELOPE, SEARCH SUBJECT/TEXT, BODY.PEEK[], STORE, idle-connection memory; side by side with Dovecot when installed",
     load: () => import("./imap"),
   },
+  web: {
+    summary: "the webmail's server side on a 100,000-message Inbox: first and mid-folder list page, open, search across folders, bulk move of 1,000 and its undo",
+    load: () => import("./web"),
+  },
   memory: {
     summary: "the compiled suite as npm start runs it: each process's RSS idle and under a 20-session SMTP load, the tree's peak, vs the targets",
     load: () => import("./memory"),

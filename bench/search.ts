@@ -15,35 +15,72 @@ import { searchMessages, closeSearchReader, type SearchKey } from "../lib/store/
 import { parseMessage } from "../lib/mime/message-parser";
 import { extractSearchTextSync } from "../lib/mime/search-text";
 
-const SPEC: Record<string, OptionSpec> = {
-  count: { type: "int", default: 10000, help: "messages in the mailbox (default 10000)" },
-  runs: { type: "int", default: 5, help: "timed runs of each search; the median is shown (default 5)" },
+/** The scratch database options every store benchmark takes. */
+export const DB_SPEC: Record<string, OptionSpec> = {
   db: { type: "string", default: "sqlite", help: "sqlite | postgresql (default sqlite)" },
   keep: { type: "flag", help: "keep the scratch database and print where it is (to EXPLAIN queries)" },
   url: { type: "string", default: "postgresql://postgres@127.0.0.1:5432/mailsuite_bench", help: "PostgreSQL server to make a scratch database on" },
 };
 
-export function help(): string {
-  return Object.entries(SPEC)
-    .map(([k, s]) => `  --${k.padEnd(6)} ${s.help}`)
+export function specHelp(spec: Record<string, OptionSpec>): string {
+  const width = Math.max(...Object.keys(spec).map((k) => k.length));
+  return Object.entries(spec)
+    .map(([k, s]) => `  --${k.padEnd(width)} ${s.help}`)
     .join("\n");
+}
+
+/**
+ * The suite's scratch database (a temporary SQLite file, or a new PostgreSQL database
+ * dropped afterwards) with a store and one account; null (after saying why) for a bad --db.
+ */
+export async function scratchAccount(opts: Record<string, unknown>) {
+  if (opts.db === "postgresql") {
+    process.env.TEST_DB = "postgresql";
+    process.env.TEST_DATABASE_URL = opts.url as string;
+  } else if (opts.db !== "sqlite") {
+    console.error(`--db must be sqlite or postgresql, got "${opts.db}"`);
+    return null;
+  }
+  const { testDatabase } = await import("../test/helpers/db");
+  const t = await testDatabase();
+  const store = openStore(t.config, t.db);
+  await addDomain(t.db, "example.test", "bench");
+  const account = (await addAccount(t.db, { email: "bench@example.test", password: "correct horse battery" }, "bench")).id;
+  /** Closes the store; drops the database unless --keep. */
+  const release = async () => {
+    await closeSearchReader(store);
+    await store.close();
+    if (opts.keep) console.log(`kept: ${t.config.databaseUrl}`);
+    else await t.cleanup();
+  };
+  return { t, store, account, release };
+}
+
+const SPEC: Record<string, OptionSpec> = {
+  count: { type: "int", default: 10000, help: "messages in the mailbox (default 10000)" },
+  runs: { type: "int", default: 5, help: "timed runs of each search; the median is shown (default 5)" },
+  ...DB_SPEC,
+};
+
+export function help(): string {
+  return specHelp(SPEC);
 }
 
 const COMMON = (
   "the of and to in is that it for on with as was be at by this have from or an are not but had his they you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three"
 ).split(" ");
 /** Rarer words, so that a search for one of them finds a few per cent of the mailbox, as real searches do. */
-const RARE = Array.from({ length: 3000 }, (_, i) => crypto.createHash("sha1").update(String(i)).digest("hex").replace(/[0-9]/g, "").slice(0, 5 + (i % 6)) + "o");
+export const RARE = Array.from({ length: 3000 }, (_, i) => crypto.createHash("sha1").update(String(i)).digest("hex").replace(/[0-9]/g, "").slice(0, 5 + (i % 6)) + "o");
 const FIRST = "Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy Rupert Sybil Trent Victor Walter Yolanda".split(" ");
 const LAST = "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans Walker White Roberts Green Hall Wood Jackson Clarke".split(" ");
 
 /** A seeded generator, so every run builds the same mailbox. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-function message(i: number, rand: () => number): { raw: Buffer; date: Date } {
+export function message(i: number, rand: () => number): { raw: Buffer; date: Date } {
   const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)];
   const word = () => (rand() < 0.08 ? pick(RARE) : pick(COMMON));
   const sentence = () => {
@@ -87,20 +124,10 @@ export async function run(argv: string[]): Promise<number> {
   const opts = parseOptions(argv, SPEC);
   const count = opts.count as number;
   const runs = opts.runs as number;
-  // The suite's scratch-database helper: a temporary SQLite file, or a new PostgreSQL database dropped afterwards.
-  if (opts.db === "postgresql") {
-    process.env.TEST_DB = "postgresql";
-    process.env.TEST_DATABASE_URL = opts.url as string;
-  } else if (opts.db !== "sqlite") {
-    console.error(`--db must be sqlite or postgresql, got "${opts.db}"`);
-    return 2;
-  }
-  const { testDatabase } = await import("../test/helpers/db");
-  const t = await testDatabase();
-  const store = openStore(t.config, t.db);
+  const scratch = await scratchAccount(opts);
+  if (!scratch) return 2;
+  const { t, store, account, release } = scratch;
   try {
-    await addDomain(t.db, "example.test", "bench");
-    const account = (await addAccount(t.db, { email: "bench@example.test", password: "correct horse battery" }, "bench")).id;
     const inbox = (await t.db.mailbox.findUniqueOrThrow({ where: { accountId_name: { accountId: account, name: "INBOX" } } })).id;
 
     const rand = rng(42);
@@ -160,10 +187,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     console.log("Dovecot 2.3.19 on our machines (issue 11): SEARCH SUBJECT 26 ms, SEARCH TEXT 1,307 ms");
   } finally {
-    await closeSearchReader(store);
-    await store.close();
-    if (opts.keep) console.log(`kept: ${t.config.databaseUrl}`);
-    else await t.cleanup();
+    await release();
   }
   return 0;
 }

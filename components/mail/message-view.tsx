@@ -62,7 +62,7 @@ export function MessageView({
         </span>
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-            <p className="min-w-0 break-words">
+            <p className="min-w-0 break-words" data-testid="message-from">
               <span className="font-semibold text-slate-900" data-testid="message-from-name">
                 {sender ? personName(sender) : "(unknown sender)"}
               </span>
@@ -70,7 +70,8 @@ export function MessageView({
             </p>
           </div>
           <dl className="mt-2 space-y-0.5">
-            <AddressLine label="From" list={rendered.from} testId="message-from" />
+            {/* The sender is the line above; a second From appears only for several authors (RFC 5322 3.6.2). */}
+            {rendered.from.length > 1 && <AddressLine label="From" list={rendered.from.slice(1)} testId="message-from-more" />}
             <AddressLine label="To" list={rendered.to} testId="message-to" />
             <AddressLine label="Cc" list={rendered.cc} testId="message-cc" />
             <AddressLine label="Bcc" list={rendered.bcc} testId="message-bcc" />
@@ -115,7 +116,8 @@ export function MessageView({
       {showHtml && rendered.blockedRemoteContent > 0 && (
         <p className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="remote-blocked">
           <ShieldIcon className="h-4 w-4 shrink-0" />
-          Remote images and styles were blocked to protect your privacy.
+          {rendered.blockedRemoteContent === 1 ? "1 remote image or style was" : `${rendered.blockedRemoteContent} remote images and styles were`} blocked: the sender
+          would learn when and where you read this.
         </p>
       )}
 
@@ -127,7 +129,7 @@ export function MessageView({
             sandbox="allow-popups allow-popups-to-escape-sandbox"
             referrerPolicy="no-referrer"
             srcDoc={htmlDocument(rendered.html ?? "")}
-            className="block h-[70vh] min-h-80 w-full resize-y border-0"
+            className="block h-[70vh] min-h-80 w-full border-0"
           />
         ) : hasText ? (
           <div className="p-5">

@@ -2,18 +2,42 @@ import Link from "next/link";
 import { folderHref } from "@/lib/web/format";
 import { ChevronLeftIcon, ChevronRightIcon } from "../ui/icons";
 
-/** "1–50 of 123" with newer/older page links. */
-export function Pagination({ folder, page, pageCount, pageSize, total }: { folder: string; page: number; pageCount: number; pageSize: number; total: number }) {
+/** The link to a page: its number (for the range shown) and the cursor that finds it. */
+function pageHref(folder: string, page: number, cursor: string): string {
+  return page <= 1 ? folderHref(folder) : `${folderHref(folder, page)}&c=${encodeURIComponent(cursor)}`;
+}
+
+/** "1–50 of 123" with previous/next page links (keyset cursors: see listMessages). */
+export function Pagination({
+  folder,
+  page,
+  pageCount,
+  pageSize,
+  total,
+  prev,
+  next,
+  label,
+}: {
+  folder: string;
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  total: number;
+  prev: string | null;
+  next: string | null;
+  /** Instead of the range (conversations, whose count is not kept). */
+  label?: string;
+}) {
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
   const button = "flex h-8 w-8 items-center justify-center rounded-full";
   return (
     <div className="flex items-center gap-1 text-sm text-slate-600">
       <span className="mr-2 tabular-nums" data-testid="page-range">
-        {total === 0 ? "0" : `${first}–${last}`} of {total}
+        {label ?? `${total === 0 ? "0" : `${first}–${last}`} of ${total}`}
       </span>
-      {page > 1 ? (
-        <Link href={folderHref(folder, page - 1)} className={`${button} hover:bg-slate-200`} aria-label="Previous page (newer)" rel="prev" data-testid="page-prev">
+      {prev ? (
+        <Link href={pageHref(folder, page - 1, prev)} className={`${button} hover:bg-slate-200`} aria-label="Previous page" rel="prev" data-testid="page-prev">
           <ChevronLeftIcon />
         </Link>
       ) : (
@@ -21,8 +45,8 @@ export function Pagination({ folder, page, pageCount, pageSize, total }: { folde
           <ChevronLeftIcon />
         </span>
       )}
-      {page < pageCount ? (
-        <Link href={folderHref(folder, page + 1)} className={`${button} hover:bg-slate-200`} aria-label="Next page (older)" rel="next" data-testid="page-next">
+      {next ? (
+        <Link href={pageHref(folder, page + 1, next)} className={`${button} hover:bg-slate-200`} aria-label="Next page" rel="next" data-testid="page-next">
           <ChevronRightIcon />
         </Link>
       ) : (

@@ -45,6 +45,9 @@ export interface MessagePage {
   pageCount: number;
   pageSize: number;
   total: number;
+  /** Cursors of the previous and next pages (listMessages' `cursor`), null at either end. */
+  prev: string | null;
+  next: string | null;
 }
 
 export interface MessageDetail extends MessageListItem {
@@ -91,7 +94,7 @@ export function clampPage(requested: unknown, pageCount: number): number {
   return Math.min(Math.floor(n), Math.max(1, pageCount));
 }
 
-const LIST_SELECT = {
+export const LIST_SELECT = {
   id: true,
   uid: true,
   fromAddress: true,
@@ -109,7 +112,7 @@ const LIST_SELECT = {
   size: true,
 } as const;
 
-type ListRow = Omit<MessageListItem, "to"> & { toAddresses: string };
+export type ListRow = Omit<MessageListItem, "to"> & { toAddresses: string };
 
 /** The stored JSON address list ([{name,address}]); [] when empty or damaged. */
 export function parseAddressList(json: string): AddressEntry[] {
@@ -125,34 +128,98 @@ export function parseAddressList(json: string): AddressEntry[] {
   }
 }
 
-function toListItem(row: ListRow): MessageListItem {
+export function toListItem(row: ListRow): MessageListItem {
   const { toAddresses, ...rest } = row;
   return { ...rest, to: parseAddressList(toAddresses) };
 }
 
 /**
- * One page of a folder, newest first (internal date, then UID, both descending).
- * Null when the account has no folder of that name. The page is clamped.
+ * A position in a folder's list: older (`o`) or newer (`n`) than the message with that
+ * internal date (ms) and UID, e.g. "o1767225600000.42". The list pages by these
+ * (keyset) so a page deep in a 100,000-message folder costs what the first one does.
+ */
+/** The list's order by internal date: newest first (the default) or oldest first. */
+export type ListSort = "newest" | "oldest";
+
+export interface ListCursor {
+  dir: "older" | "newer";
+  date: Date;
+  uid: number;
+}
+
+export function encodeCursor(dir: "older" | "newer", m: { internalDate: Date; uid: number }): string {
+  return `${dir === "older" ? "o" : "n"}${m.internalDate.getTime()}.${m.uid}`;
+}
+
+export function decodeCursor(v: unknown): ListCursor | null {
+  const m = typeof v === "string" ? /^([on])(\d{1,15})\.(\d{1,10})$/.exec(v) : null;
+  if (!m) return null;
+  const date = new Date(Number(m[2]));
+  const uid = Number(m[3]);
+  if (Number.isNaN(date.getTime()) || uid > 0xffffffff) return null;
+  return { dir: m[1] === "o" ? "older" : "newer", date, uid };
+}
+
+/**
+ * One page of a folder, newest first (internal date, then UID, both descending; or both
+ * ascending with sort "oldest"), from a
+ * cursor (keyset: the (mailboxId, internalDate, uid) index, no OFFSET), or by page number
+ * for links without one. `page` is the number shown ("51–100 of N"), clamped.
+ * Null when the account has no folder of that name.
  */
 export async function listMessages(
   db: Db,
   accountId: string,
   folderName: string,
-  opts: { page?: unknown; pageSize?: number } = {},
+  opts: { page?: unknown; pageSize?: number; cursor?: unknown; sort?: ListSort } = {},
 ): Promise<MessagePage | null> {
   const folder = await findFolder(db, accountId, folderName);
   if (!folder) return null;
   const pageSize = Math.max(1, Math.min(opts.pageSize ?? PAGE_SIZE, 500));
   const pageCount = Math.max(1, Math.ceil(folder.total / pageSize));
-  const page = clampPage(opts.page, pageCount);
-  const rows = await db.message.findMany({
-    where: { accountId, mailboxId: folder.id },
-    orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
-    skip: (page - 1) * pageSize,
-    take: pageSize,
-    select: LIST_SELECT,
-  });
-  return { folder, messages: rows.map(toListItem), page, pageCount, pageSize, total: folder.total };
+  const cursor = decodeCursor(opts.cursor);
+  let page = clampPage(opts.page, pageCount);
+  const where = { accountId, mailboxId: folder.id };
+  // Later pages lie towards older messages when the newest come first, towards newer ones otherwise.
+  const order = opts.sort === "oldest" ? "asc" : "desc";
+  const forward = order === "desc" ? "older" : "newer";
+  const firstPage = () => db.message.findMany({ where, orderBy: [{ internalDate: order }, { uid: order }], take: pageSize, select: LIST_SELECT });
+  let rows: ListRow[];
+  if (cursor) {
+    const older = cursor.dir === "older";
+    const cmp = older ? "lt" : "gt";
+    const dir = older ? "desc" : "asc";
+    rows = await db.message.findMany({
+      // The redundant bound on internalDate alone lets the index be entered at the cursor (an OR alone makes a scan).
+      where: { ...where, internalDate: { [`${cmp}e`]: cursor.date }, OR: [{ internalDate: { [cmp]: cursor.date } }, { internalDate: cursor.date, uid: { [cmp]: cursor.uid } }] },
+      orderBy: [{ internalDate: dir }, { uid: dir }],
+      take: pageSize,
+      select: LIST_SELECT,
+    });
+    if (cursor.dir !== forward) {
+      rows.reverse();
+      // Before the first page's top (mail arrived meanwhile, or a stale link): show page 1.
+      if (rows.length < pageSize) {
+        rows = await firstPage();
+        page = 1;
+      }
+    }
+  } else {
+    rows = page === 1 ? await firstPage() : await db.message.findMany({ where, orderBy: [{ internalDate: order }, { uid: order }], skip: (page - 1) * pageSize, take: pageSize, select: LIST_SELECT });
+  }
+  if (rows.length === 0) page = 1;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  return {
+    folder,
+    messages: rows.map(toListItem),
+    page,
+    pageCount,
+    pageSize,
+    total: folder.total,
+    prev: page > 1 && first ? encodeCursor(forward === "older" ? "newer" : "older", first) : null,
+    next: page < pageCount && last && rows.length === pageSize ? encodeCursor(forward, last) : null,
+  };
 }
 
 /** One message of the account, or null (also when the id belongs to another account). */
@@ -174,4 +241,110 @@ export async function getMessage(db: Db, accountId: string, messageId: string): 
   if (!row || row.mailbox.accountId !== accountId) return null;
   const { ccAddresses, mailbox, mailboxId, blobHash, modSeq, threadId, ...list } = row;
   return { ...toListItem(list), mailboxId, mailboxName: mailbox.name, cc: parseAddressList(ccAddresses), blobHash, modSeq, threadId };
+}
+
+export interface ThreadItem extends MessageListItem {
+  mailboxName: string;
+}
+
+/** Most messages of one conversation shown with an open message. */
+const THREAD_LIMIT = 100;
+
+/**
+ * The account's messages of one conversation (the store's threadId, from Message-ID,
+ * In-Reply-To and References), from every folder (Sent included), oldest first.
+ */
+export async function listThread(db: Db, accountId: string, threadId: string): Promise<ThreadItem[]> {
+  if (!threadId) return [];
+  const rows = await db.message.findMany({
+    where: { accountId, threadId },
+    orderBy: [{ internalDate: "asc" }, { uid: "asc" }],
+    take: THREAD_LIMIT,
+    select: { ...LIST_SELECT, mailbox: { select: { name: true } } },
+  });
+  return rows.map(({ mailbox, ...r }) => ({ ...toListItem(r), mailboxName: mailbox.name }));
+}
+
+export interface ConversationItem extends MessageListItem {
+  /** Messages of the conversation in every folder. */
+  count: number;
+  /** Its messages in this folder (what a bulk action on the row changes). */
+  memberIds: string[];
+  /** Whether any of its messages in this folder is unread. */
+  anyUnread: boolean;
+}
+
+/** Rows read per round while gathering a page of conversations; rounds are bounded. */
+const CONVERSATION_BATCH = 200;
+const CONVERSATION_ROUNDS = 10;
+
+/**
+ * One page of a folder as conversations: each conversation once, by its newest message
+ * in the folder, newest first; the same keyset cursor as listMessages (older only: the
+ * newer link goes back to the first page). A message without a thread id is its own.
+ */
+export async function listConversations(
+  db: Db,
+  accountId: string,
+  folderName: string,
+  opts: { pageSize?: number; cursor?: unknown } = {},
+): Promise<{ folder: FolderInfo; items: ConversationItem[]; older: string | null; first: boolean } | null> {
+  const folder = await findFolder(db, accountId, folderName);
+  if (!folder) return null;
+  const pageSize = Math.max(1, Math.min(opts.pageSize ?? PAGE_SIZE, 500));
+  const start = decodeCursor(opts.cursor);
+  let cursor = start && start.dir === "older" ? start : null;
+  const where = { accountId, mailboxId: folder.id };
+  const seen = new Set<string>();
+  const picked: ListRow[] = [];
+  const threadOf = new Map<string, string>();
+  let exhausted = false;
+  let full = false;
+  for (let round = 0; round < CONVERSATION_ROUNDS && picked.length < pageSize && !exhausted; round++) {
+    const c = cursor;
+    const rows = await db.message.findMany({
+      where: c ? { ...where, internalDate: { lte: c.date }, OR: [{ internalDate: { lt: c.date } }, { internalDate: c.date, uid: { lt: c.uid } }] } : where,
+      orderBy: [{ internalDate: "desc" }, { uid: "desc" }],
+      take: CONVERSATION_BATCH,
+      select: { ...LIST_SELECT, threadId: true },
+    });
+    exhausted = rows.length < CONVERSATION_BATCH;
+    // Conversations with a message newer than where this page starts were shown on an earlier page.
+    const fresh = rows.map((r) => r.threadId).filter((t) => t && !seen.has(t));
+    const before = start && fresh.length
+      ? await db.message.findMany({
+          where: { ...where, threadId: { in: [...new Set(fresh)].slice(0, 500) }, OR: [{ internalDate: { gt: start.date } }, { internalDate: start.date, uid: { gte: start.uid } }] },
+          select: { threadId: true },
+          distinct: ["threadId"],
+        })
+      : [];
+    for (const b of before) seen.add(b.threadId);
+    for (const { threadId, ...r } of rows) {
+      cursor = { dir: "older", date: r.internalDate, uid: r.uid };
+      const key = threadId || `id:${r.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      threadOf.set(r.id, threadId);
+      picked.push(r);
+      if ((full = picked.length === pageSize)) break;
+    }
+  }
+  const threads = [...new Set([...threadOf.values()].filter(Boolean))];
+  const [counts, members] = threads.length
+    ? await Promise.all([
+        db.message.groupBy({ by: ["threadId"], where: { accountId, threadId: { in: threads } }, _count: { _all: true } }),
+        db.message.findMany({ where: { ...where, threadId: { in: threads } }, select: { id: true, threadId: true, seen: true } }),
+      ])
+    : [[], []];
+  const countOf = new Map(counts.map((c) => [c.threadId, c._count._all]));
+  const membersOf = new Map<string, Array<{ id: string; seen: boolean }>>();
+  for (const m of members) membersOf.set(m.threadId, [...(membersOf.get(m.threadId) ?? []), m]);
+  const items = picked.map((r) => {
+    const t = threadOf.get(r.id) ?? "";
+    const mine = (t && membersOf.get(t)) || [{ id: r.id, seen: r.seen }];
+    return { ...toListItem(r), count: (t && countOf.get(t)) || 1, memberIds: mine.map((m) => m.id), anyUnread: mine.some((m) => !m.seen) };
+  });
+  // More may follow unless the folder ran out with this page's rows all looked at.
+  const more = cursor !== null && (full || !exhausted);
+  return { folder, items, older: more && cursor ? encodeCursor("older", { internalDate: cursor.date, uid: cursor.uid }) : null, first: !start };
 }

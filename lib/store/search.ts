@@ -27,7 +27,7 @@ import { sqlitePath } from "../config";
 import { decodeHeaderValue, extractSearchText, words } from "../mime/search-text";
 import type { MailStore } from "./index";
 import { readStructure, type StoredStructure } from "./parse";
-import { ENVELOPE_FIELDS } from "../mime/structure";
+import { ENVELOPE_FIELDS, attachments } from "../mime/structure";
 import { SqliteTx, pgDate, type Dialect } from "./tx";
 
 export type SearchKey =
@@ -42,7 +42,10 @@ export type SearchKey =
   | { op: "before" | "on" | "since" | "sentbefore" | "senton" | "sentsince"; date: string /* YYYY-MM-DD */ }
   | { op: "larger" | "smaller"; size: number }
   | { op: "new" | "old" | "recent" }                        // no \Recent support: new = unseen, old = all, recent = none
-  | { op: "modseq"; modseq: string };
+  | { op: "modseq"; modseq: string }
+  // Webmail only (lib/search-query): not IMAP keys.
+  | { op: "attachment" }                                    // the message has an attachment (the stored flag)
+  | { op: "filename"; value: string };                      // an attachment's file name contains the value
 
 /** A candidate row as the JS part of a search sees it. */
 interface Row {
@@ -245,6 +248,21 @@ class Compiler {
         return { sql: `m."size" > ${this.p(k.size)}` };
       case "smaller":
         return { sql: `m."size" < ${this.p(k.size)}` };
+      case "attachment":
+        return { sql: `m."hasAttachments" = ${this.p(true)}` };
+      case "filename": {
+        if (k.value === "") return { sql: "1=1" };
+        const needle = fold(k.value);
+        // Only messages with attachments can match: SQL leaves those, their stored structure names the files.
+        const has = this.column(`m."hasAttachments" = ${this.p(true)}`);
+        return {
+          js: async (r) => {
+            if (!has(r)) return false;
+            const st = await r.getStructure();
+            return !!st && attachments(st.structure).some((a) => fold(a.filename).includes(needle));
+          },
+        };
+      }
       case "modseq":
         return { sql: pg ? `m."modSeq" >= ${this.p(k.modseq)}::bigint` : `m."modSeq" >= ${this.p(BigInt(k.modseq))}` };
       default:
@@ -505,7 +523,7 @@ export async function searchMessages(store: MailStore, accountId: string, mailbo
   if (tests.length === 0) return rows.map((r) => Number(r.uid));
   const needsHeader = usesRawHeader(key);
   // Batch-read structures when most candidates need theirs; SENT* near a day boundary reads a few alone.
-  const prefetch = needsHeader || unindexed || uses(key, "bcc") || uses(key, "header");
+  const prefetch = needsHeader || unindexed || uses(key, "bcc") || uses(key, "header") || uses(key, "filename");
   const out: number[] = [];
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH);

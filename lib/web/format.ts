@@ -47,23 +47,24 @@ function sameDay(a: Date, b: Date, timeZone?: string): boolean {
 /** The list's date column: the time for today, day and month this year, else the full date. */
 export function formatListDate(date: Date, now = new Date(), opts: { locale?: string; timeZone?: string } = {}): string {
   const { locale, timeZone } = opts;
-  if (sameDay(date, now, timeZone)) return new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" }).format(date);
+  if (sameDay(date, now, timeZone)) return formatTime(date, opts);
   const year = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric" }).format(d);
   if (year(date) === year(now)) return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short" }).format(date);
   return new Intl.DateTimeFormat(locale, { timeZone, day: "numeric", month: "short", year: "numeric" }).format(date);
 }
 
-/** The message view's date: weekday, date and time. */
+/**
+ * A time of day as the locale writes it (timeStyle "short"): "09:05" in en-GB and de,
+ * "9:05 AM" in en-US; never a 12-hour time with a leading zero ("06:33 AM").
+ */
+export function formatTime(date: Date, opts: { locale?: string; timeZone?: string } = {}): string {
+  return new Intl.DateTimeFormat(opts.locale, { timeZone: opts.timeZone, timeStyle: "short" }).format(date);
+}
+
+/** The message view's date: weekday, date and time (the time as the list writes it). */
 export function formatFullDate(date: Date, opts: { locale?: string; timeZone?: string } = {}): string {
-  return new Intl.DateTimeFormat(opts.locale, {
-    timeZone: opts.timeZone,
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).format(date);
+  const day = new Intl.DateTimeFormat(opts.locale, { timeZone: opts.timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" }).format(date);
+  return `${day}, ${formatTime(date, opts)}`;
 }
 
 /** A value that changes whenever any folder's messages or flags change (for the page watcher). */

@@ -121,6 +121,41 @@ test("a folder pages newest first, 50 a page, with clamped page numbers", async 
   assert.deepEqual(empty?.messages, []);
 });
 
+test("cursor paging (keyset): older and newer pages, same minute ties by UID, bad cursors ignored", async () => {
+  const folder = "Keyset";
+  await store.createMailbox({ accountId: alice, name: folder });
+  // Pairs in the same minute: the UID breaks the tie.
+  for (let i = 0; i < 12; i++) await put(alice, `k ${String(i).padStart(2, "0")}`, { minute: 1000 + Math.floor(i / 2), mailbox: folder });
+  const seen: string[] = [];
+  let p = await listMessages(t.db, alice, folder, { pageSize: 5 });
+  assert.equal(p?.prev, null);
+  for (let n = 1; p; n++) {
+    assert.equal(p.page, n);
+    seen.push(...p.messages.map((m) => m.subject));
+    if (!p.next) break;
+    p = await listMessages(t.db, alice, folder, { pageSize: 5, cursor: p.next, page: n + 1 });
+  }
+  assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => `k ${String(11 - i).padStart(2, "0")}`), "every message once, newest first");
+  const third = p!;
+  assert.equal(third.page, 3);
+  assert.equal(third.messages.length, 2);
+  const back = await listMessages(t.db, alice, folder, { pageSize: 5, cursor: third.prev, page: 2 });
+  assert.deepEqual(back?.messages.map((m) => m.subject), ["k 06", "k 05", "k 04", "k 03", "k 02"]);
+  const top = await listMessages(t.db, alice, folder, { pageSize: 5, cursor: back?.prev, page: 1 });
+  assert.deepEqual(top?.messages.map((m) => m.subject), ["k 11", "k 10", "k 09", "k 08", "k 07"]);
+  // Oldest first: the same walk the other way.
+  const asc: string[] = [];
+  for (let q = await listMessages(t.db, alice, folder, { pageSize: 5, sort: "oldest" }), n = 1; q; n++) {
+    asc.push(...q.messages.map((m) => m.subject));
+    if (!q.next) break;
+    q = await listMessages(t.db, alice, folder, { pageSize: 5, sort: "oldest", cursor: q.next, page: n + 1 });
+  }
+  assert.deepEqual(asc, [...seen].reverse());
+  for (const bad of ["x", "o", "o1.", "o99999999999999999.1", "n1.99999999999", 7]) {
+    assert.equal((await listMessages(t.db, alice, folder, { pageSize: 5, cursor: bad }))?.messages[0]?.subject, "k 11", String(bad));
+  }
+});
+
 test("markSeen clears the unread count and gives the message a new MODSEQ, once", async () => {
   const id = await put(alice, "to be read", { minute: 500 });
   const before = await findFolder(t.db, alice, "INBOX");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { cleanCss, extractAttachment, htmlDocument, MESSAGE_CSP, renderMessage, sanitizeEmailHtml } from "../../lib/mime/render";
 import { attachmentDisposition, downloadHeaders, safeContentType, safeFilename } from "../../lib/web/download";
-import { formatListDate, formatSize } from "../../lib/web/format";
+import { formatFullDate, formatListDate, formatSize } from "../../lib/web/format";
 import { clampPage } from "../../lib/store/read";
 import { folderFromParam, safeCallbackPath } from "../../lib/web/params";
 
@@ -200,6 +200,10 @@ test("list dates: time for today, day and month this year, full date before", ()
   assert.equal(formatListDate(new Date("2025-06-15T09:05:00Z"), now, opts), "09:05");
   assert.equal(formatListDate(new Date("2025-02-03T09:05:00Z"), now, opts), "3 Feb");
   assert.equal(formatListDate(new Date("2023-02-03T09:05:00Z"), now, opts), "3 Feb 2023");
+  // The locale's own clock: 24-hour with a leading zero in en-GB, 12-hour without one in en-US.
+  // (ICU versions differ in the space before AM: a narrow no-break space or a plain one.)
+  assert.equal(formatListDate(new Date("2025-06-15T06:33:00Z"), now, { locale: "en-US", timeZone: "UTC" }).replace(/\s/g, " "), "6:33 AM");
+  assert.equal(formatFullDate(new Date("2025-06-15T06:33:00Z"), opts), "Sun, 15 Jun 2025, 06:33");
   assert.equal(formatSize(512), "512 B");
   assert.equal(formatSize(1536), "1.5 KB");
   assert.equal(formatSize(BigInt(5 * 1024 * 1024)), "5.0 MB");

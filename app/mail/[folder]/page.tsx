@@ -4,13 +4,18 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
-import { findFolder, listFolders, listMessages } from "@/lib/store/read";
+import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE, type ListSort } from "@/lib/store/read";
+import { cookies } from "next/headers";
+import { ViewToggle } from "@/components/mail/view-toggle";
+import { MailList } from "@/components/mail/mail-list";
+import { emptyState, folderQuery, moveTargets, toRows } from "@/components/mail/message-list";
 import { folderHref, folderLabel } from "@/lib/web/format";
 import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
 import { AppShell } from "@/components/app-shell";
 import { MessageList } from "@/components/mail/message-list";
 import { Pagination } from "@/components/mail/pagination";
 import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
+import { FolderMenu } from "@/components/mail/folder-tools";
 
 type Props = { params: Promise<{ folder: string }>; searchParams: Promise<SearchParams> };
 
@@ -29,22 +34,51 @@ export default async function FolderPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const account = await requireSession(folderHref(name));
   const { db } = await getStore();
-  const [folders, page] = await Promise.all([listFolders(db, account.id), listMessages(db, account.id, name, { page: firstParam(sp.page) })]);
+  // Conversations or single messages: the user's choice (components/mail/view-toggle.tsx).
+  const jar = await cookies();
+  const threads = jar.get("listView")?.value === "threads";
+  const sort: ListSort = jar.get("listSort")?.value === "oldest" ? "oldest" : "newest";
+  const opts = { page: firstParam(sp.page), cursor: firstParam(sp.c), sort };
+  const [folders, page] = await Promise.all([
+    listFolders(db, account.id),
+    // Conversations come newest first only.
+    threads ? listConversations(db, account.id, name, opts) : listMessages(db, account.id, name, opts),
+  ]);
   if (!page) notFound();
-  const pager = { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total };
+  const now = new Date();
+  const pager =
+    "items" in page
+      ? { folder: page.folder.name, page: page.first ? 1 : 2, pageCount: page.older ? 3 : 2, pageSize: PAGE_SIZE, total: page.folder.total, prev: page.first ? null : "first", next: page.older, label: "Conversations" }
+      : { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, prev: page.prev, next: page.next };
+  const more = "items" in page ? !page.first || page.older !== null : page.pageCount > 1;
 
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
-      <MailboxWatcher renderId={crypto.randomUUID()} />
-      <div className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
+      <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
+      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}
           {page.folder.unread > 0 && <span className="ml-2 text-sm font-normal text-slate-500">{page.folder.unread} unread</span>}
         </h1>
+        {!page.folder.specialUse && <FolderMenu name={page.folder.name} total={page.folder.total} />}
+        <ViewToggle threads={threads} sort={sort} />
         <Pagination {...pager} />
       </div>
-      <MessageList folder={page.folder} messages={page.messages} now={new Date()} />
-      {page.pageCount > 1 && (
+      {"items" in page ? (
+        <MailList
+          rows={toRows(page.items, page.folder, folders, now).map((r, i) => ({ ...r, seen: !page.items[i].anyUnread, count: page.items[i].count, members: page.items[i].memberIds }))}
+          total={page.folder.total}
+          allQuery={folderQuery(page.folder.name)}
+          inJunk={page.folder.specialUse === "\\Junk"}
+          showFolder={false}
+          highlight={[]}
+          moveTargets={moveTargets(folders, page.folder.name)}
+          empty={emptyState(page.folder)}
+        />
+      ) : (
+        <MessageList folder={page.folder} folders={folders} messages={page.messages} now={now} />
+      )}
+      {more && (
         <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2">
           <Pagination {...pager} />
         </div>

@@ -1,0 +1,78 @@
+"use client";
+
+/**
+ * The open message's toolbar and keys: archive (e), delete (#), junk (!), star (s),
+ * unread (Shift+u), back (u), reply / reply all / forward (r / a / f, the compose page).
+ * After a move it goes back to the list; the toast offers undo (z).
+ */
+import { useRouter } from "next/navigation";
+import type { BulkAction } from "@/lib/web/organise";
+import { runAction } from "./mail-list";
+import { useKeys } from "./keys";
+
+export function MessageActions({ id, messageHref, folderHref, flagged, inJunk }: { id: string; messageHref: string; folderHref: string; flagged: boolean; inJunk: boolean }) {
+  const router = useRouter();
+  const act = (action: BulkAction, leave: boolean) =>
+    void runAction({ ids: [id] }, action, () => {
+      if (leave) router.push(folderHref);
+      router.refresh();
+    });
+  const compose = (param: "reply" | "replyAll" | "forward") => router.push(`/mail/compose?${param}=${encodeURIComponent(id)}`);
+
+  useKeys((key) => {
+    switch (key) {
+      case "e":
+        act("archive", true);
+        return true;
+      case "#":
+        act("trash", true);
+        return true;
+      case "!":
+        act(inJunk ? "notjunk" : "junk", true);
+        return true;
+      case "s":
+        act(flagged ? "unstar" : "star", false);
+        return true;
+      case "U":
+        act("unread", true);
+        return true;
+      case "u":
+        router.push(folderHref);
+        return true;
+      case "r":
+        compose("reply");
+        return true;
+      case "a":
+        compose("replyAll");
+        return true;
+      case "f":
+        compose("forward");
+        return true;
+    }
+    return false;
+  });
+
+  const button = "rounded-full px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100";
+  return (
+    <div className="flex flex-wrap items-center gap-1" role="toolbar" aria-label="Message actions">
+      <button type="button" className={button} onClick={() => act("archive", true)} data-testid="message-archive">
+        Archive
+      </button>
+      <button type="button" className={button} onClick={() => act("trash", true)} data-testid="message-trash">
+        Delete
+      </button>
+      <button type="button" className={button} onClick={() => act(inJunk ? "notjunk" : "junk", true)} data-testid="message-junk">
+        {inJunk ? "Not junk" : "Junk"}
+      </button>
+      <button type="button" className={button} aria-pressed={flagged} onClick={() => act(flagged ? "unstar" : "star", false)} data-testid="message-star">
+        {flagged ? "Unstar" : "Star"}
+      </button>
+      <button type="button" className={button} onClick={() => window.print()} data-testid="message-print">
+        Print
+      </button>
+      <a className={button} href={`${messageHref}/original`} target="_blank" rel="noopener noreferrer" data-testid="message-original">
+        Show original
+      </a>
+    </div>
+  );
+}
