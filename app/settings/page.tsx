@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { Metadata } from "next";
 import QRCode from "qrcode";
 import { requireSession } from "@/app/_lib/session";
@@ -34,6 +35,14 @@ export default async function SettingsPage() {
           <h1 className="text-xl font-semibold text-slate-900">Settings</h1>
           <p className="text-sm text-slate-600">{account.email}</p>
         </div>
+        <Link
+          href="/settings/writing"
+          data-testid="writing-settings-link"
+          className="block rounded-xl border border-slate-200 bg-white p-4 shadow-sm hover:bg-slate-50 sm:p-5"
+        >
+          <span className="text-base font-semibold text-slate-900">Writing →</span>
+          <span className="mt-0.5 block text-sm text-slate-600">Your addresses and signatures, how long Undo send waits, scheduled messages.</span>
+        </Link>
         <ProfileForm displayName={row.displayName} />
         <PasswordForm />
         <TwoFactor enabled={twoFactor.enabled} recoveryCodesLeft={twoFactor.recoveryCodesLeft} pending={pending} />

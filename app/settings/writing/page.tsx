@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { Metadata } from "next";
 import { requireSession } from "@/app/_lib/session";
 import { getStore } from "@/lib/web/mail";
@@ -25,9 +26,14 @@ export default async function WritingSettingsPage() {
     listPending(db, account.id),
   ]);
   return (
-    <AppShell account={account} folders={folders}>
+    <AppShell account={account} folders={folders} section="settings">
       <div className="mx-auto max-w-3xl space-y-6 p-4 sm:p-6">
-        <h1 className="text-xl font-semibold text-slate-900">Writing</h1>
+        <div>
+          <Link href="/settings" className="text-sm text-slate-600 hover:underline">
+            ← Settings
+          </Link>
+          <h1 className="text-xl font-semibold text-slate-900">Writing</h1>
+        </div>
         <section className="rounded-xl border border-slate-200 bg-white p-4" aria-labelledby="scheduled-heading">
           <h2 id="scheduled-heading" className="font-semibold text-slate-800">Scheduled messages</h2>
           {pending.length === 0 ? (
