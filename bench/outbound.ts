@@ -5,7 +5,8 @@
  * smtp-sink does. Prints messages delivered per second (first submission to last message
  * at the sink), and p50/p99 queue latency (the submission's 250 to the sink's 250).
  * `--drain` submits everything before the sink listens, then times the queue emptying.
- * Postfix is not run here: without Debian's postfix package there is nothing to compare.
+ * With Debian's postfix installed, the same load then goes through a private Postfix
+ * (bench/lib/postfix.ts, relayhost = a sink of its own) and the ratio is printed.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +22,7 @@ import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { addAccount, addDomain } from "../lib/directory";
 import { startDnsServer } from "../test/helpers/dns-server";
+import { createPostfix, postfixInstalled } from "./lib/postfix";
 
 const SPEC: Record<string, OptionSpec> = {
   messages: { type: "int", default: 5000, help: "messages to send" },
@@ -30,6 +32,7 @@ const SPEC: Record<string, OptionSpec> = {
   postgres: { type: "string", help: "PostgreSQL URL of a database to use (emptied first) instead of SQLite" },
   env: { type: "string", help: "extra engine settings, comma list of NAME=VALUE (e.g. OUTBOUND_DESTINATION_CONCURRENCY=10)" },
   profile: { type: "string", help: "write the engine's CPU profiles (one per thread) to this folder" },
+  "no-postfix": { type: "flag", help: "skip the Postfix side-by-side run" },
   drain: { type: "flag", help: "start the sink only once everything is submitted: measures delivery alone (the queue drains a backlog; retries after 1 s)" },
 };
 
@@ -43,19 +46,14 @@ function message(n: number, to: string, size: number): Buffer {
   return Buffer.from(head + line.repeat(Math.max(1, Math.round((size - head.length) / line.length))));
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const o = parseOptions(argv, SPEC);
-  const N = o.messages as number;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-outbound-"));
-  const sinkPort = await freePort();
-  const submissionPort = await freePort();
-  const accepted = new Float64Array(N);
+/** The sink: accepts everything on loopback and notes when each bench message arrives. */
+function makeSink(N: number, port: number) {
   const arrived = new Float64Array(N);
   let count = 0;
   let lastArrival = 0;
   let onAll: () => void = () => undefined;
   const allArrived = new Promise<void>((r) => (onAll = r));
-  const sink = new SMTPServer({
+  const server = new SMTPServer({
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
     size: 10 * 1024 * 1024,
@@ -76,8 +74,100 @@ export async function run(argv: string[]): Promise<number> {
       });
     },
   });
-  const listen = () => new Promise<void>((r) => sink.listen(sinkPort, "127.0.0.1", () => r()));
-  if (!o.drain) await listen();
+  return {
+    arrived,
+    count: () => count,
+    lastArrival: () => lastArrival,
+    listen: () => new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r())),
+    /** Resolves once all N arrived, or after `ms` (then count() < N). */
+    async wait(ms: number) {
+      const timeout = setTimeout(() => onAll(), ms);
+      await allArrived;
+      clearTimeout(timeout);
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+interface Figures {
+  rate: number;
+  submitRate: number;
+  p50: number;
+  p99: number;
+  delivered: number;
+}
+
+/** Submits N messages over `sessions` pooled connections, waits for the sink, and reports. */
+async function load(name: string, o: Record<string, unknown>, transport: Record<string, unknown>, sink: ReturnType<typeof makeSink>, drain: boolean): Promise<Figures> {
+  const N = o.messages as number;
+  const accepted = new Float64Array(N);
+  const recipients = Array.from({ length: o.recipients as number }, (_, i) => `rcpt${i}@sink.test`);
+  const tr = nodemailer.createTransport({ pool: true, maxConnections: o.sessions as number, maxMessages: Infinity, ...(transport as object) });
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (let n = next++; n < N; n = next++) {
+      const to = recipients[n % recipients.length];
+      await tr.sendMail({ envelope: { from: "sender@bench.test", to: [to] }, raw: message(n, to, o.size as number) });
+      accepted[n] = performance.now();
+    }
+  };
+  await Promise.all(Array.from({ length: o.sessions as number }, worker));
+  const submitted = performance.now();
+  tr.close();
+  let drainStart = 0;
+  if (drain) {
+    drainStart = performance.now();
+    await sink.listen();
+  }
+  await sink.wait(120_000);
+  const count = sink.count();
+  if (count < N) console.error(`${name}: only ${count} of ${N} messages reached the sink within 2 minutes of the last submission`);
+  const lat = sortedCopy(Array.from(sink.arrived, (a, i) => a - accepted[i]).filter((x, i) => sink.arrived[i] > 0 && Number.isFinite(x)));
+  const total = (sink.lastArrival() - t0) / 1000;
+  const f: Figures = { rate: count / total, submitRate: N / ((submitted - t0) / 1000), p50: percentile(lat, 50), p99: percentile(lat, 99), delivered: count };
+  console.log(`${name}: submitted in ${fmt((submitted - t0) / 1000, 2)} s (${fmt(f.submitRate, 0)} msgs/s)`);
+  console.log(`${name}: delivered to the sink: ${count} in ${fmt(total, 2)} s = ${fmt(f.rate, 0)} msgs/s end to end`);
+  console.log(`${name}: queue latency (submission 250 -> sink 250): p50 ${fmt(f.p50, 0)} ms, p99 ${fmt(f.p99, 0)} ms`);
+  if (drain) {
+    const drained = (sink.lastArrival() - drainStart) / 1000;
+    console.log(`${name}: drain: the backlog of ${count} reached the sink ${fmt(drained, 2)} s after the sink started = ${fmt(count / drained, 0)} msgs/s (delivery alone)`);
+  }
+  return f;
+}
+
+/** The same load through a private Postfix (bench/lib/postfix.ts) relaying to a sink of its own. */
+async function postfixSide(o: Record<string, unknown>): Promise<Figures | null> {
+  if (o["no-postfix"]) return null;
+  if (!postfixInstalled()) {
+    console.log("postfix: not installed, comparison skipped (apt-get install postfix; the system instance need not run)");
+    return null;
+  }
+  const sinkPort = await freePort();
+  const sink = makeSink(o.messages as number, sinkPort);
+  if (!o.drain) await sink.listen();
+  const port = await freePort();
+  const pf = await createPostfix({ port, domain: "bench.test", localPart: "sender", hostname: "postfix.bench.test", relayTo: { host: "127.0.0.1", port: sinkPort } });
+  try {
+    await pf.start();
+    await waitForSmtp(port);
+    console.log(`postfix ${pf.version}: the same load, relayed to a sink (plain SMTP from mynetworks: no TLS, no AUTH)`);
+    return await load("postfix", o, { host: "127.0.0.1", port, secure: false, ignoreTLS: true }, sink, Boolean(o.drain));
+  } finally {
+    await pf.stop();
+    pf.cleanup();
+    await sink.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const o = parseOptions(argv, SPEC);
+  const N = o.messages as number;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-outbound-"));
+  const sinkPort = await freePort();
+  const submissionPort = await freePort();
+  const sink = makeSink(N, sinkPort);
+  if (!o.drain) await sink.listen();
   const dns = await startDnsServer([
     { name: "sink.test", type: "MX", data: { preference: 10, exchange: "mx.sink.test" } },
     { name: "mx.sink.test", type: "A", data: "127.0.0.1" },
@@ -120,50 +210,22 @@ export async function run(argv: string[]): Promise<number> {
   await db.$disconnect();
   const engine = spawnEngine({ root: process.cwd(), env, nodeArgs: o.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(o.profile as string)}`] : [] });
   let code = 0;
+  let ours: Figures | null = null;
   try {
     await waitForSmtp(submissionPort, { alive: engine.exited });
-    const tr = nodemailer.createTransport({ pool: true, maxConnections: o.sessions as number, maxMessages: Infinity, host: "127.0.0.1", port: submissionPort, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: "sender@bench.test", pass: "bench password" } });
-    const recipients = Array.from({ length: o.recipients as number }, (_, i) => `rcpt${i}@sink.test`);
-    console.log(`outbound: ${N} messages of ~${o.size} B for ${recipients.length} recipients at sink.test, ${o.sessions} submission connections, ${config.provider}`);
-    const t0 = performance.now();
-    let next = 0;
-    const worker = async () => {
-      for (let n = next++; n < N; n = next++) {
-        const to = recipients[n % recipients.length];
-        await tr.sendMail({ envelope: { from: "sender@bench.test", to: [to] }, raw: message(n, to, o.size as number) });
-        accepted[n] = performance.now();
-      }
-    };
-    await Promise.all(Array.from({ length: o.sessions as number }, worker));
-    const submitted = performance.now();
-    tr.close();
-    let drainStart = 0;
-    if (o.drain) {
-      drainStart = performance.now();
-      await listen();
-    }
-    const timeout = setTimeout(() => onAll(), 120_000);
-    await allArrived;
-    clearTimeout(timeout);
-    if (count < N) {
-      console.error(`only ${count} of ${N} messages reached the sink within 2 minutes of the last submission`);
-      code = 1;
-    }
-    const lat = sortedCopy(Array.from(arrived, (a, i) => a - accepted[i]).filter((x, i) => arrived[i] > 0 && Number.isFinite(x)));
-    const total = (lastArrival - t0) / 1000;
-    console.log(`submitted in ${fmt((submitted - t0) / 1000, 2)} s (${fmt(N / ((submitted - t0) / 1000), 0)} msgs/s)`);
-    console.log(`delivered to the sink: ${count} in ${fmt(total, 2)} s = ${fmt(count / total, 0)} msgs/s end to end`);
-    console.log(`queue latency (submission 250 -> sink 250): p50 ${fmt(percentile(lat, 50), 0)} ms, p99 ${fmt(percentile(lat, 99), 0)} ms`);
-    if (o.drain) {
-      const drained = (lastArrival - drainStart) / 1000;
-      console.log(`drain: the backlog of ${count} reached the sink ${fmt(drained, 2)} s after the sink started = ${fmt(count / drained, 0)} msgs/s (delivery alone; first retry up to 1 s after the start)`);
-    }
-    console.log(`engine peak RSS ${fmt(engine.peakRss() / 1048576, 0)} MB`);
+    console.log(`outbound: ${N} messages of ~${o.size} B for ${o.recipients} recipients at sink.test, ${o.sessions} submission connections, ${config.provider}`);
+    ours = await load("ours", o, { host: "127.0.0.1", port: submissionPort, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: "sender@bench.test", pass: "bench password" } }, sink, Boolean(o.drain));
+    if (ours.delivered < N) code = 1;
+    console.log(`ours: engine peak RSS ${fmt(engine.peakRss() / 1048576, 0)} MB`);
   } finally {
     await engine.stop();
-    await new Promise<void>((r) => sink.close(() => r()));
+    await sink.close();
     await dns.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const theirs = await postfixSide(o);
+  if (ours && theirs) {
+    console.log(`ratio ours/postfix, delivered msgs/s end to end: ${fmt(ours.rate / theirs.rate, 2)} (ours ${fmt(ours.rate, 0)}, postfix ${fmt(theirs.rate, 0)}); queue latency p50 ${fmt(ours.p50, 0)} vs ${fmt(theirs.p50, 0)} ms`);
   }
   return code;
 }
