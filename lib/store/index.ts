@@ -181,6 +181,9 @@ export class MailStore {
   setSubscribed(args: OpArgs<"setSubscribed">) {
     return this.runner.run("setSubscribed", args);
   }
+  claimRecent(args: OpArgs<"claimRecent">) {
+    return this.runner.run("claimRecent", args);
+  }
 
   /**
    * Sets or clears \Seen on one of the account's messages (the web). True when the flag

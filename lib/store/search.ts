@@ -18,7 +18,8 @@
  *   a day of the boundary; those read their stored header), or the internal date without
  *   one; BEFORE/ON/SINCE the internal date's UTC day (the store keeps the instant, not
  *   the zone APPEND gave it in).
- * - NEW = UNSEEN, OLD = ALL, RECENT = none: the store has no \Recent (RFC 9051 drops it).
+ * - \Recent is a session's (RFC 3501 2.3.2): the IMAP server turns RECENT / NEW / OLD into
+ *   UID keys before searching; a caller without sessions gets NEW = UNSEEN, OLD = ALL, RECENT = none.
  */
 import { createRequire } from "node:module";
 import Database from "better-sqlite3";

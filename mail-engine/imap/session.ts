@@ -43,6 +43,8 @@ export interface SelectedMailbox {
   pendingFlags: Set<number>;
   /** The folder's keywords as last told in FLAGS (RFC 3501 7.2.6). */
   keywords: string;
+  /** UIDs that are \Recent for this session (RFC 3501 2.3.2; lib/store/ops/recent.ts). */
+  recent: Set<number>;
 }
 
 export class CommandError extends Error {
@@ -434,6 +436,29 @@ export class Session {
     if (!sel.readOnly) await this.untagged(`OK [PERMANENTFLAGS (${SYSTEM_FLAGS}${kw} \\*)] flags and keywords are kept`);
   }
 
+  /**
+   * The messages up to UID `upTo` not yet told to any session become \Recent for this one
+   * when it has the folder read-write (RFC 3501 2.3.2); read-only, it sees as recent those
+   * nobody has taken, without taking them.
+   */
+  async takeRecent(upTo: number): Promise<void> {
+    const sel = this.selected!;
+    let from: number;
+    if (sel.readOnly) {
+      const mb = await this.ctx.db.mailbox.findUnique({ where: { id: sel.id }, select: { recentUid: true } });
+      from = mb?.recentUid ?? upTo;
+    } else {
+      from = (await this.ctx.store.claimRecent({ accountId: this.account!.id, mailboxId: sel.id, upTo })).from;
+    }
+    for (let i = sel.uids.length - 1; i >= 0 && sel.uids[i] > from; i--) if (sel.uids[i] <= upTo) sel.recent.add(sel.uids[i]);
+  }
+
+  /** A message's flag list as this session shows it: with \Recent when it is recent here. */
+  flagsOut(uid: number, flags: string): string {
+    if (!this.selected?.recent.has(uid)) return flags;
+    return flags === "()" ? "(\\Recent)" : "(\\Recent " + flags.slice(1);
+  }
+
   /** Removes an expunged UID from the view and tells the client (RFC 3501 7.4.1). */
   async expunged(uid: number): Promise<void> {
     const sel = this.selected!;
@@ -441,6 +466,7 @@ export class Session {
     if (!n) return;
     sel.uids.splice(n - 1, 1);
     sel.flags.delete(uid);
+    sel.recent.delete(uid);
     sel.pendingExpunge.delete(uid);
     sel.pendingFlags.delete(uid);
     await this.untagged(`${n} EXPUNGE`);
@@ -502,7 +528,11 @@ export class Session {
         sel.uids.push(m.uid);
         sel.flags.set(m.uid, flagList(m));
       }
+      const recentBefore = sel.recent.size;
+      await this.takeRecent(fresh[fresh.length - 1].uid);
+      if (this.selected !== sel) return;
       await this.untagged(`${sel.uids.length} EXISTS`);
+      if (sel.recent.size !== recentBefore) await this.untagged(`${sel.recent.size} RECENT`);
     }
     if (sel.pendingFlags.size) {
       const uids = [...sel.pendingFlags].filter((u) => !sel.pendingExpunge.has(u));
@@ -514,7 +544,7 @@ export class Session {
         sel.flags.set(m.uid, f);
         const n = this.seqOf(m.uid);
         // RFC 7162 3.2.4 (3.1.4.1): with CONDSTORE an unsolicited flag change carries its MODSEQ.
-        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${f}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
+        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${this.flagsOut(m.uid, f)}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
       }
     }
     if (this.changed && this.idling) return this.doFlush(mayExpunge);

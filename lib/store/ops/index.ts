@@ -9,6 +9,7 @@ import { deliverRows } from "./deliver";
 import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
+import { claimRecent } from "./recent";
 import { indexBlobTexts } from "../search-index";
 
 export const ops = {
@@ -20,6 +21,7 @@ export const ops = {
   renameMailbox,
   deleteMailbox,
   setSubscribed,
+  claimRecent,
   sweepBlobs,
   dropOrphanFiles,
   indexBlobTexts,

@@ -183,7 +183,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
         break;
       case "FLAGS":
         sep();
-        out.push(`FLAGS ${flags}`);
+        out.push(`FLAGS ${s.flagsOut(row.uid, flags)}`);
         flagsSent = true;
         break;
       case "INTERNALDATE":

@@ -242,7 +242,7 @@ async function statusResponse(s: Session, name: string, items: string[]): Promis
       else if (it === "UNSEEN") out.push(`UNSEEN ${mb.unseenCount}`);
       else if (it === "UIDNEXT") out.push(`UIDNEXT ${mb.uidNext}`);
       else if (it === "UIDVALIDITY") out.push(`UIDVALIDITY ${mb.uidValidity}`);
-      else if (it === "RECENT") out.push("RECENT 0");
+      else if (it === "RECENT") out.push(`RECENT ${mb.recentUid >= mb.uidNext - 1 ? 0 : await s.ctx.db.message.count({ where: { mailboxId: mb.id, uid: { gt: mb.recentUid } } })}`);
       else if (it === "SIZE") out.push(`SIZE ${mb.totalBytes}`);
       else if (it === "HIGHESTMODSEQ") out.push(`HIGHESTMODSEQ ${mb.highestModSeq}`);
       else throw bad(`unknown status item ${it.slice(0, 40)}`);

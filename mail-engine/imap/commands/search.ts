@@ -45,9 +45,10 @@ export function parseSearch(s: Session, tokens: Token[]): SearchKey {
     if (k.startsWith("UN") && FLAGS[k.slice(2)]) return { op: "flag", flag: FLAGS[k.slice(2)], set: false };
     switch (k) {
       case "ALL": return { op: "all" };
-      case "NEW": return { op: "new" };
-      case "OLD": return { op: "old" };
-      case "RECENT": return { op: "recent" };
+      // RFC 3501 6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT; \Recent is the session's own.
+      case "NEW": return { op: "and", keys: [recentKey(s), { op: "flag", flag: "seen", set: false }] };
+      case "OLD": return { op: "not", key: recentKey(s) };
+      case "RECENT": return recentKey(s);
       case "NOT": return { op: "not", key: one(depth + 1) };
       case "OR": {
         const a = one(depth + 1);
@@ -103,19 +104,27 @@ function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
   return k.op === "and" ? k.keys : [k];
 }
 
+/** The messages \Recent in this session, as a UID key. */
+function recentKey(s: Session): SearchKey {
+  return { op: "uid", uids: uidRanges([...s.selected!.recent].sort((a, b) => a - b)) };
+}
+
 /** Message numbers as the UIDs they name in this session's view, as ranges. */
 function seqToUids(s: Session, ranges: Range[]): Array<[number, number]> {
   const uids = s.selected!.uids;
+  const picked: number[] = [];
+  for (const [a, b] of ranges) for (let n = Math.max(1, a); n <= Math.min(b, uids.length); n++) picked.push(uids[n - 1]);
+  return uidRanges(picked);
+}
+
+/** Ascending UIDs as inclusive ranges; none as a range matching nothing. */
+function uidRanges(uids: number[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (const [a, b] of ranges) {
-    for (let n = Math.max(1, a); n <= Math.min(b, uids.length); n++) {
-      const u = uids[n - 1];
-      const last = out[out.length - 1];
-      if (last && last[1] + 1 === u) last[1] = u;
-      else out.push([u, u]);
-    }
+  for (const u of uids) {
+    const last = out[out.length - 1];
+    if (last && last[1] + 1 === u) last[1] = u;
+    else out.push([u, u]);
   }
-  // A set naming no message matches nothing.
   return out.length ? out : [[0, 0]];
 }
 

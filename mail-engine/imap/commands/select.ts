@@ -46,13 +46,18 @@ function select(readOnly: boolean): CommandSpec {
         pendingExpunge: new Set(),
         pendingFlags: new Set(),
         keywords: mb.keywords,
+        recent: new Set(),
       };
       s.state = "selected";
+      if (rows.length && rows[rows.length - 1].uid > mb.recentUid) {
+        if (readOnly) for (const r of rows) if (r.uid > mb.recentUid) s.selected.recent.add(r.uid);
+        if (!readOnly) await s.takeRecent(rows[rows.length - 1].uid);
+      }
       const keywords = mb.keywords ? " " + mb.keywords : "";
       await s.untagged(`FLAGS (${SYSTEM}${keywords})`);
       await s.untagged(`OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}`);
       await s.untagged(`${rows.length} EXISTS`);
-      await s.untagged("0 RECENT");
+      await s.untagged(`${s.selected.recent.size} RECENT`);
       if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
       await s.untagged(`OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid`);
       await s.untagged(`OK [UIDNEXT ${mb.uidNext}] predicted next UID`);

@@ -58,7 +58,7 @@ export const STORE: CommandSpec = {
         const n = s.seqOf(u);
         const f = sel.flags.get(u);
         const ms = modSeqs.get(u);
-        if (n && f) await s.untagged(`${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${f}${ms ? ` MODSEQ (${ms})` : ""})`);
+        if (n && f) await s.untagged(`${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${s.flagsOut(u, f)}${ms ? ` MODSEQ (${ms})` : ""})`);
       }
     }
     if (r.modified.length) {

@@ -1,0 +1,70 @@
+/**
+ * \Recent (RFC 3501 2.3.2): a message is recent for the first session that has its
+ * folder selected read-write when it is told of the message, and for no other; EXAMINE
+ * and STATUS show what no session has taken yet without taking it.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
+import { RawImap } from "../helpers/imap";
+
+let t: TestEngine;
+before(async () => {
+  t = await startTestEngine();
+});
+after(() => t.stop());
+
+async function signIn(user = "alice@example.test"): Promise<RawImap> {
+  const c = await RawImap.connect(t.imapPort);
+  assert.equal((await c.command(`LOGIN ${user} "${PASSWORD}"`)).status, "OK");
+  return c;
+}
+
+async function append(c: RawImap, box: string, subject: string): Promise<void> {
+  const msg = `Subject: ${subject}\r\n\r\nbody\r\n`;
+  assert.equal((await c.command(`APPEND ${box} {${msg.length}+}\r\n${msg}`)).status, "OK");
+}
+
+test("the first read-write SELECT takes \\Recent; EXAMINE and STATUS do not", async () => {
+  const a = await signIn();
+  assert.equal((await a.command("CREATE Rec")).status, "OK");
+  await append(a, "Rec", "one");
+  await append(a, "Rec", "two");
+  assert.match((await a.command("STATUS Rec (RECENT MESSAGES)")).text, /STATUS "Rec" \(RECENT 2 MESSAGES 2\)/);
+  const ex = await a.command("EXAMINE Rec");
+  assert.match(ex.text, /\* 2 RECENT\r\n/);
+  assert.match((await a.command("FETCH 1 FLAGS")).text, /\* 1 FETCH \(FLAGS \(\\Recent\)\)/);
+  assert.match((await a.command("SEARCH RECENT")).text, /\* SEARCH 1 2\r\n/);
+  assert.equal((await a.command("CLOSE")).status, "OK");
+
+  assert.match((await a.command("SELECT Rec")).text, /\* 2 RECENT\r\n/);
+  assert.match((await a.command("SEARCH NEW")).text, /\* SEARCH 1 2\r\n/);
+  assert.match((await a.command("SEARCH OLD")).text, /\* SEARCH\r\n/);
+  // A second session selecting now gets none of them.
+  const b = await signIn();
+  assert.match((await b.command("SELECT Rec")).text, /\* 0 RECENT\r\n/);
+  assert.match((await b.command("FETCH 1:* FLAGS")).text, /\* 1 FETCH \(FLAGS \(\)\)\r\n\* 2 FETCH \(FLAGS \(\)\)/);
+  assert.match((await b.command("SEARCH OLD")).text, /\* SEARCH 1 2\r\n/);
+  assert.match((await a.command("STATUS Rec (RECENT)")).text, /RECENT 0/);
+
+  // New mail: whichever selected session hears of it first takes it; the other does not.
+  const c = await signIn();
+  await append(c, "Rec", "three");
+  const noopA = await a.command("NOOP");
+  assert.match(noopA.text, /\* 3 EXISTS\r\n\* 3 RECENT\r\n/);
+  assert.match((await a.command("FETCH 3 FLAGS")).text, /FLAGS \(\\Recent\)/);
+  const noopB = await b.command("NOOP");
+  assert.match(noopB.text, /\* 3 EXISTS\r\n/);
+  assert.doesNotMatch(noopB.text, /RECENT/);
+  assert.match((await b.command("SEARCH RECENT")).text, /\* SEARCH\r\n/);
+  for (const x of [a, b, c]) x.close();
+});
+
+test("\\Recent cannot be stored", async () => {
+  const a = await signIn("bob@example.test");
+  await a.command("SELECT INBOX");
+  await append(a, "INBOX", "x");
+  await a.command("NOOP");
+  assert.equal((await a.command("STORE 1 +FLAGS (\\Recent)")).status, "BAD");
+  a.close();
+});
