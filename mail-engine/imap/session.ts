@@ -133,7 +133,7 @@ export class Session {
 
   /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
   capabilities(): string[] {
-    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE"];
+    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
     if (this.state === "not-authenticated") {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
@@ -270,13 +270,13 @@ export class Session {
     if (name === "UID") {
       const sub = cmd.args[0];
       if (!sub || sub.type !== "atom") {
-        await this.tagged(cmd.tag, "BAD", "UID needs a command: FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE");
+        await this.tagged(cmd.tag, "BAD", "UID needs a command: FETCH, STORE, SEARCH, SORT, THREAD, COPY, MOVE or EXPUNGE");
         return;
       }
       name = sub.value.toUpperCase();
       uid = true;
       cmd = { ...cmd, name, args: cmd.args.slice(1) };
-      if (!["FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE"].includes(name)) {
+      if (!["FETCH", "STORE", "SEARCH", "SORT", "THREAD", "COPY", "MOVE", "EXPUNGE"].includes(name)) {
         await this.tagged(cmd.tag, "BAD", `UID ${name} is not a command`);
         return;
       }
@@ -294,8 +294,8 @@ export class Session {
     try {
       const text = await spec.run(this, cmd, uid);
       if (this.state === "logout" && name === "LOGOUT") return;
-      // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID).
-      const mayExpunge = uid || !["FETCH", "STORE", "SEARCH"].includes(name);
+      // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID); RFC 5256 5 adds SORT and THREAD.
+      const mayExpunge = uid || !["FETCH", "STORE", "SEARCH", "SORT", "THREAD"].includes(name);
       if (this.selected && !spec.noUpdates) await this.flushUpdates(mayExpunge);
       const t = typeof text === "string" ? { text } : text ?? { text: `${name} completed` };
       await this.tagged(cmd.tag, "OK", t.text, t.code);

@@ -104,6 +104,12 @@ function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
   return k.op === "and" ? k.keys : [k];
 }
 
+/** RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)]. */
+export function checkCharset(t: Token | undefined): void {
+  const cs = str(t, "charset").toUpperCase();
+  if (cs !== "UTF-8" && cs !== "US-ASCII") throw no(`charset ${cs.slice(0, 40)} is not supported`, "BADCHARSET (UTF-8 US-ASCII)");
+}
+
 /** The messages \Recent in this session, as a UID key. */
 function recentKey(s: Session): SearchKey {
   return { op: "uid", uids: uidRanges([...s.selected!.recent].sort((a, b) => a - b)) };
@@ -150,9 +156,7 @@ export const SEARCH: CommandSpec = {
       tokens = tokens.slice(2);
     }
     if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "CHARSET") {
-      const cs = str(tokens[1], "charset").toUpperCase();
-      // RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)].
-      if (cs !== "UTF-8" && cs !== "US-ASCII") throw no(`charset ${cs.slice(0, 40)} is not supported`, "BADCHARSET (UTF-8 US-ASCII)");
+      checkCharset(tokens[1]);
       tokens = tokens.slice(2);
     }
     const key = parseSearch(s, tokens);
