@@ -17,7 +17,7 @@ import type { EngineContext } from "../context";
 import type { AuthenticatedAccount } from "../../lib/auth/authenticate";
 import type { Logger } from "../../lib/log";
 import type { ChangeFeed } from "../../lib/store/change-feed";
-import { fromSequenceSet } from "../../lib/store/sequence-set";
+import { fromSequenceSet, toSequenceSet } from "../../lib/store/sequence-set";
 import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
@@ -133,7 +133,7 @@ export class Session {
 
   /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
   capabilities(): string[] {
-    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
+    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
     if (this.state === "not-authenticated") {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
@@ -459,17 +459,26 @@ export class Session {
     return flags === "()" ? "(\\Recent)" : "(\\Recent " + flags.slice(1);
   }
 
-  /** Removes an expunged UID from the view and tells the client (RFC 3501 7.4.1). */
-  async expunged(uid: number): Promise<void> {
+  /**
+   * Removes expunged UIDs from the view and tells the client: one EXPUNGE each, highest
+   * first so each number is still the one the client knows (RFC 3501 7.4.1), or with
+   * QRESYNC enabled one VANISHED for all (RFC 7162 3.2.10).
+   */
+  async expunged(uids: Iterable<number>): Promise<void> {
     const sel = this.selected!;
-    const n = this.seqOf(uid);
-    if (!n) return;
-    sel.uids.splice(n - 1, 1);
-    sel.flags.delete(uid);
-    sel.recent.delete(uid);
-    sel.pendingExpunge.delete(uid);
-    sel.pendingFlags.delete(uid);
-    await this.untagged(`${n} EXPUNGE`);
+    const told: number[] = [];
+    for (const uid of [...uids].sort((a, b) => b - a)) {
+      const n = this.seqOf(uid);
+      if (!n) continue;
+      sel.uids.splice(n - 1, 1);
+      sel.flags.delete(uid);
+      sel.recent.delete(uid);
+      sel.pendingExpunge.delete(uid);
+      sel.pendingFlags.delete(uid);
+      if (this.enabled.has("QRESYNC")) told.push(uid);
+      else await this.untagged(`${n} EXPUNGE`);
+    }
+    if (told.length) await this.untagged(`VANISHED ${toSequenceSet(told)}`);
   }
 
   /**
@@ -513,8 +522,7 @@ export class Session {
       if (mb && mb.keywords !== sel.keywords && this.selected === sel) await this.announceKeywords(mb.keywords.split(" "));
     }
     if (mayExpunge && sel.pendingExpunge.size) {
-      // Highest first: telling one does not move the numbers of those still to tell.
-      for (const u of [...sel.pendingExpunge].sort((a, b) => b - a)) await this.expunged(u);
+      await this.expunged(sel.pendingExpunge);
     }
     const last = sel.uids.length ? sel.uids[sel.uids.length - 1] : 0;
     const fresh = await db.message.findMany({

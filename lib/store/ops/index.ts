@@ -10,6 +10,7 @@ import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
 import { claimRecent } from "./recent";
+import { pruneVanished } from "./vanished";
 import { indexBlobTexts } from "../search-index";
 
 export const ops = {
@@ -22,6 +23,7 @@ export const ops = {
   deleteMailbox,
   setSubscribed,
   claimRecent,
+  pruneVanished,
   sweepBlobs,
   dropOrphanFiles,
   indexBlobTexts,

@@ -11,7 +11,9 @@ import { readStructure, type StoredStructure } from "../../../lib/store/parse";
 import { atom, list, ParseError, type Token } from "../parser/tokens";
 import { encode, flagList } from "../encode";
 import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
-import { no, type Session } from "../session";
+import { bad, no, type Session } from "../session";
+import { parseSequenceSet } from "../parser/sequence";
+import { vanishedSince } from "../qresync";
 import { SELECTED, type CommandSpec } from "./types";
 
 interface Item {
@@ -109,13 +111,17 @@ export const FETCH: CommandSpec = {
     const spec = cmd.args[1];
     if (!spec) throw new ParseError("FETCH needs items");
     let changedSince: bigint | null = null;
+    let vanished = false;
     if (cmd.args.length > 2) {
       // RFC 7162 3.1.4: (CHANGEDSINCE n) returns only messages changed after n, with MODSEQ; it enables CONDSTORE.
-      const mods = list(cmd.args[2], "fetch modifiers");
-      if (cmd.args.length > 3 || mods.length !== 2 || atom(mods[0], "modifier").toUpperCase() !== "CHANGEDSINCE") throw new ParseError("the only FETCH modifier is (CHANGEDSINCE n)");
-      const v = atom(mods[1], "mod-sequence");
-      if (!/^\d{1,19}$/.test(v)) throw new ParseError("CHANGEDSINCE needs a number");
-      changedSince = BigInt(v);
+      // 3.2.6: UID FETCH ... (CHANGEDSINCE n VANISHED) also reports the UIDs of the set expunged since n.
+      const mods = list(cmd.args[2], "fetch modifiers").map((t) => atom(t, "modifier"));
+      const names = mods.filter((_, i) => i !== 1).map((m) => m.toUpperCase());
+      if (cmd.args.length > 3 || mods.length < 2 || names[0] !== "CHANGEDSINCE" || names.slice(1).some((n) => n !== "VANISHED") || names.length > 2) throw new ParseError("FETCH modifiers are (CHANGEDSINCE n) and (CHANGEDSINCE n VANISHED)");
+      if (!/^\d{1,19}$/.test(mods[1])) throw new ParseError("CHANGEDSINCE needs a number");
+      changedSince = BigInt(mods[1]);
+      vanished = names.length === 2;
+      if (vanished && (!byUid || !s.enabled.has("QRESYNC"))) throw bad("VANISHED is for UID FETCH with QRESYNC enabled (RFC 7162 3.2.6)");
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
@@ -125,9 +131,13 @@ export const FETCH: CommandSpec = {
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
     if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
     if (items.some((i) => i.kind === "MODSEQ")) await s.enableCondstore();
+    const sel = s.selected!;
+    if (vanished) {
+      const gone = await vanishedSince(s, sel.id, changedSince!, parseSequenceSet(set, sel.uids.length ? sel.uids[sel.uids.length - 1] : 0));
+      if (gone) await s.untagged(`VANISHED (EARLIER) ${gone}`);
+    }
     const uids = s.resolveSet(set, byUid);
     if (uids.length === 0) return;
-    const sel = s.selected!;
     const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
     for (let i = 0; i < uids.length; i += BATCH) {
