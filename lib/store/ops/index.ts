@@ -5,7 +5,7 @@
  */
 import { dropOrphanFiles, sweepBlobs } from "./blobs";
 import { copyMessages } from "./copy";
-import { deliverRows } from "./deliver";
+import { appendAll, deliverRows } from "./deliver";
 import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
@@ -15,6 +15,7 @@ import { indexBlobTexts } from "../search-index";
 
 export const ops = {
   deliver: deliverRows,
+  appendAll,
   setFlags,
   expunge,
   copy: copyMessages,

@@ -288,6 +288,17 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     start = Math.min(start + off, end);
     if (len !== null) end = Math.min(end, start + len);
   }
+  if (!it.binary && !content && end - start <= CHUNK) {
+    // RFC 3501 9: a literal holds no NUL (CHAR8). A binary part is shown in base64 (as
+    // BINARY would decode it back); NULs anywhere else become spaces.
+    const bytes = await s.ctx.blobs.getRange(row.blobHash, start, end);
+    if (bytes.includes(0)) {
+      const part = sec && sec !== "TEXT" && /^[\d.]+$/.test(sec) ? partAt(structure().structure, sec) : null;
+      content = part && part.type !== "multipart" && !part.message && !it.partial ? Buffer.from(bytes.toString("base64").replace(/.{76}/g, "$&\r\n") + "\r\n") : withoutNul(bytes);
+    } else content = bytes;
+    start = 0;
+    end = content.length;
+  }
   const size = Math.max(0, end - start);
   const binaryLiteral = it.binary && content && content.includes(0) ? "~" : "";
   out.push(`${label} ${binaryLiteral}{${size}}\r\n`);
@@ -303,7 +314,15 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
   await s.send(out.splice(0, out.length));
   for (let off = start; off < end; off += CHUNK) {
     const piece = await s.ctx.blobs.getRange(row.blobHash, off, Math.min(end, off + CHUNK));
-    await s.send(piece);
+    await s.send(it.binary ? piece : withoutNul(piece));
     if (s.isClosed) return;
   }
+}
+
+/** NUL bytes as spaces: a literal cannot hold them (RFC 3501 9, CHAR8); same length, so sizes told stay true. */
+function withoutNul(b: Buffer): Buffer {
+  if (!b.includes(0)) return b;
+  const c = Buffer.from(b);
+  for (let i = c.indexOf(0); i >= 0; i = c.indexOf(0, i + 1)) c[i] = 0x20;
+  return c;
 }

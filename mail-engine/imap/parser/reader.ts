@@ -132,6 +132,8 @@ export class CommandReader {
       let refuse: string | null = null;
       if (m[2] === "-") refuse = "a literal is {n} or {n+}";
       else if (!Number.isSafeInteger(size) || size > this.limits.maxLiteral) refuse = `literal larger than ${this.limits.maxLiteral} octets`;
+      // The literals of one command together (MULTIAPPEND) are held in memory: the same bound applies to their sum.
+      else if (this.cur.literals.reduce((n, l) => n + l.length, 0) + size > this.limits.maxLiteral) refuse = `the literals of one command exceed ${this.limits.maxLiteral} octets`;
       else if (nonSync && size > this.limits.maxNonSyncLiteral) refuse = `non-synchronising literals are limited to ${this.limits.maxNonSyncLiteral} octets (RFC 7888 LITERAL-)`;
       else if (this.cur.literals.length >= this.limits.maxLiterals) refuse = `more than ${this.limits.maxLiterals} literals in one command`;
       if (refuse) {
