@@ -6,7 +6,8 @@
  * - Flags, size, internal date, sent date, MODSEQ and UIDs are columns of "Message";
  *   KEYWORD uses "MessageKeyword"'s (mailboxId, keyword) index.
  * - FROM/TO/CC/SUBJECT: case-insensitive substring of the decoded value, the address or
- *   the display name (RFC 3501 6.4.4), from the Message columns.
+ *   the display name (RFC 3501 6.4.4), from the Message columns; FROM/TO/CC also of the
+ *   field as written in the stored envelope (group names, every From address).
  * - TEXT/BODY: the full-text index (search-index.ts), word-prefix match as Dovecot's fts
  *   does (lib/mime/search-text.ts explains the rule): a word of the message is found, a
  *   word that is not in it is not; "tion" does not find "information". Messages whose
@@ -191,15 +192,16 @@ class Compiler {
       case "subject":
         return { sql: this.contains(`m."subject"`, k.value) };
       case "from":
-        return { sql: `(${this.contains(`m."fromAddress"`, k.value)} OR ${this.contains(`m."fromName"`, k.value)})` };
+        return { sql: `(${this.contains(`m."fromAddress"`, k.value)} OR ${this.contains(`m."fromName"`, k.value)} OR ${this.contains(this.envelopeField("from"), k.value)})` };
       case "to":
       case "cc": {
         const col = k.op === "to" ? `m."toAddresses"` : `m."ccAddresses"`;
         if (k.value === "") return { sql: "1=1" };
         // The columns are JSON [{name, address}]: match the values, not the JSON's key names.
-        return pg
-          ? { sql: `EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN ${col} LIKE '[%' THEN ${col}::json ELSE '[]'::json END) j WHERE ${this.contains(`(j->>'address')`, k.value)} OR ${this.contains(`(j->>'name')`, k.value)})` }
-          : { sql: `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE '[]' END) j WHERE ${this.contains(`json_extract(j.value, '$.address')`, k.value)} OR ${this.contains(`json_extract(j.value, '$.name')`, k.value)})` };
+        const decoded = pg
+          ? `EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN ${col} LIKE '[%' THEN ${col}::json ELSE '[]'::json END) j WHERE ${this.contains(`(j->>'address')`, k.value)} OR ${this.contains(`(j->>'name')`, k.value)})`
+          : `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE '[]' END) j WHERE ${this.contains(`json_extract(j.value, '$.address')`, k.value)} OR ${this.contains(`json_extract(j.value, '$.name')`, k.value)})`;
+        return { sql: `(${decoded} OR ${this.contains(this.envelopeField(k.op), k.value)})` };
       }
       case "bcc": {
         if (k.value === "") return { sql: "1=1" };
@@ -277,6 +279,16 @@ class Compiler {
       return this.dialect === "postgresql" ? `m."uid" = ANY(${this.p(hit)}::integer[])` : `m."uid" IN (SELECT value FROM json_each(${this.p(hit)}))`;
     }
     return `(${list.map(([a, b]) => (a === b ? `m."uid" = ${this.p(a)}` : `m."uid" BETWEEN ${this.p(Math.min(a, b))} AND ${this.p(Math.max(a, b))}`)).join(" OR ")})`;
+  }
+
+  /**
+   * The header field as written, from the stored envelope: it has what the decoded columns
+   * lack (group names, a From's second address), read only for messages the columns miss.
+   */
+  private envelopeField(field: "from" | "to" | "cc"): string {
+    return this.dialect === "postgresql"
+      ? `(SELECT b."structure"::json->'envelope'->>'${field}' FROM "Blob" b WHERE b."hash" = m."blobHash")`
+      : `(SELECT json_extract(b."structure", '$.envelope.${field}') FROM "Blob" b WHERE b."hash" = m."blobHash")`;
   }
 
   /** Case-insensitive substring (RFC 3501 6.4.4). SQLite's LIKE folds ASCII only: other needles use mail_fold(). */

@@ -23,6 +23,7 @@ import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
 import { encode, flagList, type Value } from "./encode";
 import { commandTable } from "./commands";
+import { DeflateStream } from "./deflate-stream";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
 
@@ -127,6 +128,19 @@ export class Session {
     this.touch();
   }
 
+  /** Whether COMPRESS DEFLATE is active (RFC 4978). */
+  compressed = false;
+
+  /** RFC 4978: from now on the socket carries deflated data both ways; bytes already read after the command are compressed ones. */
+  startCompression(): void {
+    const raw = this.socket;
+    raw.removeAllListeners("data");
+    raw.removeAllListeners("close");
+    this.compressed = true;
+    const pending = this.reader.takeBuffered();
+    this.attach(new DeflateStream(raw, pending) as unknown as net.Socket);
+  }
+
   start(): void {
     this.send(`* OK [CAPABILITY ${this.capabilities().join(" ")}] ${this.ctx.config.hostname} IMAP4rev1 ready\r\n`);
   }
@@ -138,7 +152,7 @@ export class Session {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
       else caps.push("LOGINDISABLED");
-    }
+    } else if (!this.compressed) caps.push("COMPRESS=DEFLATE");
     return caps;
   }
 

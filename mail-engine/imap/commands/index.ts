@@ -12,6 +12,7 @@ import { FETCH } from "./fetch";
 import { SEARCH } from "./search";
 import { IDLE } from "./idle";
 import { SORT, THREAD } from "./sort";
+import { COMPRESS } from "./compress";
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from "./quota";
 
 let table: Map<string, CommandSpec> | null = null;
@@ -24,6 +25,6 @@ export function commandTable(): Map<string, CommandSpec> {
   LIST, LSUB, NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
   APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, SORT, THREAD, IDLE,
-  GETQUOTAROOT, GETQUOTA, SETQUOTA,
+  GETQUOTAROOT, GETQUOTA, SETQUOTA, COMPRESS,
   })));
 }

@@ -59,6 +59,13 @@ export class CommandReader {
     return this.buf.length;
   }
 
+  /** Bytes received and not yet read as a command, handed over (COMPRESS: they are compressed data). */
+  takeBuffered(): Buffer {
+    const b = this.buf;
+    this.buf = Buffer.alloc(0);
+    return b;
+  }
+
   /** Drops the command in progress (after an error reported by next()). */
   private reset(): void {
     this.cur = { text: [], literals: [] };
