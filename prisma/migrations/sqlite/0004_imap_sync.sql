@@ -7,3 +7,7 @@ ALTER TABLE "Mailbox" ADD COLUMN "recentUid" INTEGER NOT NULL DEFAULT 0;
 -- dropped; this is the highest MODSEQ whose expunges may have been dropped. A client
 -- resynchronising from a MODSEQ at or below it is answered conservatively.
 ALTER TABLE "Mailbox" ADD COLUMN "vanishedFloor" INTEGER NOT NULL DEFAULT 0;
+
+-- SEARCH TEXT / BODY match substrings (RFC 3501 6.4.4): the index's vocabulary gives the
+-- words that hold a searched string (lib/store/search.ts), read-only, over "BlobFts".
+CREATE VIRTUAL TABLE "BlobFtsVocab" USING fts5vocab("BlobFts", 'row');
