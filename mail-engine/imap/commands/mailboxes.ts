@@ -46,8 +46,11 @@ interface Box {
 async function allBoxes(s: Session): Promise<Box[]> {
   const rows = await s.ctx.db.mailbox.findMany({ where: { accountId: s.account!.id }, select: { name: true, specialUse: true, subscribed: true } });
   const byName = new Map<string, Box>(rows.map((r) => [r.name, { ...r, exists: true }]));
+  // Subscribed names without a folder (RFC 3501 6.3.6): listed \NonExistent with SUBSCRIBED, in LSUB.
+  const subs = await s.ctx.db.subscription.findMany({ where: { accountId: s.account!.id }, select: { name: true } });
+  for (const { name } of subs) if (!byName.has(name)) byName.set(name, { name, specialUse: null, subscribed: true, exists: false });
   // Parents that do not exist themselves are listed \NonExistent / \Noselect (RFC 5258 3).
-  for (const r of rows) {
+  for (const r of [...byName.values()]) {
     const parts = r.name.split(SEPARATOR);
     for (let i = 1; i < parts.length; i++) {
       const p = parts.slice(0, i).join(SEPARATOR);
@@ -120,15 +123,21 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
       }
       continue;
     }
-    if (subscribedOnly && !b.subscribed) continue;
+    // Children are folders: a subscription below a name does not make it a parent.
+    const hasChildren = boxes.some((c) => c.exists && c.name.startsWith(b.name + SEPARATOR));
+    // RFC 5258 3.5 (RECURSIVEMATCH): a folder whose subscribed descendant the patterns do not reach is listed for it, with CHILDINFO.
+    const childInfo =
+      select.has("RECURSIVEMATCH") && select.has("SUBSCRIBED") && boxes.some((c) => c.subscribed && c.name.startsWith(b.name + SEPARATOR) && !regs.some((r) => r.test(c.name)));
+    if (subscribedOnly && !b.subscribed && !childInfo) continue;
+    // A subscription alone is not a folder: plain LIST does not show it.
+    if (!subscribedOnly && !b.exists && !hasChildren) continue;
     if (specialOnly && (!b.specialUse || b.specialUse === "\\Inbox")) continue;
     const attrs: string[] = [];
     if (!b.exists) attrs.push(lsub ? "\\Noselect" : "\\NonExistent");
-    const hasChildren = boxes.some((c) => c.name.startsWith(b.name + SEPARATOR));
     attrs.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (!lsub && (select.has("SUBSCRIBED") || ret.has("SUBSCRIBED")) && b.subscribed) attrs.push("\\Subscribed");
     if (b.specialUse && b.specialUse !== "\\Inbox" && !lsub) attrs.push(b.specialUse);
-    await s.untaggedValues(`${word} (${attrs.join(" ")}) "${SEPARATOR}"`, [nameOut(s, b.name)]);
+    await s.untaggedValues(`${word} (${attrs.join(" ")}) "${SEPARATOR}"`, childInfo ? [nameOut(s, b.name), raw(`("CHILDINFO" ("SUBSCRIBED"))`)] : [nameOut(s, b.name)]);
     if (statusItems && b.exists) await statusResponse(s, b.name, statusItems);
   }
 }

@@ -7,3 +7,11 @@ ALTER TABLE "Mailbox" ADD COLUMN "recentUid" INTEGER NOT NULL DEFAULT 0;
 -- dropped; this is the highest MODSEQ whose expunges may have been dropped. A client
 -- resynchronising from a MODSEQ at or below it is answered conservatively.
 ALTER TABLE "Mailbox" ADD COLUMN "vanishedFloor" BIGINT NOT NULL DEFAULT 0;
+
+-- Subscribed names that are not folders (RFC 3501 6.3.6); a folder's own is Mailbox.subscribed.
+CREATE TABLE "Subscription" (
+    "accountId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    CONSTRAINT "Subscription_pkey" PRIMARY KEY ("accountId", "name")
+);
+ALTER TABLE "Subscription" ADD CONSTRAINT "Subscription_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -11,3 +11,11 @@ ALTER TABLE "Mailbox" ADD COLUMN "vanishedFloor" INTEGER NOT NULL DEFAULT 0;
 -- SEARCH TEXT / BODY match substrings (RFC 3501 6.4.4): the index's vocabulary gives the
 -- words that hold a searched string (lib/store/search.ts), read-only, over "BlobFts".
 CREATE VIRTUAL TABLE "BlobFtsVocab" USING fts5vocab("BlobFts", 'row');
+
+-- Subscribed names that are not folders (RFC 3501 6.3.6); a folder's own is Mailbox.subscribed.
+CREATE TABLE "Subscription" (
+    "accountId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    PRIMARY KEY ("accountId", "name"),
+    CONSTRAINT "Subscription_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
