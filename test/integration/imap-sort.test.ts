@@ -37,7 +37,7 @@ async function answer(cmd: string, prefix: string): Promise<string> {
 }
 
 test("SORT by each criterion, REVERSE, several criteria, with search keys", async () => {
-  assert.match((await c.command("CAPABILITY")).text, /SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT/);
+  assert.match((await c.command("CAPABILITY")).text, /SORT SORT=DISPLAY ESORT THREAD=REFERENCES THREAD=ORDEREDSUBJECT/);
   assert.equal(await answer("SORT (ARRIVAL) UTF-8 ALL", "SORT"), "1 2 3");
   assert.equal(await answer("SORT (REVERSE ARRIVAL) UTF-8 ALL", "SORT"), "3 2 1");
   assert.equal(await answer("SORT (DATE) UTF-8 ALL", "SORT"), "2 1 3");
@@ -51,6 +51,10 @@ test("SORT by each criterion, REVERSE, several criteria, with search keys", asyn
   assert.equal(await answer("SORT (ARRIVAL) UTF-8 NOT SUBJECT budget", "SORT"), "1 2");
   assert.equal(await answer("UID SORT (REVERSE SIZE) UTF-8 ALL", "SORT"), "3 1 2");
   assert.equal(await answer("SORT (SIZE) UTF-8 SUBJECT nothing-like-this", "SORT"), "");
+  // ESORT (RFC 5267): MIN/MAX in sort order, ALL keeps the order.
+  assert.match(await answer("SORT RETURN (MIN MAX COUNT ALL) (REVERSE ARRIVAL) UTF-8 ALL", "ESEARCH"), /^\(TAG "t\d+"\) MIN 3 MAX 1 ALL 3,2,1 COUNT 3$/);
+  assert.match(await answer("UID SORT RETURN () (DATE) UTF-8 ALL", "ESEARCH"), /^\(TAG "t\d+"\) UID ALL 2,1,3$/);
+  assert.match(await answer("SORT RETURN (COUNT) (DATE) UTF-8 SUBJECT nothing-like-this", "ESEARCH"), /^\(TAG "t\d+"\) COUNT 0$/);
 });
 
 test("THREAD REFERENCES and ORDEREDSUBJECT", async () => {

@@ -104,6 +104,11 @@ function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
   return k.op === "and" ? k.keys : [k];
 }
 
+/** The start of an ESEARCH response (RFC 4731 3): the command's tag, quoted, and UID for UID commands. */
+export function esearchHead(tag: string, byUid: boolean): string {
+  return `ESEARCH (TAG "${tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+}
+
 /** RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)]. */
 export function checkCharset(t: Token | undefined): void {
   const cs = str(t, "charset").toUpperCase();
@@ -179,7 +184,7 @@ export const SEARCH: CommandSpec = {
       await s.untagged(`SEARCH${out.length ? " " + out.join(" ") + modSeqSuffix : ""}`);
       return;
     }
-    let line = `ESEARCH (TAG "${cmd.tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+    let line = esearchHead(cmd.tag, byUid);
     if (out.length) {
       if (ret.has("MIN")) line += ` MIN ${Math.min(...out)}`;
       if (ret.has("MAX")) line += ` MAX ${Math.max(...out)}`;

@@ -1,5 +1,6 @@
 /**
- * SORT and THREAD (RFC 5256), UID SORT / UID THREAD, and SORT=DISPLAY (RFC 5957): the
+ * SORT and THREAD (RFC 5256), UID SORT / UID THREAD, SORT=DISPLAY (RFC 5957) and ESORT
+ * (RFC 5267 SORT RETURN): the
  * search keys are SEARCH's; the messages found are ordered from stored columns and the
  * stored envelope (addresses as FETCH ENVELOPE shows them), never by parsing a message.
  */
@@ -10,7 +11,7 @@ import { decodeHeaderValue } from "../../../lib/mime/search-text";
 import { atom, list, ParseError } from "../parser/tokens";
 import { bad, type Session } from "../session";
 import { addressList } from "../render";
-import { checkCharset, parseSearch } from "./search";
+import { checkCharset, esearchHead, parseSearch } from "./search";
 import { SELECTED, type CommandSpec } from "./types";
 import { orderedSubject, referencesThreads, renderThreads, type ThreadInput } from "../thread";
 
@@ -88,10 +89,19 @@ function parseCriteria(t: Parameters<typeof list>[0]): Criterion[] {
 export const SORT: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
-    if (cmd.args.length < 3) throw new ParseError("SORT (criteria) charset search-keys");
-    const criteria = parseCriteria(cmd.args[0]);
-    checkCharset(cmd.args[1]);
-    const rows = await found(s, cmd.args.slice(2), criteria.some((c) => ADDRESS_CRITERIA.has(c.key)));
+    let args = cmd.args;
+    let ret: Set<string> | null = null;
+    if (args[0]?.type === "atom" && args[0].value.toUpperCase() === "RETURN") {
+      // RFC 5267 3.2 ESORT: MIN, MAX, COUNT, ALL of the sorted result; () means ALL.
+      const opts = list(args[1], "return options").map((o) => atom(o, "return option").toUpperCase());
+      for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw bad(`unknown SORT return option ${o.slice(0, 40)}`);
+      ret = new Set(opts.length ? opts : ["ALL"]);
+      args = args.slice(2);
+    }
+    if (args.length < 3) throw new ParseError("SORT (criteria) charset search-keys");
+    const criteria = parseCriteria(args[0]);
+    checkCharset(args[1]);
+    const rows = await found(s, args.slice(2), criteria.some((c) => ADDRESS_CRITERIA.has(c.key)));
     const keys = rows.map((r) =>
       criteria.map((c): string | number => {
         switch (c.key) {
@@ -115,7 +125,19 @@ export const SORT: CommandSpec = {
       return rows[x].seq - rows[y].seq;
     });
     const ids = order.map((i) => (byUid ? rows[i].uid : rows[i].seq));
-    await s.untagged(`SORT${ids.length ? " " + ids.join(" ") : ""}`);
+    if (!ret) {
+      await s.untagged(`SORT${ids.length ? " " + ids.join(" ") : ""}`);
+      return;
+    }
+    let line = esearchHead(cmd.tag, byUid);
+    if (ids.length) {
+      // MIN and MAX are the first and last in sort order; ALL keeps the order (ranges only where ascending).
+      if (ret.has("MIN")) line += ` MIN ${ids[0]}`;
+      if (ret.has("MAX")) line += ` MAX ${ids[ids.length - 1]}`;
+      if (ret.has("ALL")) line += ` ALL ${orderedSet(ids)}`;
+    }
+    if (ret.has("COUNT")) line += ` COUNT ${ids.length}`;
+    await s.untagged(line);
   },
 };
 
@@ -140,3 +162,15 @@ export const THREAD: CommandSpec = {
     await s.untagged(`THREAD${roots.length ? " " + renderThreads(roots) : ""}`);
   },
 };
+
+/** Numbers in the given order as a sequence set, runs of consecutive ascending numbers as ranges (RFC 5267 3.2). */
+function orderedSet(ids: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    out.push(i === j ? String(ids[i]) : `${ids[i]}:${ids[j]}`);
+    i = j + 1;
+  }
+  return out.join(",");
+}
