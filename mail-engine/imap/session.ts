@@ -457,13 +457,10 @@ export class Session {
    */
   async takeRecent(upTo: number): Promise<void> {
     const sel = this.selected!;
-    let from: number;
-    if (sel.readOnly) {
-      const mb = await this.ctx.db.mailbox.findUnique({ where: { id: sel.id }, select: { recentUid: true } });
-      from = mb?.recentUid ?? upTo;
-    } else {
-      from = (await this.ctx.store.claimRecent({ accountId: this.account!.id, mailboxId: sel.id, upTo })).from;
-    }
+    const mb = await this.ctx.db.mailbox.findUnique({ where: { id: sel.id }, select: { recentUid: true } });
+    let from = mb?.recentUid ?? upTo;
+    // Most often another session took them already: a read, and no write transaction, says so.
+    if (!sel.readOnly && from < upTo) from = (await this.ctx.store.claimRecent({ accountId: this.account!.id, mailboxId: sel.id, upTo })).from;
     for (let i = sel.uids.length - 1; i >= 0 && sel.uids[i] > from; i--) if (sel.uids[i] <= upTo) sel.recent.add(sel.uids[i]);
   }
 

@@ -5,15 +5,14 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
-import { RawImap } from "../helpers/imap";
+import { startTestEngine, type TestEngine } from "../helpers/engine";
+import { RawImap, rawSignedIn } from "../helpers/imap";
 
 let t: TestEngine;
 let c: RawImap;
 before(async () => {
   t = await startTestEngine();
-  c = await RawImap.connect(t.imapPort);
-  assert.equal((await c.command(`LOGIN alice@example.test "${PASSWORD}"`)).status, "OK");
+  c = await rawSignedIn(t.imapPort, "alice@example.test");
   assert.equal((await c.command("CREATE Multi")).status, "OK");
 });
 after(async () => {

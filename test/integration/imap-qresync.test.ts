@@ -5,8 +5,8 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
-import { RawImap } from "../helpers/imap";
+import { startTestEngine, type TestEngine } from "../helpers/engine";
+import { rawSignedIn } from "../helpers/imap";
 
 let t: TestEngine;
 before(async () => {
@@ -14,11 +14,7 @@ before(async () => {
 });
 after(() => t.stop());
 
-async function signIn(): Promise<RawImap> {
-  const c = await RawImap.connect(t.imapPort);
-  assert.equal((await c.command(`LOGIN alice@example.test "${PASSWORD}"`)).status, "OK");
-  return c;
-}
+const signIn = () => rawSignedIn(t.imapPort, "alice@example.test");
 
 test("QRESYNC: resynchronising SELECT, VANISHED, UID FETCH VANISHED, [CLOSED], retention", async () => {
   const a = await signIn();

@@ -5,8 +5,8 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
-import { RawImap } from "../helpers/imap";
+import { startTestEngine, type TestEngine } from "../helpers/engine";
+import { RawImap, rawSignedIn } from "../helpers/imap";
 
 let t: TestEngine;
 before(async () => {
@@ -14,11 +14,7 @@ before(async () => {
 });
 after(() => t.stop());
 
-async function signIn(user = "alice@example.test"): Promise<RawImap> {
-  const c = await RawImap.connect(t.imapPort);
-  assert.equal((await c.command(`LOGIN ${user} "${PASSWORD}"`)).status, "OK");
-  return c;
-}
+const signIn = (user = "alice@example.test") => rawSignedIn(t.imapPort, user);
 
 async function append(c: RawImap, box: string, subject: string): Promise<void> {
   const msg = `Subject: ${subject}\r\n\r\nbody\r\n`;

@@ -1,15 +1,14 @@
 /** SORT, UID SORT, SORT=DISPLAY and THREAD (RFC 5256, RFC 5957) over a real connection. */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
-import { RawImap } from "../helpers/imap";
+import { startTestEngine, type TestEngine } from "../helpers/engine";
+import { RawImap, rawSignedIn } from "../helpers/imap";
 
 let t: TestEngine;
 let c: RawImap;
 before(async () => {
   t = await startTestEngine();
-  c = await RawImap.connect(t.imapPort);
-  assert.equal((await c.command(`LOGIN alice@example.test "${PASSWORD}"`)).status, "OK");
+  c = await rawSignedIn(t.imapPort, "alice@example.test");
   assert.equal((await c.command("CREATE Sorted")).status, "OK");
   const msgs = [
     // [internal date, headers, body]

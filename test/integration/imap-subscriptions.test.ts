@@ -6,8 +6,8 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startTestEngine, PASSWORD, type TestEngine } from "../helpers/engine";
-import { RawImap } from "../helpers/imap";
+import { startTestEngine, type TestEngine } from "../helpers/engine";
+import { rawSignedIn } from "../helpers/imap";
 
 let t: TestEngine;
 before(async () => {
@@ -16,8 +16,7 @@ before(async () => {
 after(() => t.stop());
 
 test("subscriptions of folders that do not exist; RECURSIVEMATCH with CHILDINFO", async () => {
-  const c = await RawImap.connect(t.imapPort);
-  assert.equal((await c.command(`LOGIN alice@example.test "${PASSWORD}"`)).status, "OK");
+  const c = await rawSignedIn(t.imapPort, "alice@example.test");
   for (const n of ["L/a", "L/b/c", "L/gone"]) assert.equal((await c.command(`CREATE ${n}`)).status, "OK");
   for (const n of ["L/a", "L/b/c", "L/gone", "L/never"]) assert.equal((await c.command(`SUBSCRIBE ${n}`)).status, "OK");
   assert.equal((await c.command("DELETE L/gone")).status, "OK");

@@ -5,6 +5,7 @@
  * stored envelope (addresses as FETCH ENVELOPE shows them), never by parsing a message.
  */
 import { searchMessages } from "../../../lib/store/search";
+import { orderedSequenceSet } from "../../../lib/store/sequence-set";
 import { readStructure } from "../../../lib/store/parse";
 import { baseSubject, compareKey } from "../../../lib/mime/base-subject";
 import { decodeHeaderValue } from "../../../lib/mime/search-text";
@@ -134,7 +135,7 @@ export const SORT: CommandSpec = {
       // MIN and MAX are the first and last in sort order; ALL keeps the order (ranges only where ascending).
       if (ret.has("MIN")) line += ` MIN ${ids[0]}`;
       if (ret.has("MAX")) line += ` MAX ${ids[ids.length - 1]}`;
-      if (ret.has("ALL")) line += ` ALL ${orderedSet(ids)}`;
+      if (ret.has("ALL")) line += ` ALL ${orderedSequenceSet(ids)}`;
     }
     if (ret.has("COUNT")) line += ` COUNT ${ids.length}`;
     await s.untagged(line);
@@ -162,15 +163,3 @@ export const THREAD: CommandSpec = {
     await s.untagged(`THREAD${roots.length ? " " + renderThreads(roots) : ""}`);
   },
 };
-
-/** Numbers in the given order as a sequence set, runs of consecutive ascending numbers as ranges (RFC 5267 3.2). */
-function orderedSet(ids: number[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < ids.length; ) {
-    let j = i;
-    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
-    out.push(i === j ? String(ids[i]) : `${ids[i]}:${ids[j]}`);
-    i = j + 1;
-  }
-  return out.join(",");
-}
