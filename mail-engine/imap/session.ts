@@ -128,6 +128,11 @@ export class Session {
     this.touch();
   }
 
+  /** IMAP4rev2 enabled (RFC 9051 6.3.1): no \Recent, SEARCH answered with ESEARCH. */
+  get rev2(): boolean {
+    return this.enabled.has("IMAP4REV2");
+  }
+
   /** Whether COMPRESS DEFLATE is active (RFC 4978). */
   compressed = false;
 
@@ -147,7 +152,7 @@ export class Session {
 
   /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
   capabilities(): string[] {
-    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QRESYNC", "MULTIAPPEND", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
+    const caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QRESYNC", "MULTIAPPEND", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
     if (this.state === "not-authenticated") {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
@@ -548,7 +553,7 @@ export class Session {
         sel.flags.set(m.uid, flagList(m));
       }
       const recentBefore = sel.recent.size;
-      await this.takeRecent(fresh[fresh.length - 1].uid);
+      if (!this.rev2) await this.takeRecent(fresh[fresh.length - 1].uid);
       if (this.selected !== sel) return;
       await this.untagged(`${sel.uids.length} EXISTS`);
       if (sel.recent.size !== recentBefore) await this.untagged(`${sel.recent.size} RECENT`);

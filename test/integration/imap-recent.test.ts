@@ -64,3 +64,29 @@ test("\\Recent cannot be stored", async () => {
   assert.equal((await a.command("STORE 1 +FLAGS (\\Recent)")).status, "BAD");
   a.close();
 });
+
+test("IMAP4rev2 (RFC 9051): no \\Recent or RECENT, ESEARCH for SEARCH, [CLOSED], STATUS DELETED", async () => {
+  const a = await signIn("bob@example.test");
+  assert.match((await a.command("CAPABILITY")).text, /IMAP4rev1 IMAP4rev2 /);
+  assert.match((await a.command("ENABLE IMAP4rev2")).text, /\* ENABLED IMAP4rev2\r\n/);
+  assert.equal((await a.command("CREATE Rev2")).status, "OK");
+  await append(a, "Rev2", "one");
+  const sel = await a.command("SELECT Rev2");
+  assert.doesNotMatch(sel.text, /RECENT|\[UNSEEN/);
+  assert.match(sel.text, /\* 1 EXISTS/);
+  const other = await signIn("bob@example.test");
+  await append(other, "Rev2", "two");
+  const noop = await a.command("NOOP");
+  assert.match(noop.text, /\* 2 EXISTS\r\n/);
+  assert.doesNotMatch(noop.text, /RECENT/);
+  assert.doesNotMatch((await a.command("FETCH 1:* FLAGS")).text, /\\Recent/);
+  assert.match((await a.command("SEARCH ALL")).text, /\* ESEARCH \(TAG "t\d+"\) ALL 1:2\r\n/);
+  assert.match((await a.command("UID SEARCH UNSEEN")).text, /\* ESEARCH \(TAG "t\d+"\) UID ALL 1:2\r\n/);
+  await a.command("STORE 1 +FLAGS (\\Deleted)");
+  assert.match((await a.command("STATUS Rev2 (MESSAGES DELETED)")).text, /\(MESSAGES 2 DELETED 1\)/);
+  assert.match((await a.command("SELECT INBOX")).text, /^\* OK \[CLOSED\]/);
+  // A rev2 session takes nothing: both messages are still recent for the first rev1 session to select.
+  assert.match((await other.command("SELECT Rev2")).text, /\* 2 RECENT\r\n/, "rev2 sessions take no \\Recent from rev1 ones");
+  a.close();
+  other.close();
+});

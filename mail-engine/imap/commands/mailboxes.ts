@@ -227,7 +227,7 @@ function subscribe(on: boolean): CommandSpec {
 export const SUBSCRIBE = subscribe(true);
 export const UNSUBSCRIBE = subscribe(false);
 
-const STATUS_ITEMS = new Set(["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "SIZE", "HIGHESTMODSEQ"]);
+const STATUS_ITEMS = new Set(["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "SIZE", "HIGHESTMODSEQ", "DELETED"]);
 
 /** RFC 3501 6.3.10, RFC 9051 6.3.11 (SIZE): from the folder's counters, never by counting messages. */
 export const STATUS: CommandSpec = {
@@ -253,6 +253,8 @@ async function statusResponse(s: Session, name: string, items: string[]): Promis
       else if (it === "UIDVALIDITY") out.push(`UIDVALIDITY ${mb.uidValidity}`);
       else if (it === "RECENT") out.push(`RECENT ${mb.recentUid >= mb.uidNext - 1 ? 0 : await s.ctx.db.message.count({ where: { mailboxId: mb.id, uid: { gt: mb.recentUid } } })}`);
       else if (it === "SIZE") out.push(`SIZE ${mb.totalBytes}`);
+      // RFC 9051 6.3.11: the number of messages with \Deleted.
+      else if (it === "DELETED") out.push(`DELETED ${await s.ctx.db.message.count({ where: { mailboxId: mb.id, deleted: true } })}`);
       else if (it === "HIGHESTMODSEQ") out.push(`HIGHESTMODSEQ ${mb.highestModSeq}`);
       else throw bad(`unknown status item ${it.slice(0, 40)}`);
     }

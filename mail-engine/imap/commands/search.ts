@@ -180,6 +180,8 @@ export const SEARCH: CommandSpec = {
       modSeq = agg._max.modSeq;
     }
     const modSeqSuffix = modSeq !== null ? ` (MODSEQ ${modSeq})` : "";
+    // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH (ALL when no RETURN).
+    if (!ret && s.rev2) ret = new Set(["ALL"]);
     if (!ret) {
       await s.untagged(`SEARCH${out.length ? " " + out.join(" ") + modSeqSuffix : ""}`);
       return;

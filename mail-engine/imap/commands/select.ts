@@ -20,7 +20,8 @@ function select(readOnly: boolean): CommandSpec {
       const name = mailboxArg(s, cmd.args[0]);
       const qresync = cmd.args[1] ? selectParams(s, list(cmd.args[1], "select parameters")) : null;
       // RFC 7162 3.2.11: with QRESYNC the end of the previous selection is said (before anything about the new one).
-      if (s.selected && s.enabled.has("QRESYNC")) await s.untagged("OK [CLOSED] previous mailbox closed");
+      // RFC 9051 7.1: IMAP4rev2 always says it.
+      if (s.selected && (s.enabled.has("QRESYNC") || s.rev2)) await s.untagged("OK [CLOSED] previous mailbox closed");
       // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
       s.selected = null;
       s.state = "authenticated";
@@ -48,7 +49,7 @@ function select(readOnly: boolean): CommandSpec {
         recent: new Set(),
       };
       s.state = "selected";
-      if (rows.length && rows[rows.length - 1].uid > mb.recentUid) {
+      if (!s.rev2 && rows.length && rows[rows.length - 1].uid > mb.recentUid) {
         if (readOnly) for (const r of rows) if (r.uid > mb.recentUid) s.selected.recent.add(r.uid);
         if (!readOnly) await s.takeRecent(rows[rows.length - 1].uid);
       }
@@ -56,8 +57,11 @@ function select(readOnly: boolean): CommandSpec {
       await s.untagged(`FLAGS (${SYSTEM}${keywords})`);
       await s.untagged(`OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}`);
       await s.untagged(`${rows.length} EXISTS`);
-      await s.untagged(`${s.selected.recent.size} RECENT`);
-      if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
+      // RFC 9051 (appendix E): IMAP4rev2 has neither RECENT nor the UNSEEN response code.
+      if (!s.rev2) {
+        await s.untagged(`${s.selected.recent.size} RECENT`);
+        if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
+      }
       await s.untagged(`OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid`);
       await s.untagged(`OK [UIDNEXT ${mb.uidNext}] predicted next UID`);
       await s.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] highest`);
