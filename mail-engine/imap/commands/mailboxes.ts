@@ -17,7 +17,7 @@ export const SEPARATOR = "/";
 export function mailboxArg(s: Session, t: Token | undefined): string {
   const v = str(t, "mailbox name");
   let name = v;
-  if (!s.enabled.has("UTF8=ACCEPT")) {
+  if (!utf8Names(s)) {
     // A name that is not valid modified UTF-7 is taken as it is: it names no folder (NO, not BAD).
     name = decodeMutf7(v) ?? v;
   }
@@ -28,12 +28,17 @@ export function mailboxArg(s: Session, t: Token | undefined): string {
 
 /** A name for a folder to be made: it must be valid modified UTF-7, or it could not be listed back as given. */
 function newMailboxArg(s: Session, t: Token | undefined): string {
-  if (!s.enabled.has("UTF8=ACCEPT") && decodeMutf7(str(t, "mailbox name")) === null) throw no("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)", "CANNOT");
+  if (!utf8Names(s) && decodeMutf7(str(t, "mailbox name")) === null) throw no("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)", "CANNOT");
   return mailboxArg(s, t);
 }
 
+/** Mailbox names travel as UTF-8 after ENABLE UTF8=ACCEPT (RFC 6855 3) or IMAP4rev2 (RFC 9051 5.1), as modified UTF-7 otherwise. */
+function utf8Names(s: Session): boolean {
+  return s.rev2 || s.enabled.has("UTF8=ACCEPT");
+}
+
 export function nameOut(s: Session, name: string): string {
-  return s.enabled.has("UTF8=ACCEPT") ? name : encodeMutf7(name);
+  return utf8Names(s) ? name : encodeMutf7(name);
 }
 
 interface Box {
@@ -145,7 +150,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
 /** A name or pattern argument without the INBOX folding (patterns keep their case). */
 function mailboxArgRaw(s: Session, t: Token | undefined): string {
   const v = str(t, "mailbox");
-  if (s.enabled.has("UTF8=ACCEPT")) return v;
+  if (utf8Names(s)) return v;
   return decodeMutf7(v) ?? v;
 }
 
