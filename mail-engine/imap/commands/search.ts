@@ -104,6 +104,18 @@ function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
   return k.op === "and" ? k.keys : [k];
 }
 
+/**
+ * A leading RETURN (options) (RFC 4731 ESEARCH, RFC 5267 ESORT): MIN, MAX, COUNT, ALL; an
+ * empty list means ALL. `ret` is null without RETURN; `rest` is what follows.
+ */
+export function parseReturn(tokens: Token[]): { ret: Set<string> | null; rest: Token[] } {
+  if (!(tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN")) return { ret: null, rest: tokens };
+  const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
+  if (!opts) throw new ParseError("RETURN needs a list of options");
+  for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown return option ${o.slice(0, 40)}`);
+  return { ret: new Set(opts.length ? opts : ["ALL"]), rest: tokens.slice(2) };
+}
+
 /** The start of an ESEARCH response (RFC 4731 3): the command's tag, quoted, and UID for UID commands. */
 export function esearchHead(tag: string, byUid: boolean): string {
   return `ESEARCH (TAG "${tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
@@ -150,16 +162,9 @@ function usesModSeq(k: SearchKey): boolean {
 export const SEARCH: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
-    let tokens = cmd.args;
-    let ret: Set<string> | null = null;
-    if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN") {
-      // RFC 4731 ESEARCH: MIN, MAX, COUNT, ALL; an empty list means ALL.
-      const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
-      if (!opts) throw new ParseError("RETURN needs a list of options");
-      for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown SEARCH return option ${o.slice(0, 40)}`);
-      ret = new Set(opts.length ? opts : ["ALL"]);
-      tokens = tokens.slice(2);
-    }
+    const r = parseReturn(cmd.args);
+    let tokens = r.rest;
+    let ret = r.ret;
     if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "CHARSET") {
       checkCharset(tokens[1]);
       tokens = tokens.slice(2);

@@ -12,7 +12,7 @@ import { decodeHeaderValue } from "../../../lib/mime/search-text";
 import { atom, list, ParseError } from "../parser/tokens";
 import { bad, type Session } from "../session";
 import { addressList } from "../render";
-import { checkCharset, esearchHead, parseSearch } from "./search";
+import { checkCharset, esearchHead, parseReturn, parseSearch } from "./search";
 import { SELECTED, type CommandSpec } from "./types";
 import { orderedSubject, referencesThreads, renderThreads, type ThreadInput } from "../thread";
 
@@ -90,15 +90,8 @@ function parseCriteria(t: Parameters<typeof list>[0]): Criterion[] {
 export const SORT: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
-    let args = cmd.args;
-    let ret: Set<string> | null = null;
-    if (args[0]?.type === "atom" && args[0].value.toUpperCase() === "RETURN") {
-      // RFC 5267 3.2 ESORT: MIN, MAX, COUNT, ALL of the sorted result; () means ALL.
-      const opts = list(args[1], "return options").map((o) => atom(o, "return option").toUpperCase());
-      for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw bad(`unknown SORT return option ${o.slice(0, 40)}`);
-      ret = new Set(opts.length ? opts : ["ALL"]);
-      args = args.slice(2);
-    }
+    // RFC 5267 3.2 ESORT: RETURN (MIN MAX COUNT ALL) of the sorted result.
+    const { ret, rest: args } = parseReturn(cmd.args);
     if (args.length < 3) throw new ParseError("SORT (criteria) charset search-keys");
     const criteria = parseCriteria(args[0]);
     checkCharset(args[1]);
