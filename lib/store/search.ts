@@ -525,7 +525,7 @@ export async function closeSearchReader(store: MailStore): Promise<void> {
 /** Words of the index listed for one search word at most; a word found in more is not narrowed by the index. */
 const MAX_INFIX_TERMS = 2000;
 
-/** SQLite: for the first word of each TEXT/BODY string, the index's words that hold it (fts5vocab "BlobFtsVocab"). */
+/** SQLite: for the first word of each TEXT/BODY string, the index's words that hold it ("SearchTerm"). */
 async function infixTerms(db: Reader, key: SearchKey): Promise<Map<string, string[] | undefined>> {
   const out = new Map<string, string[] | undefined>();
   const visit = async (k: SearchKey): Promise<void> => {
@@ -537,7 +537,7 @@ async function infixTerms(db: Reader, key: SearchKey): Promise<Map<string, strin
     else if (k.op === "text" || k.op === "body") {
       const first = [...words(k.value)][0];
       if (!first || out.has(first) || words(k.value.slice(0, 1)).size === 0) return;
-      const rows = await db.all<{ term: string }>(`SELECT "term" FROM "BlobFtsVocab" WHERE "term" LIKE $1 ESCAPE '\\' LIMIT ${MAX_INFIX_TERMS + 1}`, [`%${likeEscape(first)}%`]);
+      const rows = await db.all<{ term: string }>(`SELECT "term" FROM "SearchTerm" WHERE "term" LIKE $1 ESCAPE '\\' LIMIT ${MAX_INFIX_TERMS + 1}`, [`%${likeEscape(first)}%`]);
       out.set(first, rows.length > MAX_INFIX_TERMS ? undefined : rows.map((r) => r.term));
     }
   };
