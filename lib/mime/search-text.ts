@@ -3,12 +3,11 @@
  * stored message with its stored structure: the decoded text of its text parts (text/html
  * turned into text) and, for TEXT, the subject and the From/To/Cc/Bcc names and addresses.
  *
- * Matching is by word prefix, as Dovecot's fts plugins do, not by arbitrary substring: a
- * word is a run of letters and digits, lower-cased, accents removed (NFD, marks dropped),
- * cut to MAX_WORD characters, and a search string matches when each of its words begins
- * some word of the message. The index (lib/store/search-index.ts) and the fallback scan
- * (lib/store/search.ts, for blobs indexed before the index existed) use the same rule
- * through `words()`, so both give the same answer.
+ * The index holds words: a word is a run of letters and digits, lower-cased, accents
+ * removed (NFD, marks dropped), cut to MAX_WORD characters. Searches match substrings
+ * (RFC 3501 6.4.4); lib/store/search.ts uses the words to find the candidates (a string
+ * within one word is within some word of the index) and checks strings of several words
+ * against searchableText(). The header words are every field's value.
  */
 import { createRequire } from "node:module";
 import type { Envelope, MimePart } from "./structure";
@@ -90,11 +89,43 @@ export function textParts(root: MimePart): MimePart[] {
   return out;
 }
 
-/** The header words for TEXT: subject and the address fields' names and addresses. */
-export function headWords(env: Envelope): string {
+/** The header words for TEXT: subject and the address fields' names and addresses, and (given the header section) every field's value. */
+export function headWords(env: Envelope, header?: Buffer): string {
   const set = new Set<string>();
   for (const v of [env.subject, env.from, env.sender, env.replyTo, env.to, env.cc, env.bcc]) if (v) words(decodeHeaderValue(v), set);
+  if (header) words(headerText(header), set);
   return [...set].join(" ");
+}
+
+/** Header sections longer than this are searched in their first part only. */
+const MAX_HEADER = 64 * 1024;
+
+/** The values of a header section's fields, unfolded and decoded (RFC 2047), one a line: what TEXT searches in the header (RFC 3501 6.4.4). */
+export function headerText(header: Buffer): string {
+  const out: string[] = [];
+  for (const line of header.subarray(0, MAX_HEADER).toString("utf8").replace(/\r?\n(?=[ \t])/g, "").split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) out.push(decodeHeaderValue(line.slice(colon + 1).trim()));
+  }
+  return out.join("\n");
+}
+
+/**
+ * The decoded text TEXT / BODY look in (RFC 3501 6.4.4: substring of the header or body):
+ * the text parts, and with `withHeader` the header values first. For checking a match the
+ * index's words cannot decide (a string of several words must appear as written).
+ */
+export async function searchableText(root: MimePart, read: (start: number, end: number) => Promise<Buffer>, withHeader: boolean): Promise<string> {
+  const out: string[] = [];
+  if (withHeader) out.push(headerText(await read(root.headerStart, Math.min(root.bodyStart, root.headerStart + MAX_HEADER))));
+  let budget = MAX_TEXT_CHARS;
+  for (const p of textParts(root)) {
+    if (budget <= 0) break;
+    const text = partText(p, await read(p.bodyStart, readEnd(p, budget)), budget);
+    budget -= text.length;
+    out.push(text);
+  }
+  return out.join("\n");
 }
 
 /** The decoded text of one text part from its (possibly cut) encoded bytes, at most `budget` characters. */
@@ -121,7 +152,7 @@ export async function extractSearchText(root: MimePart, env: Envelope, read: (st
     budget -= text.length;
     words(text, body);
   }
-  return { head: headWords(env), body: [...body].join(" ") };
+  return { head: headWords(env, await read(root.headerStart, Math.min(root.bodyStart, root.headerStart + MAX_HEADER))), body: [...body].join(" ") };
 }
 
 /** extractSearchText for a message held in memory. */
@@ -134,5 +165,5 @@ export function extractSearchTextSync(raw: Buffer, root: MimePart, env: Envelope
     budget -= text.length;
     words(text, body);
   }
-  return { head: headWords(env), body: [...body].join(" ") };
+  return { head: headWords(env, raw.subarray(root.headerStart, Math.min(root.bodyStart, root.headerStart + MAX_HEADER))), body: [...body].join(" ") };
 }

@@ -14,6 +14,8 @@ import type { MailStore } from "./index";
 export const SWEEP_INTERVAL_MS = 15_000;
 const ORPHAN_INTERVAL_MS = 6 * 3600_000;
 export const ORPHAN_GRACE_MS = 3600_000;
+/** Expunged UIDs are kept this long for QRESYNC clients (RFC 7162 3.2.5.2); older ones get a conservative answer. */
+export const VANISHED_RETENTION_MS = 180 * 86400_000;
 
 export class BlobSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -35,11 +37,11 @@ export class BlobSweeper {
     this.timer = null;
   }
 
-  /** One round: freed blobs, and (every few hours, and at the first round) stale and orphan files. */
-  async tick(now = Date.now(), opts: { graceMs?: number; orphans?: boolean } = {}): Promise<{ rows: number; files: number; tmp: number; orphans: number; indexed: number }> {
-    if (this.running) return { rows: 0, files: 0, tmp: 0, orphans: 0, indexed: 0 };
+  /** One round: freed blobs, and (every few hours, and at the first round) stale and orphan files and old expunged UIDs. */
+  async tick(now = Date.now(), opts: { graceMs?: number; orphans?: boolean } = {}): Promise<{ rows: number; files: number; tmp: number; orphans: number; indexed: number; vanished: number }> {
+    if (this.running) return { rows: 0, files: 0, tmp: 0, orphans: 0, indexed: 0, vanished: 0 };
     this.running = true;
-    const out = { rows: 0, files: 0, tmp: 0, orphans: 0, indexed: 0 };
+    const out = { rows: 0, files: 0, tmp: 0, orphans: 0, indexed: 0, vanished: 0 };
     try {
       for (;;) {
         const r = await this.store.sweep(500);
@@ -51,13 +53,16 @@ export class BlobSweeper {
       out.indexed = await this.store.indexPending(200);
       // --- end search index
       const root = this.store.blobs.files?.root;
-      if (root && (opts.orphans || now - this.lastOrphanScan > ORPHAN_INTERVAL_MS)) {
+      if (opts.orphans || now - this.lastOrphanScan > ORPHAN_INTERVAL_MS) {
         this.lastOrphanScan = now;
-        const grace = opts.graceMs ?? ORPHAN_GRACE_MS;
-        out.tmp = removeOld(path.join(root, "tmp"), now - grace);
-        out.orphans = await this.dropOrphans(root, grace);
+        out.vanished = await this.store.run("pruneVanished", { before: new Date(now - VANISHED_RETENTION_MS) });
+        if (root) {
+          const grace = opts.graceMs ?? ORPHAN_GRACE_MS;
+          out.tmp = removeOld(path.join(root, "tmp"), now - grace);
+          out.orphans = await this.dropOrphans(root, grace);
+        }
       }
-      if (out.rows || out.tmp || out.orphans || out.indexed) this.log.info("store.swept", out);
+      if (out.rows || out.tmp || out.orphans || out.indexed || out.vanished) this.log.info("store.swept", out);
     } catch (err) {
       this.log.error("store.sweep_failed", { error: err, hint: "the sweep runs again shortly; unused blobs wait until then" });
     } finally {

@@ -18,7 +18,7 @@ import type { MessageSummary } from "../mime/summary";
 import { createBlobStore, type BlobRef, type BlobStore } from "./blob-store";
 import { StoreError } from "./errors";
 import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
-import type { Delivered, DeliveryTarget, QueueRows } from "./ops/deliver";
+import type { DeliverArgs, Delivered, DeliveryTarget, QueueRows } from "./ops/deliver";
 import type { SystemFlag } from "./ops/flags";
 import { extractSearchText, type SearchText } from "../mime/search-text";
 import { parseForStore, readStructure } from "./parse";
@@ -96,8 +96,28 @@ export class MailStore {
    * this resolves, bytes and rows are committed (synchronous=FULL / PostgreSQL commit).
    */
   async deliver(req: DeliveryRequest): Promise<Delivered[]> {
+    const args = await this.prepare(req);
+    if (!args) return [];
+    try {
+      const delivered = await this.runner.run("deliver", args);
+      if (args.queue) this.events.emit("queued", req.queueId);
+      return delivered;
+    } catch (err) {
+      this.dropFiles([args]);
+      throw err;
+    }
+  }
+
+  /** A file blob written for a delivery that failed is removed at once, not left to the orphan scan. */
+  private dropFiles(args: DeliverArgs[]): void {
+    const hashes = args.filter((a) => a.blob.file).map((a) => a.blob.hash);
+    if (hashes.length) void this.runner.run("dropOrphanFiles", { fileRoot: this.blobs.files!.root, hashes, graceMs: 0 }).catch(() => undefined);
+  }
+
+  /** The blob made durable and the message's summary, structure and words: the op's arguments (null: nothing to deliver). */
+  private async prepare(req: DeliveryRequest): Promise<DeliverArgs | null> {
     const queue = req.queue && req.queue.recipients.length ? { ...req.queue, bodyOffset: req.queue.bodyOffset ?? 0 } : null;
-    if (req.targets.length === 0 && !queue) return [];
+    if (req.targets.length === 0 && !queue) return null;
     if (!req.blob && !req.raw) throw new Error("deliver() needs the message or its blob");
     const blob = req.blob ?? (await this.blobs.put(req.raw!));
     let summary = req.summary ?? null;
@@ -116,24 +136,17 @@ export class MailStore {
     // --- search index: the words of a message parsed without its bytes at hand (streamed DATA, the engine's parser thread).
     if (!text && summary && structure && req.targets.length) text = await this.searchText(blob, req.raw ?? blob.inlineData, structure);
     // --- end search index
-    try {
-      const delivered = await this.runner.run("deliver", {
-        queueId: req.queueId,
-        blob: { ...blob, structure, text },
-        summary,
-        targets: req.targets,
-        queue,
-        internalDate: req.internalDate ?? new Date(),
-        receivedFrom: req.receivedFrom,
-        quota: req.quota ?? "strict",
-        event: req.event,
-      });
-      if (queue) this.events.emit("queued", req.queueId);
-      return delivered;
-    } catch (err) {
-      if (blob.file) void this.runner.run("dropOrphanFiles", { fileRoot: this.blobs.files!.root, hashes: [blob.hash], graceMs: 0 }).catch(() => undefined);
-      throw err;
-    }
+    return {
+      queueId: req.queueId,
+      blob: { ...blob, structure, text },
+      summary,
+      targets: req.targets,
+      queue,
+      internalDate: req.internalDate ?? new Date(),
+      receivedFrom: req.receivedFrom,
+      quota: req.quota ?? "strict",
+      event: req.event,
+    };
   }
 
   /** The search words of a stored message (its text parts read by range when it is a file); undefined when it cannot be read. */
@@ -149,17 +162,21 @@ export class MailStore {
 
   /** IMAP APPEND and the web's drafts / sent copies: returns UIDVALIDITY and UID (RFC 4315 APPENDUID). */
   async append(req: AppendRequest): Promise<Delivered> {
-    const flags = Object.fromEntries((req.flags ?? []).map((f) => [f, true]));
-    const [d] = await this.deliver({
-      raw: req.raw,
-      queueId: "",
-      targets: [{ accountId: req.accountId, mailbox: req.mailbox, flags, keywords: req.keywords }],
-      internalDate: req.internalDate,
-      quota: "strict",
-      event: "appended",
-    });
+    const [d] = await this.deliver(appendDelivery(req));
     if (!d) throw new StoreError("no-mailbox", `no such folder: ${req.mailbox}`);
     return d;
+  }
+
+  /** IMAP MULTIAPPEND (RFC 3502): every message stored, in order, in one transaction, or none. */
+  async appendAll(reqs: AppendRequest[]): Promise<Delivered[]> {
+    const args: DeliverArgs[] = [];
+    for (const r of reqs) args.push((await this.prepare(appendDelivery(r)))!);
+    try {
+      return await this.runner.run("appendAll", { items: args });
+    } catch (err) {
+      this.dropFiles(args);
+      throw err;
+    }
   }
 
   setFlags(args: OpArgs<"setFlags">) {
@@ -185,6 +202,9 @@ export class MailStore {
   }
   setSubscribed(args: OpArgs<"setSubscribed">) {
     return this.runner.run("setSubscribed", args);
+  }
+  claimRecent(args: OpArgs<"claimRecent">) {
+    return this.runner.run("claimRecent", args);
   }
 
   /**
@@ -232,6 +252,18 @@ export class MailStore {
     this.blobs.close();
     if (this.ownsPool) await this.ownsPool.end();
   }
+}
+
+function appendDelivery(req: AppendRequest): DeliveryRequest {
+  const flags = Object.fromEntries((req.flags ?? []).map((f) => [f, true]));
+  return {
+    raw: req.raw,
+    queueId: "",
+    targets: [{ accountId: req.accountId, mailbox: req.mailbox, flags, keywords: req.keywords }],
+    internalDate: req.internalDate,
+    quota: "strict",
+    event: "appended",
+  };
 }
 
 export function openStore(config: Config, db: Db, opts: StoreOptions = {}): MailStore {

@@ -30,12 +30,21 @@ const MAX_BATCH = 256;
 
 /** Fills in the summary and structure of a small message that arrives without them. */
 async function prepare<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpArgs<K>> {
+  if (op === "appendAll") {
+    const a = args as OpArgs<"appendAll">;
+    const items: OpArgs<"deliver">[] = [];
+    for (const d of a.items) items.push(await prepareDelivery(d));
+    return { items } as OpArgs<K>;
+  }
   if (op !== "deliver") return args;
-  const d = args as OpArgs<"deliver">;
-  if (d.summary || d.targets.length === 0 || !d.blob.inlineData) return args;
+  return (await prepareDelivery(args as OpArgs<"deliver">)) as OpArgs<K>;
+}
+
+async function prepareDelivery(d: OpArgs<"deliver">): Promise<OpArgs<"deliver">> {
+  if (d.summary || d.targets.length === 0 || !d.blob.inlineData) return d;
   const data = Buffer.isBuffer(d.blob.inlineData) ? d.blob.inlineData : Buffer.from(d.blob.inlineData as Uint8Array);
   const parsed = await parseForStore(data);
-  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure, text: d.blob.text ?? parsed.text }, summary: parsed.summary } as OpArgs<K>;
+  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure, text: d.blob.text ?? parsed.text }, summary: parsed.summary };
 }
 
 interface Job {

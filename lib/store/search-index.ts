@@ -5,7 +5,8 @@
  * PostgreSQL; see prisma/migrations/*\/0003_search.sql). The words come from
  * lib/mime/search-text.ts, extracted before the transaction.
  *
- * SQLite: an FTS5 table (contentless) whose rowid is "BlobText"."id".
+ * SQLite: an FTS5 table (contentless) whose rowid is "BlobText"."id", and "SearchTerm",
+ * every word indexed (for substring searches).
  * PostgreSQL: "BlobText" with a tsvector per column (lexemes as given, array_to_tsvector)
  * and GIN indexes.
  *
@@ -27,7 +28,12 @@ export async function indexBlobText(tx: StoreTx, hash: string, text: SearchText 
       `INSERT INTO "BlobText" ("hash", "pending") VALUES ($1, 0) ON CONFLICT ("hash") DO UPDATE SET "pending" = 0 WHERE "BlobText"."pending" = 1 RETURNING "id"`,
       [hash],
     );
-    if (row) await tx.run(`INSERT INTO "BlobFts" (rowid, "head", "body") VALUES ($1, $2, $3)`, [row.id, text.head, text.body]);
+    if (row) {
+      await tx.run(`INSERT INTO "BlobFts" (rowid, "head", "body") VALUES ($1, $2, $3)`, [row.id, text.head, text.body]);
+      // The vocabulary substring searches scan (lib/store/search.ts).
+      const terms = new Set(`${text.head} ${text.body}`.split(" ").filter(Boolean));
+      if (terms.size) await tx.run(`INSERT INTO "SearchTerm" ("term") SELECT value FROM json_each($1) WHERE true ON CONFLICT DO NOTHING`, [JSON.stringify([...terms])]);
+    }
     return;
   }
   if (!text) {

@@ -6,7 +6,8 @@
  * - Flags, size, internal date, sent date, MODSEQ and UIDs are columns of "Message";
  *   KEYWORD uses "MessageKeyword"'s (mailboxId, keyword) index.
  * - FROM/TO/CC/SUBJECT: case-insensitive substring of the decoded value, the address or
- *   the display name (RFC 3501 6.4.4), from the Message columns.
+ *   the display name (RFC 3501 6.4.4), from the Message columns; FROM/TO/CC also of the
+ *   field as written in the stored envelope (group names, every From address).
  * - TEXT/BODY: the full-text index (search-index.ts), word-prefix match as Dovecot's fts
  *   does (lib/mime/search-text.ts explains the rule): a word of the message is found, a
  *   word that is not in it is not; "tion" does not find "information". Messages whose
@@ -18,13 +19,14 @@
  *   a day of the boundary; those read their stored header), or the internal date without
  *   one; BEFORE/ON/SINCE the internal date's UTC day (the store keeps the instant, not
  *   the zone APPEND gave it in).
- * - NEW = UNSEEN, OLD = ALL, RECENT = none: the store has no \Recent (RFC 9051 drops it).
+ * - \Recent is a session's (RFC 3501 2.3.2): the IMAP server turns RECENT / NEW / OLD into
+ *   UID keys before searching; a caller without sessions gets NEW = UNSEEN, OLD = ALL, RECENT = none.
  */
 import { createRequire } from "node:module";
 import Database from "better-sqlite3";
 import type pg from "pg";
 import { sqlitePath } from "../config";
-import { decodeHeaderValue, extractSearchText, words } from "../mime/search-text";
+import { decodeHeaderValue, extractSearchText, searchableText, words } from "../mime/search-text";
 import type { MailStore } from "./index";
 import { readStructure, type StoredStructure } from "./parse";
 import { ENVELOPE_FIELDS, attachments } from "../mime/structure";
@@ -83,6 +85,18 @@ class RowData {
     }));
   }
 
+  private searchable: Promise<string | null> | null = null;
+  private searchableHead = false;
+
+  /** The decoded text TEXT (with the header) or BODY looks in. */
+  getSearchable(withHeader: boolean): Promise<string | null> {
+    if (this.searchable && this.searchableHead === withHeader) return this.searchable;
+    this.searchableHead = withHeader;
+    return (this.searchable = this.getStructure().then((st) =>
+      st ? searchableText(st.structure, (s, e) => this.store.blobs.getRange(this.row.blobHash, s, e), withHeader).catch(() => null) : null,
+    ));
+  }
+
   getText(): Promise<{ head: Set<string>; body: Set<string> } | null> {
     return (this.text ??= this.getStructure().then(async (st) => {
       if (!st) return null;
@@ -119,6 +133,8 @@ class Compiler {
     private readonly uidsBySeq: number[] | null,
     /** Whether some messages of the mailbox have pending full-text entries (then TEXT/BODY scan those). */
     private readonly unindexed: boolean,
+    /** SQLite: the index's words holding each TEXT/BODY first word (absent: too many to list). */
+    private readonly infixTerms: Map<string, string[] | undefined> = new Map(),
   ) {}
 
   p(v: unknown): string {
@@ -193,15 +209,16 @@ class Compiler {
       case "subject":
         return { sql: this.contains(`m."subject"`, k.value) };
       case "from":
-        return { sql: `(${this.contains(`m."fromAddress"`, k.value)} OR ${this.contains(`m."fromName"`, k.value)})` };
+        return { sql: `(${this.contains(`m."fromAddress"`, k.value)} OR ${this.contains(`m."fromName"`, k.value)} OR ${this.contains(this.envelopeField("from"), k.value)})` };
       case "to":
       case "cc": {
         const col = k.op === "to" ? `m."toAddresses"` : `m."ccAddresses"`;
         if (k.value === "") return { sql: "1=1" };
         // The columns are JSON [{name, address}]: match the values, not the JSON's key names.
-        return pg
-          ? { sql: `EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN ${col} LIKE '[%' THEN ${col}::json ELSE '[]'::json END) j WHERE ${this.contains(`(j->>'address')`, k.value)} OR ${this.contains(`(j->>'name')`, k.value)})` }
-          : { sql: `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE '[]' END) j WHERE ${this.contains(`json_extract(j.value, '$.address')`, k.value)} OR ${this.contains(`json_extract(j.value, '$.name')`, k.value)})` };
+        const decoded = pg
+          ? `EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN ${col} LIKE '[%' THEN ${col}::json ELSE '[]'::json END) j WHERE ${this.contains(`(j->>'address')`, k.value)} OR ${this.contains(`(j->>'name')`, k.value)})`
+          : `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE '[]' END) j WHERE ${this.contains(`json_extract(j.value, '$.address')`, k.value)} OR ${this.contains(`json_extract(j.value, '$.name')`, k.value)})`;
+        return { sql: `(${decoded} OR ${this.contains(this.envelopeField(k.op), k.value)})` };
       }
       case "bcc": {
         if (k.value === "") return { sql: "1=1" };
@@ -296,10 +313,20 @@ class Compiler {
     return `(${list.map(([a, b]) => (a === b ? `m."uid" = ${this.p(a)}` : `m."uid" BETWEEN ${this.p(Math.min(a, b))} AND ${this.p(Math.max(a, b))}`)).join(" OR ")})`;
   }
 
+  /**
+   * The header field as written, from the stored envelope: it has what the decoded columns
+   * lack (group names, a From's second address), read only for messages the columns miss.
+   */
+  private envelopeField(field: "from" | "to" | "cc"): string {
+    return this.dialect === "postgresql"
+      ? `(SELECT b."structure"::json->'envelope'->>'${field}' FROM "Blob" b WHERE b."hash" = m."blobHash")`
+      : `(SELECT json_extract(b."structure", '$.envelope.${field}') FROM "Blob" b WHERE b."hash" = m."blobHash")`;
+  }
+
   /** Case-insensitive substring (RFC 3501 6.4.4). SQLite's LIKE folds ASCII only: other needles use mail_fold(). */
   private contains(col: string, value: string): string {
     if (value === "") return "1=1";
-    const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = `%${likeEscape(value)}%`;
     if (this.dialect === "postgresql") return `${col} ILIKE ${this.p(pattern)} ESCAPE '\\'`;
     // eslint-disable-next-line no-control-regex
     if (/^[\x00-\x7f]*$/.test(value)) return `${col} LIKE ${this.p(pattern)} ESCAPE '\\'`;
@@ -344,36 +371,53 @@ class Compiler {
     };
   }
 
+  /**
+   * TEXT / BODY: a case-insensitive substring (RFC 3501 6.4.4) of the decoded text (and for
+   * TEXT the header values). The index narrows the candidates: a word of the string after
+   * its first starts a word of the message (a separator comes before it), and the first
+   * lies inside one (SQLite: the index's vocabulary, PostgreSQL: the lexemes of each
+   * candidate); a string of one word is then decided, a longer one is checked in the text.
+   */
   private fullText(op: "text" | "body", value: string): Node {
     const ws = [...words(value)];
     // A string without a word character: every message holds "" (RFC 3501 substring), and
     // punctuation is not indexed; both match all, as Dovecot's fts does.
     if (ws.length === 0) return { sql: "1=1" };
+    const leadsWithWord = words(value.slice(0, 1)).size > 0;
+    const [first, ...rest] = leadsWithWord ? ws : ["", ...ws];
     let sql: string;
     if (this.dialect === "postgresql") {
       const q = (w: string) => `${this.p(`'${w}':*`)}::tsquery`;
-      const cond = ws.map((w) => (op === "body" ? `t."body" @@ ${q(w)}` : `(t."head" @@ ${q(w)} OR t."body" @@ ${q(w)})`)).join(" AND ");
-      sql = `m."blobHash" IN (SELECT t."hash" FROM "BlobText" t WHERE ${cond})`;
+      const cols = op === "body" ? [`t."body"`] : [`t."head"`, `t."body"`];
+      const conds = rest.map((w) => `(${cols.map((c) => `${c} @@ ${q(w)}`).join(" OR ")})`);
+      if (first) conds.push(`(${cols.map((c) => `EXISTS (SELECT 1 FROM unnest(tsvector_to_array(${c})) x WHERE x LIKE ${this.p(`%${likeEscape(first)}%`)} ESCAPE '\\')`).join(" OR ")})`);
+      sql = `m."blobHash" IN (SELECT t."hash" FROM "BlobText" t WHERE ${conds.join(" AND ")})`;
     } else {
-      const match = ws.map((w) => (op === "body" ? `body : "${w}"*` : `"${w}"*`)).join(" AND ");
-      sql = `m."blobHash" IN (SELECT t."hash" FROM "BlobText" t WHERE t."id" IN (SELECT rowid FROM "BlobFts" WHERE "BlobFts" MATCH ${this.p(match)}))`;
+      const col = op === "body" ? "body : " : "";
+      const conds = rest.map((w) => `${col}"${w}"*`);
+      const terms = first ? this.infixTerms.get(first) : undefined;
+      // No word of the index holds it: nothing can match (an empty OR is not valid FTS5).
+      if (terms) conds.push(`${col}(${terms.map((t) => `"${t}"`).join(" OR ")})`);
+      // Too common to list its words, and nothing else to narrow by: every message is checked.
+      if (conds.length === 0) return { js: (r) => this.check(r, op, value) };
+      sql =
+        terms && terms.length === 0
+          ? "1=0"
+          : `m."blobHash" IN (SELECT t."hash" FROM "BlobText" t WHERE t."id" IN (SELECT rowid FROM "BlobFts" WHERE "BlobFts" MATCH ${this.p(conds.join(" AND "))}))`;
     }
-    if (!this.unindexed) return { sql };
+    // One word and nothing else, and the index listed every word holding it: the index decides.
+    const decided = ws.length === 1 && /^[\p{L}\p{N}\p{M}]+$/u.test(value) && (this.dialect === "postgresql" || !!this.infixTerms.get(first));
+    if (!this.unindexed && decided) return { sql };
     const matched = this.column(sql);
+    if (!this.unindexed) return { js: (r) => matched(r) && this.check(r, op, value) };
     const indexed = this.column(`EXISTS (SELECT 1 FROM "BlobText" t WHERE t."hash" = m."blobHash" AND t."pending" = ${this.p(false)})`);
-    return {
-      js: async (r) => {
-        if (indexed(r)) return matched(r);
-        const t = await r.getText();
-        if (!t) return false;
-        const has = (w: string) => {
-          for (const x of t.body) if (x.startsWith(w)) return true;
-          if (op === "text") for (const x of t.head) if (x.startsWith(w)) return true;
-          return false;
-        };
-        return ws.every(has);
-      },
-    };
+    return { js: async (r) => (indexed(r) ? matched(r) && (decided || this.check(r, op, value)) : this.check(r, op, value)) };
+  }
+
+  /** The substring test itself, on the message's decoded text. */
+  private async check(r: RowData, op: "text" | "body", value: string): Promise<boolean> {
+    const text = await r.getSearchable(op === "text");
+    return text !== null && fold(text).includes(fold(value));
   }
 }
 
@@ -393,6 +437,10 @@ export function headerDay(value: string): string | null {
 }
 
 /** Lower-cased, for case-insensitive comparison beyond ASCII. */
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function fold(s: string): string {
   return s.normalize("NFC").toLowerCase();
 }
@@ -492,6 +540,29 @@ export async function closeSearchReader(store: MailStore): Promise<void> {
   await pool?.end();
 }
 
+/** Words of the index listed for one search word at most; a word found in more is not narrowed by the index. */
+const MAX_INFIX_TERMS = 2000;
+
+/** SQLite: for the first word of each TEXT/BODY string, the index's words that hold it ("SearchTerm"). */
+async function infixTerms(db: Reader, key: SearchKey): Promise<Map<string, string[] | undefined>> {
+  const out = new Map<string, string[] | undefined>();
+  const visit = async (k: SearchKey): Promise<void> => {
+    if (k.op === "and") for (const x of k.keys) await visit(x);
+    else if (k.op === "or") {
+      await visit(k.a);
+      await visit(k.b);
+    } else if (k.op === "not") await visit(k.key);
+    else if (k.op === "text" || k.op === "body") {
+      const first = [...words(k.value)][0];
+      if (!first || out.has(first) || words(k.value.slice(0, 1)).size === 0) return;
+      const rows = await db.all<{ term: string }>(`SELECT "term" FROM "SearchTerm" WHERE "term" LIKE $1 ESCAPE '\\' LIMIT ${MAX_INFIX_TERMS + 1}`, [`%${likeEscape(first)}%`]);
+      out.set(first, rows.length > MAX_INFIX_TERMS ? undefined : rows.map((r) => r.term));
+    }
+  };
+  await visit(key);
+  return out;
+}
+
 /** The UIDs of the messages in the account's mailbox that match `key`, ascending (RFC 3501 6.4.4). */
 export async function searchMessages(store: MailStore, accountId: string, mailboxId: string, key: SearchKey): Promise<number[]> {
   const db = reader(store);
@@ -512,7 +583,7 @@ export async function searchMessages(store: MailStore, accountId: string, mailbo
     ]);
     unindexed = row.length > 0;
   }
-  const c = new Compiler(db.dialect, uidsBySeq, unindexed);
+  const c = new Compiler(db.dialect, uidsBySeq, unindexed, db.dialect === "sqlite" ? await infixTerms(db, key) : undefined);
   c.params.push(accountId, mailboxId);
   // The conditions SQL can decide go in WHERE; the rest is tested on the rows they leave.
   const top = key.op === "and" ? key.keys.map((k) => c.compile(k)) : [c.compile(key)];

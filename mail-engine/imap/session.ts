@@ -17,13 +17,14 @@ import type { EngineContext } from "../context";
 import type { AuthenticatedAccount } from "../../lib/auth/authenticate";
 import type { Logger } from "../../lib/log";
 import type { ChangeFeed } from "../../lib/store/change-feed";
-import { fromSequenceSet } from "../../lib/store/sequence-set";
+import { fromSequenceSet, toSequenceSet } from "../../lib/store/sequence-set";
 import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
 import { encode, flagList, type Value } from "./encode";
 import { commandTable } from "./commands";
 import { fetchRows, mailboxModSeq } from "../../lib/store/fetch-rows";
+import { DeflateStream } from "./deflate-stream";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
 
@@ -44,6 +45,8 @@ export interface SelectedMailbox {
   pendingFlags: Set<number>;
   /** The folder's keywords as last told in FLAGS (RFC 3501 7.2.6). */
   keywords: string;
+  /** UIDs that are \Recent for this session (RFC 3501 2.3.2; lib/store/ops/recent.ts). */
+  recent: Set<number>;
 }
 
 export class CommandError extends Error {
@@ -126,18 +129,36 @@ export class Session {
     this.touch();
   }
 
+  /** IMAP4rev2 enabled (RFC 9051 6.3.1): no \Recent, SEARCH answered with ESEARCH. */
+  get rev2(): boolean {
+    return this.enabled.has("IMAP4REV2");
+  }
+
+  /** Whether COMPRESS DEFLATE is active (RFC 4978). */
+  compressed = false;
+
+  /** RFC 4978: from now on the socket carries deflated data both ways; bytes already read after the command are compressed ones. */
+  startCompression(): void {
+    const raw = this.socket;
+    raw.removeAllListeners("data");
+    raw.removeAllListeners("close");
+    this.compressed = true;
+    const pending = this.reader.takeBuffered();
+    this.attach(new DeflateStream(raw, pending) as unknown as net.Socket);
+  }
+
   start(): void {
     this.send(`* OK [CAPABILITY ${this.capabilities().join(" ")}] ${this.ctx.config.hostname} IMAP4rev1 ready\r\n`);
   }
 
   /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
   capabilities(): string[] {
-    const caps = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QUOTA", "QUOTA=RES-STORAGE"];
+    const caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QRESYNC", "MULTIAPPEND", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
     if (this.state === "not-authenticated") {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
       else caps.push("LOGINDISABLED");
-    }
+    } else if (!this.compressed) caps.push("COMPRESS=DEFLATE");
     return caps;
   }
 
@@ -269,13 +290,13 @@ export class Session {
     if (name === "UID") {
       const sub = cmd.args[0];
       if (!sub || sub.type !== "atom") {
-        await this.tagged(cmd.tag, "BAD", "UID needs a command: FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE");
+        await this.tagged(cmd.tag, "BAD", "UID needs a command: FETCH, STORE, SEARCH, SORT, THREAD, COPY, MOVE or EXPUNGE");
         return;
       }
       name = sub.value.toUpperCase();
       uid = true;
       cmd = { ...cmd, name, args: cmd.args.slice(1) };
-      if (!["FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE"].includes(name)) {
+      if (!["FETCH", "STORE", "SEARCH", "SORT", "THREAD", "COPY", "MOVE", "EXPUNGE"].includes(name)) {
         await this.tagged(cmd.tag, "BAD", `UID ${name} is not a command`);
         return;
       }
@@ -293,8 +314,8 @@ export class Session {
     try {
       const text = await spec.run(this, cmd, uid);
       if (this.state === "logout" && name === "LOGOUT") return;
-      // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID).
-      const mayExpunge = uid || !["FETCH", "STORE", "SEARCH"].includes(name);
+      // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID); RFC 5256 5 adds SORT and THREAD.
+      const mayExpunge = uid || !["FETCH", "STORE", "SEARCH", "SORT", "THREAD"].includes(name);
       if (this.selected && !spec.noUpdates) await this.flushUpdates(mayExpunge);
       const t = typeof text === "string" ? { text } : text ?? { text: `${name} completed` };
       await this.tagged(cmd.tag, "OK", t.text, t.code);
@@ -435,16 +456,46 @@ export class Session {
     if (!sel.readOnly) await this.untagged(`OK [PERMANENTFLAGS (${SYSTEM_FLAGS}${kw} \\*)] flags and keywords are kept`);
   }
 
-  /** Removes an expunged UID from the view and tells the client (RFC 3501 7.4.1). */
-  async expunged(uid: number): Promise<void> {
+  /**
+   * The messages up to UID `upTo` not yet told to any session become \Recent for this one
+   * when it has the folder read-write (RFC 3501 2.3.2); read-only, it sees as recent those
+   * nobody has taken, without taking them.
+   */
+  async takeRecent(upTo: number): Promise<void> {
     const sel = this.selected!;
-    const n = this.seqOf(uid);
-    if (!n) return;
-    sel.uids.splice(n - 1, 1);
-    sel.flags.delete(uid);
-    sel.pendingExpunge.delete(uid);
-    sel.pendingFlags.delete(uid);
-    await this.untagged(`${n} EXPUNGE`);
+    const mb = await this.ctx.db.mailbox.findUnique({ where: { id: sel.id }, select: { recentUid: true } });
+    let from = mb?.recentUid ?? upTo;
+    // Most often another session took them already: a read, and no write transaction, says so.
+    if (!sel.readOnly && from < upTo) from = (await this.ctx.store.claimRecent({ accountId: this.account!.id, mailboxId: sel.id, upTo })).from;
+    for (let i = sel.uids.length - 1; i >= 0 && sel.uids[i] > from; i--) if (sel.uids[i] <= upTo) sel.recent.add(sel.uids[i]);
+  }
+
+  /** A message's flag list as this session shows it: with \Recent when it is recent here. */
+  flagsOut(uid: number, flags: string): string {
+    if (!this.selected?.recent.has(uid)) return flags;
+    return flags === "()" ? "(\\Recent)" : "(\\Recent " + flags.slice(1);
+  }
+
+  /**
+   * Removes expunged UIDs from the view and tells the client: one EXPUNGE each, highest
+   * first so each number is still the one the client knows (RFC 3501 7.4.1), or with
+   * QRESYNC enabled one VANISHED for all (RFC 7162 3.2.10).
+   */
+  async expunged(uids: Iterable<number>): Promise<void> {
+    const sel = this.selected!;
+    const told: number[] = [];
+    for (const uid of [...uids].sort((a, b) => b - a)) {
+      const n = this.seqOf(uid);
+      if (!n) continue;
+      sel.uids.splice(n - 1, 1);
+      sel.flags.delete(uid);
+      sel.recent.delete(uid);
+      sel.pendingExpunge.delete(uid);
+      sel.pendingFlags.delete(uid);
+      if (this.enabled.has("QRESYNC")) told.push(uid);
+      else await this.untagged(`${n} EXPUNGE`);
+    }
+    if (told.length) await this.untagged(`VANISHED ${toSequenceSet(told)}`);
   }
 
   /**
@@ -495,8 +546,7 @@ export class Session {
       if (mb && mb.keywords !== sel.keywords && this.selected === sel) await this.announceKeywords(mb.keywords.split(" "));
     }
     if (mayExpunge && sel.pendingExpunge.size) {
-      // Highest first: telling one does not move the numbers of those still to tell.
-      for (const u of [...sel.pendingExpunge].sort((a, b) => b - a)) await this.expunged(u);
+      await this.expunged(sel.pendingExpunge);
     }
     const last = sel.uids.length ? sel.uids[sel.uids.length - 1] : 0;
     const fresh = await db.message.findMany({
@@ -510,7 +560,11 @@ export class Session {
         sel.uids.push(m.uid);
         sel.flags.set(m.uid, flagList(m));
       }
+      const recentBefore = sel.recent.size;
+      if (!this.rev2) await this.takeRecent(fresh[fresh.length - 1].uid);
+      if (this.selected !== sel) return;
       await this.untagged(`${sel.uids.length} EXISTS`);
+      if (sel.recent.size !== recentBefore) await this.untagged(`${sel.recent.size} RECENT`);
     }
     if (sel.pendingFlags.size) {
       const uids = [...sel.pendingFlags].filter((u) => !sel.pendingExpunge.has(u));
@@ -523,7 +577,7 @@ export class Session {
         sel.flags.set(m.uid, f);
         const n = this.seqOf(m.uid);
         // RFC 7162 3.2.4 (3.1.4.1): with CONDSTORE an unsolicited flag change carries its MODSEQ.
-        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${f}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
+        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${this.flagsOut(m.uid, f)}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
       }
     }
     if (this.changed && this.idling) return this.doFlush(mayExpunge);

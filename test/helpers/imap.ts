@@ -121,3 +121,11 @@ export class RawImap {
     this.socket.destroy();
   }
 }
+
+/** A raw connection signed in as `user` (the test password). */
+export async function rawSignedIn(port: number, user: string): Promise<RawImap> {
+  const c = await RawImap.connect(port);
+  const r = await c.command(`LOGIN ${user} "${PASSWORD}"`);
+  if (r.status !== "OK") throw new Error(`LOGIN ${user} failed: ${r.text}`);
+  return c;
+}

@@ -153,7 +153,16 @@ test("folders: create with parents, rename with children, INBOX's rename rule, d
   }
   await store.setSubscribed({ accountId: alice, name: "Work", subscribed: false });
   assert.equal((await box(alice, "Work")).subscribed, false);
-  await rejectsWith(store.setSubscribed({ accountId: alice, name: "Nope", subscribed: true }), "no-mailbox");
+  // RFC 3501 6.3.6: a name may be subscribed without a folder; the folder made later is subscribed.
+  await store.setSubscribed({ accountId: alice, name: "Later", subscribed: true });
+  assert.equal(await t.db.subscription.count({ where: { accountId: alice, name: "Later" } }), 1);
+  await store.createMailbox({ accountId: alice, name: "Later", subscribed: false });
+  assert.equal((await box(alice, "Later")).subscribed, true);
+  assert.equal(await t.db.subscription.count({ where: { accountId: alice } }), 1, "only Churn's, kept from its deletion");
+  await store.deleteMailbox({ accountId: alice, name: "Later" });
+  assert.equal(await t.db.subscription.count({ where: { accountId: alice, name: "Later" } }), 1, "the subscription outlives the folder");
+  await store.setSubscribed({ accountId: alice, name: "Later", subscribed: false });
+  await rejectsWith(store.setSubscribed({ accountId: alice, name: "Nope", subscribed: false }), "no-mailbox");
   const kinds = (await t.db.mailboxChange.findMany({ where: { accountId: alice, kind: { startsWith: "mailbox-" } } })).map((c) => c.kind);
   for (const k of ["mailbox-create", "mailbox-rename", "mailbox-delete", "mailbox-update"]) assert.ok(kinds.includes(k), `journal has ${k}`);
   await rejectsWith(store.deleteMailbox({ accountId: alice, name: "INBOX" }), "not-allowed");

@@ -215,3 +215,14 @@ async function findThread(tx: StoreTx, accountId: string, s: MessageSummary): Pr
   for (const w of wanted) if (by.has(w)) return by.get(w)!;
   return "";
 }
+
+/** Several messages in one transaction, each to its one target (IMAP MULTIAPPEND, RFC 3502): all stored, or none. */
+export async function appendAll(tx: StoreTx, a: { items: DeliverArgs[] }): Promise<Delivered[]> {
+  const out: Delivered[] = [];
+  for (const item of a.items) {
+    const [d] = await deliverRows(tx, item);
+    if (!d) throw new StoreError("no-mailbox", `no such folder: ${item.targets[0]?.mailbox ?? INBOX}`);
+    out.push(d);
+  }
+  return out;
+}

@@ -5,15 +5,18 @@
  */
 import { dropOrphanFiles, sweepBlobs } from "./blobs";
 import { copyMessages } from "./copy";
-import { deliverRows } from "./deliver";
+import { appendAll, deliverRows } from "./deliver";
 import { expunge } from "./expunge";
 import { setFlags } from "./flags";
 import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./mailboxes";
+import { claimRecent } from "./recent";
+import { pruneVanished } from "./vanished";
 import { indexBlobTexts } from "../search-index";
 import { claimQueue, finishQueued, recordQueueResults, releaseQueued } from "./queue";
 
 export const ops = {
   deliver: deliverRows,
+  appendAll,
   setFlags,
   expunge,
   copy: copyMessages,
@@ -21,6 +24,8 @@ export const ops = {
   renameMailbox,
   deleteMailbox,
   setSubscribed,
+  claimRecent,
+  pruneVanished,
   sweepBlobs,
   dropOrphanFiles,
   indexBlobTexts,

@@ -65,7 +65,9 @@ export async function createMailbox(tx: StoreTx, a: CreateMailboxArgs): Promise<
       if (i === parts.length) throw new StoreError("exists", `folder ${name} already exists`);
       continue;
     }
-    created = await insertMailbox(tx, a.accountId, path, i === parts.length ? a.specialUse ?? null : null, a.subscribed ?? true);
+    // A name subscribed while it was not a folder is a subscribed folder now (RFC 3501 6.3.6).
+    const kept = await tx.run(`DELETE FROM "Subscription" WHERE "accountId" = $1 AND "name" = $2`, [a.accountId, path]);
+    created = await insertMailbox(tx, a.accountId, path, i === parts.length ? a.specialUse ?? null : null, kept > 0 || (a.subscribed ?? true));
   }
   return created!;
 }
@@ -131,7 +133,10 @@ export async function deleteMailbox(tx: StoreTx, a: { accountId: string; name: s
   const mb = await lockMailbox(tx, a.accountId, { name });
   const child = await tx.get(`SELECT "id" FROM "Mailbox" WHERE "accountId" = $1 AND substr("name", 1, $3) = $2 LIMIT 1`, [a.accountId, name + SEPARATOR, name.length + 1]);
   if (child) throw new StoreError("not-allowed", `folder ${name} has subfolders; delete them first`);
+  const sub = await tx.get<{ subscribed: number | boolean }>(`SELECT "subscribed" FROM "Mailbox" WHERE "id" = $1`, [mb.id]);
   await tx.run(`DELETE FROM "Mailbox" WHERE "id" = $1`, [mb.id]);
+  // RFC 3501 6.3.6: the subscription stays when the folder goes.
+  if (sub && sub.subscribed && Number(sub.subscribed) !== 0) await tx.run(`INSERT INTO "Subscription" ("accountId", "name") VALUES ($1, $2) ON CONFLICT DO NOTHING`, [a.accountId, name]);
   await recordChange(tx, { accountId: a.accountId, mailboxId: mb.id, modSeq: mb.highestModSeq + 1n, kind: "mailbox-delete" });
   return { id: mb.id };
 }
@@ -141,7 +146,12 @@ export async function setSubscribed(tx: StoreTx, a: { accountId: string; name: s
   const row = await tx.get<{ id: string; highestModSeq: number | string }>(`UPDATE "Mailbox" SET "subscribed" = $3 WHERE "accountId" = $1 AND "name" = $2 RETURNING "id", "highestModSeq"`, [
     a.accountId, name, a.subscribed,
   ]);
-  if (!row) throw new StoreError("no-mailbox", `no such folder: ${name}`);
+  if (!row) {
+    // Not a folder: RFC 3501 6.3.6 lets a name be subscribed all the same (and unsubscribed).
+    if (a.subscribed) await tx.run(`INSERT INTO "Subscription" ("accountId", "name") VALUES ($1, $2) ON CONFLICT DO NOTHING`, [a.accountId, name]);
+    else if ((await tx.run(`DELETE FROM "Subscription" WHERE "accountId" = $1 AND "name" = $2`, [a.accountId, name])) === 0) throw new StoreError("no-mailbox", `no such folder or subscription: ${name}`);
+    return true;
+  }
   await recordChange(tx, { accountId: a.accountId, mailboxId: row.id, modSeq: BigInt(row.highestModSeq), kind: "mailbox-update" });
   return true;
 }

@@ -1,9 +1,10 @@
 /**
  * APPEND (RFC 3501 6.3.11): a message literal, optional flags and internal date, into a
- * folder through the store; APPENDUID (RFC 4315 3), TRYCREATE for a missing folder,
+ * folder through the store, or several at once (MULTIAPPEND, RFC 3502: in one transaction);
+ * APPENDUID (RFC 4315 3), TRYCREATE for a missing folder,
  * OVERQUOTA (RFC 9208 / 5530) when the quota would be exceeded.
  */
-import { isStoreError } from "../../../lib/store";
+import { isStoreError, type AppendRequest } from "../../../lib/store";
 import { list, ParseError, type Token } from "../parser/tokens";
 import { bad, no } from "../session";
 import { AUTHED, type CommandSpec } from "./types";
@@ -31,23 +32,32 @@ export const APPEND: CommandSpec = {
   async run(s, cmd) {
     const args: Token[] = [...cmd.args];
     const name = mailboxArg(s, args.shift());
-    let flags: ReturnType<typeof parseFlags> = { flags: [], keywords: [] };
-    let date: Date | undefined;
-    if (args[0]?.type === "list") flags = parseFlags(list(args.shift(), "flags"));
-    const d0 = args[0];
-    if (d0?.type === "string" && !d0.literal) {
-      args.shift();
-      date = parseDateTime(d0.value.toString("latin1"));
-    }
-    const msg = args.shift();
-    if (!msg || msg.type !== "string" || !msg.literal) throw new ParseError("APPEND needs the message as a literal");
-    if (args.length) throw bad("MULTIAPPEND is not supported: one message per APPEND");
-    if (msg.value.length === 0) throw no("the message is empty");
-    if (msg.value.length > s.ctx.config.maxMessageSize) throw no(`the message exceeds ${s.ctx.config.maxMessageSize} octets`, "TOOBIG");
     const accountId = s.account!.id;
+    // RFC 3502 MULTIAPPEND: one or more (flags, date, literal) groups, all stored or none.
+    const reqs: AppendRequest[] = [];
+    while (args.length || reqs.length === 0) {
+      let flags: ReturnType<typeof parseFlags> = { flags: [], keywords: [] };
+      let date: Date | undefined;
+      if (args[0]?.type === "list") flags = parseFlags(list(args.shift(), "flags"));
+      const d0 = args[0];
+      if (d0?.type === "string" && !d0.literal) {
+        args.shift();
+        date = parseDateTime(d0.value.toString("latin1"));
+      }
+      const msg = args.shift();
+      if (!msg || msg.type !== "string" || !msg.literal) throw new ParseError("APPEND needs each message as a literal");
+      if (msg.value.length === 0) throw no("the message is empty");
+      if (msg.value.length > s.ctx.config.maxMessageSize) throw no(`the message exceeds ${s.ctx.config.maxMessageSize} octets`, "TOOBIG");
+      reqs.push({ accountId, mailbox: name, raw: msg.value, flags: flags.flags, keywords: flags.keywords, internalDate: date });
+    }
     try {
-      const d = await s.ctx.store.append({ accountId, mailbox: name, raw: msg.value, flags: flags.flags, keywords: flags.keywords, internalDate: date });
-      return { text: "APPEND completed", code: `APPENDUID ${d.uidValidity} ${d.uid}` };
+      if (reqs.length === 1) {
+        const d = await s.ctx.store.append(reqs[0]);
+        return { text: "APPEND completed", code: `APPENDUID ${d.uidValidity} ${d.uid}` };
+      }
+      const ds = await s.ctx.store.appendAll(reqs);
+      // RFC 4315 3: the UIDs of a MULTIAPPEND in order, as a set (they are consecutive).
+      return { text: `APPEND of ${ds.length} messages completed`, code: `APPENDUID ${ds[0].uidValidity} ${ds[0].uid}:${ds[ds.length - 1].uid}` };
     } catch (err) {
       // RFC 3501 6.3.11: TRYCREATE tells the client that CREATE would help.
       if (isStoreError(err, "no-mailbox")) throw no(`no such mailbox: ${name}`, "TRYCREATE");

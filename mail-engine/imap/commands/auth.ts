@@ -80,7 +80,7 @@ export const AUTHENTICATE: CommandSpec = {
   },
 };
 
-/** RFC 5161 ENABLE: CONDSTORE (RFC 7162 3.1) can be enabled; other names are ignored, as the RFC asks. */
+/** RFC 5161 ENABLE: CONDSTORE and QRESYNC (RFC 7162 3.1, 3.2.3: QRESYNC implies CONDSTORE), IMAP4rev2 (RFC 9051 6.3.1); other names are ignored, as the RFC asks. */
 export const ENABLE: CommandSpec = {
   states: ["authenticated"],
   async run(s, cmd) {
@@ -88,11 +88,12 @@ export const ENABLE: CommandSpec = {
     const now: string[] = [];
     for (const a of cmd.args) {
       const name = atom(a, "capability").toUpperCase();
-      if (name === "CONDSTORE" && !s.enabled.has(name)) {
+      if ((name === "CONDSTORE" || name === "QRESYNC" || name === "IMAP4REV2") && !s.enabled.has(name)) {
         s.enabled.add(name);
         now.push(name);
       }
+      if (name === "QRESYNC") s.enabled.add("CONDSTORE");
     }
-    await s.untagged(`ENABLED${now.map((n) => " " + n).join("")}`);
+    await s.untagged(`ENABLED${now.map((n) => " " + (n === "IMAP4REV2" ? "IMAP4rev2" : n)).join("")}`);
   },
 };

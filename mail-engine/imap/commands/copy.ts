@@ -38,7 +38,7 @@ function copy(move: boolean): CommandSpec {
         const code = r.mapping.length ? `COPYUID ${r.uidValidity} ${toSequenceSet(r.mapping.map((m) => m[0]))} ${toSequenceSet(r.mapping.map((m) => m[1]))}` : undefined;
         if (!move) return { text: "COPY completed", code };
         if (code) await s.untagged(`OK [${code}] moved`);
-        for (const u of [...r.expunged].sort((a, b) => b - a)) await s.expunged(u);
+        await s.expunged(r.expunged);
         return "MOVE completed";
       } catch (err) {
         if (isStoreError(err, "no-mailbox")) throw no(`no such mailbox: ${to}`, "TRYCREATE");

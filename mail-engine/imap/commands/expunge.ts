@@ -12,7 +12,6 @@ export const EXPUNGE: CommandSpec = {
     const uids = byUid ? s.resolveSet(atom(cmd.args[0], "UID set"), true) : undefined;
     if (uids && uids.length === 0) return;
     const r = await s.ctx.store.expunge({ accountId: s.account!.id, mailboxId: sel.id, uids, onlyDeleted: true });
-    // Highest first, so each number is still the one the client knows.
-    for (const u of [...r.uids].sort((a, b) => b - a)) await s.expunged(u);
+    await s.expunged(r.uids);
   },
 };

@@ -12,7 +12,9 @@ import { blobRange, fetchRows, type FetchRow } from "../../../lib/store/fetch-ro
 import { atom, list, ParseError, type Token } from "../parser/tokens";
 import { encode, flagList } from "../encode";
 import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
-import { no, type Session } from "../session";
+import { bad, no, type Session } from "../session";
+import { parseSequenceSet } from "../parser/sequence";
+import { vanishedSince } from "../qresync";
 import { SELECTED, type CommandSpec } from "./types";
 
 interface Item {
@@ -121,13 +123,17 @@ export const FETCH: CommandSpec = {
     const spec = cmd.args[1];
     if (!spec) throw new ParseError("FETCH needs items");
     let changedSince: bigint | null = null;
+    let vanished = false;
     if (cmd.args.length > 2) {
       // RFC 7162 3.1.4: (CHANGEDSINCE n) returns only messages changed after n, with MODSEQ; it enables CONDSTORE.
-      const mods = list(cmd.args[2], "fetch modifiers");
-      if (cmd.args.length > 3 || mods.length !== 2 || atom(mods[0], "modifier").toUpperCase() !== "CHANGEDSINCE") throw new ParseError("the only FETCH modifier is (CHANGEDSINCE n)");
-      const v = atom(mods[1], "mod-sequence");
-      if (!/^\d{1,19}$/.test(v)) throw new ParseError("CHANGEDSINCE needs a number");
-      changedSince = BigInt(v);
+      // 3.2.6: UID FETCH ... (CHANGEDSINCE n VANISHED) also reports the UIDs of the set expunged since n.
+      const mods = list(cmd.args[2], "fetch modifiers").map((t) => atom(t, "modifier"));
+      const names = mods.filter((_, i) => i !== 1).map((m) => m.toUpperCase());
+      if (cmd.args.length > 3 || mods.length < 2 || names[0] !== "CHANGEDSINCE" || names.slice(1).some((n) => n !== "VANISHED") || names.length > 2) throw new ParseError("FETCH modifiers are (CHANGEDSINCE n) and (CHANGEDSINCE n VANISHED)");
+      if (!/^\d{1,19}$/.test(mods[1])) throw new ParseError("CHANGEDSINCE needs a number");
+      changedSince = BigInt(mods[1]);
+      vanished = names.length === 2;
+      if (vanished && (!byUid || !s.enabled.has("QRESYNC"))) throw bad("VANISHED is for UID FETCH with QRESYNC enabled (RFC 7162 3.2.6)");
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
@@ -137,9 +143,13 @@ export const FETCH: CommandSpec = {
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
     if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
     if (items.some((i) => i.kind === "MODSEQ")) await s.enableCondstore();
+    const sel = s.selected!;
+    if (vanished) {
+      const gone = await vanishedSince(s, sel.id, changedSince!, parseSequenceSet(set, sel.uids.length ? sel.uids[sel.uids.length - 1] : 0));
+      if (gone) await s.untagged(`VANISHED (EARLIER) ${gone}`);
+    }
     const uids = s.resolveSet(set, byUid);
     if (uids.length === 0) return;
-    const sel = s.selected!;
     const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
     const output = new Output(s);
@@ -194,7 +204,7 @@ async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChan
         break;
       case "FLAGS":
         sep();
-        out.push(`FLAGS ${flags}`);
+        out.push(`FLAGS ${s.flagsOut(row.uid, flags)}`);
         flagsSent = true;
         break;
       case "INTERNALDATE":
@@ -289,6 +299,17 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     start = Math.min(start + off, end);
     if (len !== null) end = Math.min(end, start + len);
   }
+  if (!it.binary && !content && end - start <= CHUNK) {
+    // RFC 3501 9: a literal holds no NUL (CHAR8). A binary part is shown in base64 (as
+    // BINARY would decode it back); NULs anywhere else become spaces.
+    const bytes = await s.ctx.blobs.getRange(row.blobHash, start, end);
+    if (bytes.includes(0)) {
+      const part = sec && sec !== "TEXT" && /^[\d.]+$/.test(sec) ? partAt(structure().structure, sec) : null;
+      content = part && part.type !== "multipart" && !part.message && !it.partial ? Buffer.from(bytes.toString("base64").replace(/.{76}/g, "$&\r\n") + "\r\n") : withoutNul(bytes);
+    } else content = bytes;
+    start = 0;
+    end = content.length;
+  }
   const size = Math.max(0, end - start);
   const binaryLiteral = it.binary && content && content.includes(0) ? "~" : "";
   out.push(`${label} ${binaryLiteral}{${size}}\r\n`);
@@ -305,7 +326,15 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
   await s.send(out.splice(0, out.length));
   for (let off = start; off < end; off += CHUNK) {
     const piece = await blobRange(s.ctx.store, row.blobHash, off, Math.min(end, off + CHUNK));
-    await s.send(piece);
+    await s.send(it.binary ? piece : withoutNul(piece));
     if (s.isClosed) return;
   }
+}
+
+/** NUL bytes as spaces: a literal cannot hold them (RFC 3501 9, CHAR8); same length, so sizes told stay true. */
+function withoutNul(b: Buffer): Buffer {
+  if (!b.includes(0)) return b;
+  const c = Buffer.from(b);
+  for (let i = c.indexOf(0); i >= 0; i = c.indexOf(0, i + 1)) c[i] = 0x20;
+  return c;
 }

@@ -11,6 +11,8 @@ import { COPY, MOVE } from "./copy";
 import { FETCH } from "./fetch";
 import { SEARCH } from "./search";
 import { IDLE } from "./idle";
+import { SORT, THREAD } from "./sort";
+import { COMPRESS } from "./compress";
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from "./quota";
 
 let table: Map<string, CommandSpec> | null = null;
@@ -22,7 +24,7 @@ export function commandTable(): Map<string, CommandSpec> {
   STARTTLS, LOGIN, AUTHENTICATE, ENABLE,
   LIST, LSUB, NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
-  APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, IDLE,
-  GETQUOTAROOT, GETQUOTA, SETQUOTA,
+  APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, SORT, THREAD, IDLE,
+  GETQUOTAROOT, GETQUOTA, SETQUOTA, COMPRESS,
   })));
 }

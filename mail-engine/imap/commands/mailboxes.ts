@@ -17,7 +17,7 @@ export const SEPARATOR = "/";
 export function mailboxArg(s: Session, t: Token | undefined): string {
   const v = str(t, "mailbox name");
   let name = v;
-  if (!s.enabled.has("UTF8=ACCEPT")) {
+  if (!utf8Names(s)) {
     // A name that is not valid modified UTF-7 is taken as it is: it names no folder (NO, not BAD).
     name = decodeMutf7(v) ?? v;
   }
@@ -28,12 +28,17 @@ export function mailboxArg(s: Session, t: Token | undefined): string {
 
 /** A name for a folder to be made: it must be valid modified UTF-7, or it could not be listed back as given. */
 function newMailboxArg(s: Session, t: Token | undefined): string {
-  if (!s.enabled.has("UTF8=ACCEPT") && decodeMutf7(str(t, "mailbox name")) === null) throw no("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)", "CANNOT");
+  if (!utf8Names(s) && decodeMutf7(str(t, "mailbox name")) === null) throw no("the mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3)", "CANNOT");
   return mailboxArg(s, t);
 }
 
+/** Mailbox names travel as UTF-8 after ENABLE UTF8=ACCEPT (RFC 6855 3) or IMAP4rev2 (RFC 9051 5.1), as modified UTF-7 otherwise. */
+function utf8Names(s: Session): boolean {
+  return s.rev2 || s.enabled.has("UTF8=ACCEPT");
+}
+
 export function nameOut(s: Session, name: string): string {
-  return s.enabled.has("UTF8=ACCEPT") ? name : encodeMutf7(name);
+  return utf8Names(s) ? name : encodeMutf7(name);
 }
 
 interface Box {
@@ -46,8 +51,11 @@ interface Box {
 async function allBoxes(s: Session): Promise<Box[]> {
   const rows = await s.ctx.db.mailbox.findMany({ where: { accountId: s.account!.id }, select: { name: true, specialUse: true, subscribed: true } });
   const byName = new Map<string, Box>(rows.map((r) => [r.name, { ...r, exists: true }]));
+  // Subscribed names without a folder (RFC 3501 6.3.6): listed \NonExistent with SUBSCRIBED, in LSUB.
+  const subs = await s.ctx.db.subscription.findMany({ where: { accountId: s.account!.id }, select: { name: true } });
+  for (const { name } of subs) if (!byName.has(name)) byName.set(name, { name, specialUse: null, subscribed: true, exists: false });
   // Parents that do not exist themselves are listed \NonExistent / \Noselect (RFC 5258 3).
-  for (const r of rows) {
+  for (const r of [...byName.values()]) {
     const parts = r.name.split(SEPARATOR);
     for (let i = 1; i < parts.length; i++) {
       const p = parts.slice(0, i).join(SEPARATOR);
@@ -120,15 +128,21 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
       }
       continue;
     }
-    if (subscribedOnly && !b.subscribed) continue;
+    // Children are folders: a subscription below a name does not make it a parent.
+    const hasChildren = boxes.some((c) => c.exists && c.name.startsWith(b.name + SEPARATOR));
+    // RFC 5258 3.5 (RECURSIVEMATCH): a folder whose subscribed descendant the patterns do not reach is listed for it, with CHILDINFO.
+    const childInfo =
+      select.has("RECURSIVEMATCH") && select.has("SUBSCRIBED") && boxes.some((c) => c.subscribed && c.name.startsWith(b.name + SEPARATOR) && !regs.some((r) => r.test(c.name)));
+    if (subscribedOnly && !b.subscribed && !childInfo) continue;
+    // A subscription alone is not a folder: plain LIST does not show it.
+    if (!subscribedOnly && !b.exists && !hasChildren) continue;
     if (specialOnly && (!b.specialUse || b.specialUse === "\\Inbox")) continue;
     const attrs: string[] = [];
     if (!b.exists) attrs.push(lsub ? "\\Noselect" : "\\NonExistent");
-    const hasChildren = boxes.some((c) => c.name.startsWith(b.name + SEPARATOR));
     attrs.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (!lsub && (select.has("SUBSCRIBED") || ret.has("SUBSCRIBED")) && b.subscribed) attrs.push("\\Subscribed");
     if (b.specialUse && b.specialUse !== "\\Inbox" && !lsub) attrs.push(b.specialUse);
-    await s.untaggedValues(`${word} (${attrs.join(" ")}) "${SEPARATOR}"`, [nameOut(s, b.name)]);
+    await s.untaggedValues(`${word} (${attrs.join(" ")}) "${SEPARATOR}"`, childInfo ? [nameOut(s, b.name), raw(`("CHILDINFO" ("SUBSCRIBED"))`)] : [nameOut(s, b.name)]);
     if (statusItems && b.exists) await statusResponse(s, b.name, statusItems);
   }
 }
@@ -136,7 +150,7 @@ async function listCommand(s: Session, cmd: { args: Token[]; tag: string }, lsub
 /** A name or pattern argument without the INBOX folding (patterns keep their case). */
 function mailboxArgRaw(s: Session, t: Token | undefined): string {
   const v = str(t, "mailbox");
-  if (s.enabled.has("UTF8=ACCEPT")) return v;
+  if (utf8Names(s)) return v;
   return decodeMutf7(v) ?? v;
 }
 
@@ -218,7 +232,7 @@ function subscribe(on: boolean): CommandSpec {
 export const SUBSCRIBE = subscribe(true);
 export const UNSUBSCRIBE = subscribe(false);
 
-const STATUS_ITEMS = new Set(["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "SIZE", "HIGHESTMODSEQ"]);
+const STATUS_ITEMS = new Set(["MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "SIZE", "HIGHESTMODSEQ", "DELETED"]);
 
 /** RFC 3501 6.3.10, RFC 9051 6.3.11 (SIZE): from the folder's counters, never by counting messages. */
 export const STATUS: CommandSpec = {
@@ -242,8 +256,10 @@ async function statusResponse(s: Session, name: string, items: string[]): Promis
       else if (it === "UNSEEN") out.push(`UNSEEN ${mb.unseenCount}`);
       else if (it === "UIDNEXT") out.push(`UIDNEXT ${mb.uidNext}`);
       else if (it === "UIDVALIDITY") out.push(`UIDVALIDITY ${mb.uidValidity}`);
-      else if (it === "RECENT") out.push("RECENT 0");
+      else if (it === "RECENT") out.push(`RECENT ${mb.recentUid >= mb.uidNext - 1 ? 0 : await s.ctx.db.message.count({ where: { mailboxId: mb.id, uid: { gt: mb.recentUid } } })}`);
       else if (it === "SIZE") out.push(`SIZE ${mb.totalBytes}`);
+      // RFC 9051 6.3.11: the number of messages with \Deleted.
+      else if (it === "DELETED") out.push(`DELETED ${await s.ctx.db.message.count({ where: { mailboxId: mb.id, deleted: true } })}`);
       else if (it === "HIGHESTMODSEQ") out.push(`HIGHESTMODSEQ ${mb.highestModSeq}`);
       else throw bad(`unknown status item ${it.slice(0, 40)}`);
     }

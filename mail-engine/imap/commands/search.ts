@@ -45,9 +45,10 @@ export function parseSearch(s: Session, tokens: Token[]): SearchKey {
     if (k.startsWith("UN") && FLAGS[k.slice(2)]) return { op: "flag", flag: FLAGS[k.slice(2)], set: false };
     switch (k) {
       case "ALL": return { op: "all" };
-      case "NEW": return { op: "new" };
-      case "OLD": return { op: "old" };
-      case "RECENT": return { op: "recent" };
+      // RFC 3501 6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT; \Recent is the session's own.
+      case "NEW": return { op: "and", keys: [recentKey(s), { op: "flag", flag: "seen", set: false }] };
+      case "OLD": return { op: "not", key: recentKey(s) };
+      case "RECENT": return recentKey(s);
       case "NOT": return { op: "not", key: one(depth + 1) };
       case "OR": {
         const a = one(depth + 1);
@@ -103,19 +104,50 @@ function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
   return k.op === "and" ? k.keys : [k];
 }
 
+/**
+ * A leading RETURN (options) (RFC 4731 ESEARCH, RFC 5267 ESORT): MIN, MAX, COUNT, ALL; an
+ * empty list means ALL. `ret` is null without RETURN; `rest` is what follows.
+ */
+export function parseReturn(tokens: Token[]): { ret: Set<string> | null; rest: Token[] } {
+  if (!(tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN")) return { ret: null, rest: tokens };
+  const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
+  if (!opts) throw new ParseError("RETURN needs a list of options");
+  for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown return option ${o.slice(0, 40)}`);
+  return { ret: new Set(opts.length ? opts : ["ALL"]), rest: tokens.slice(2) };
+}
+
+/** The start of an ESEARCH response (RFC 4731 3): the command's tag, quoted, and UID for UID commands. */
+export function esearchHead(tag: string, byUid: boolean): string {
+  return `ESEARCH (TAG "${tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+}
+
+/** RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)]. */
+export function checkCharset(t: Token | undefined): void {
+  const cs = str(t, "charset").toUpperCase();
+  if (cs !== "UTF-8" && cs !== "US-ASCII") throw no(`charset ${cs.slice(0, 40)} is not supported`, "BADCHARSET (UTF-8 US-ASCII)");
+}
+
+/** The messages \Recent in this session, as a UID key. */
+function recentKey(s: Session): SearchKey {
+  return { op: "uid", uids: uidRanges([...s.selected!.recent].sort((a, b) => a - b)) };
+}
+
 /** Message numbers as the UIDs they name in this session's view, as ranges. */
 function seqToUids(s: Session, ranges: Range[]): Array<[number, number]> {
   const uids = s.selected!.uids;
+  const picked: number[] = [];
+  for (const [a, b] of ranges) for (let n = Math.max(1, a); n <= Math.min(b, uids.length); n++) picked.push(uids[n - 1]);
+  return uidRanges(picked);
+}
+
+/** Ascending UIDs as inclusive ranges; none as a range matching nothing. */
+function uidRanges(uids: number[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (const [a, b] of ranges) {
-    for (let n = Math.max(1, a); n <= Math.min(b, uids.length); n++) {
-      const u = uids[n - 1];
-      const last = out[out.length - 1];
-      if (last && last[1] + 1 === u) last[1] = u;
-      else out.push([u, u]);
-    }
+  for (const u of uids) {
+    const last = out[out.length - 1];
+    if (last && last[1] + 1 === u) last[1] = u;
+    else out.push([u, u]);
   }
-  // A set naming no message matches nothing.
   return out.length ? out : [[0, 0]];
 }
 
@@ -130,20 +162,11 @@ function usesModSeq(k: SearchKey): boolean {
 export const SEARCH: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
-    let tokens = cmd.args;
-    let ret: Set<string> | null = null;
-    if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN") {
-      // RFC 4731 ESEARCH: MIN, MAX, COUNT, ALL; an empty list means ALL.
-      const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
-      if (!opts) throw new ParseError("RETURN needs a list of options");
-      for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown SEARCH return option ${o.slice(0, 40)}`);
-      ret = new Set(opts.length ? opts : ["ALL"]);
-      tokens = tokens.slice(2);
-    }
+    const r = parseReturn(cmd.args);
+    let tokens = r.rest;
+    let ret = r.ret;
     if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "CHARSET") {
-      const cs = str(tokens[1], "charset").toUpperCase();
-      // RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)].
-      if (cs !== "UTF-8" && cs !== "US-ASCII") throw no(`charset ${cs.slice(0, 40)} is not supported`, "BADCHARSET (UTF-8 US-ASCII)");
+      checkCharset(tokens[1]);
       tokens = tokens.slice(2);
     }
     const key = parseSearch(s, tokens);
@@ -162,11 +185,13 @@ export const SEARCH: CommandSpec = {
       modSeq = agg._max.modSeq;
     }
     const modSeqSuffix = modSeq !== null ? ` (MODSEQ ${modSeq})` : "";
+    // RFC 9051 6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH (ALL when no RETURN).
+    if (!ret && s.rev2) ret = new Set(["ALL"]);
     if (!ret) {
       await s.untagged(`SEARCH${out.length ? " " + out.join(" ") + modSeqSuffix : ""}`);
       return;
     }
-    let line = `ESEARCH (TAG "${cmd.tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+    let line = esearchHead(cmd.tag, byUid);
     if (out.length) {
       if (ret.has("MIN")) line += ` MIN ${Math.min(...out)}`;
       if (ret.has("MAX")) line += ` MAX ${Math.max(...out)}`;

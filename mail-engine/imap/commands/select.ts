@@ -3,7 +3,9 @@
  * counters and its UID/flag list once, then the view follows the journal. CLOSE
  * (6.4.2: silently expunges when read-write), UNSELECT (RFC 3691), CHECK (6.4.1).
  */
-import { atom, list, noMore } from "../parser/tokens";
+import { atom, list, noMore, number, type Token } from "../parser/tokens";
+import { inRanges, parseSequenceSet, type Range } from "../parser/sequence";
+import { vanishedSince } from "../qresync";
 import { flagList } from "../encode";
 import { bad, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
 import { fetchRows } from "../../../lib/store/fetch-rows";
@@ -17,12 +19,10 @@ function select(readOnly: boolean): CommandSpec {
     async run(s, cmd) {
       noMore(cmd.args, 2);
       const name = mailboxArg(s, cmd.args[0]);
-      if (cmd.args[1]) {
-        // RFC 7162 3.1.8: SELECT mailbox (CONDSTORE) enables CONDSTORE.
-        const params = list(cmd.args[1], "select parameters").map((t) => atom(t, "select parameter").toUpperCase());
-        for (const p of params) if (p !== "CONDSTORE") throw bad(`unknown SELECT parameter ${p.slice(0, 40)}`);
-        s.enabled.add("CONDSTORE");
-      }
+      const qresync = cmd.args[1] ? selectParams(s, list(cmd.args[1], "select parameters")) : null;
+      // RFC 7162 3.2.11: with QRESYNC the end of the previous selection is said (before anything about the new one).
+      // RFC 9051 7.1: IMAP4rev2 always says it.
+      if (s.selected && (s.enabled.has("QRESYNC") || s.rev2)) await s.untagged("OK [CLOSED] previous mailbox closed");
       // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
       s.selected = null;
       s.state = "authenticated";
@@ -47,20 +47,68 @@ function select(readOnly: boolean): CommandSpec {
         pendingExpunge: new Set(),
         pendingFlags: new Set(),
         keywords: mb.keywords,
+        recent: new Set(),
       };
       s.state = "selected";
+      if (!s.rev2 && rows.length && rows[rows.length - 1].uid > mb.recentUid) {
+        if (readOnly) for (const r of rows) if (r.uid > mb.recentUid) s.selected.recent.add(r.uid);
+        if (!readOnly) await s.takeRecent(rows[rows.length - 1].uid);
+      }
       const keywords = mb.keywords ? " " + mb.keywords : "";
       await s.untagged(`FLAGS (${SYSTEM}${keywords})`);
       await s.untagged(`OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}`);
       await s.untagged(`${rows.length} EXISTS`);
-      await s.untagged("0 RECENT");
-      if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
+      // RFC 9051 (appendix E): IMAP4rev2 has neither RECENT nor the UNSEEN response code.
+      if (!s.rev2) {
+        await s.untagged(`${s.selected.recent.size} RECENT`);
+        if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
+      }
       await s.untagged(`OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid`);
       await s.untagged(`OK [UIDNEXT ${mb.uidNext}] predicted next UID`);
       await s.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] highest`);
+      if (qresync && qresync.uidValidity === mb.uidValidity) await resync(s, rows, qresync);
       return { text: `${readOnly ? "EXAMINE" : "SELECT"} completed`, code: readOnly ? "READ-ONLY" : "READ-WRITE" };
     },
   };
+}
+
+interface QresyncParams {
+  uidValidity: number;
+  modSeq: bigint;
+  knownUids: Range[] | null;
+}
+
+/** SELECT parameters: CONDSTORE (RFC 7162 3.1.8) and QRESYNC (uidvalidity modseq [known-uids [seq-match-data]]) (3.2.5). */
+function selectParams(s: Session, params: Token[]): QresyncParams | null {
+  let q: QresyncParams | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const p = atom(params[i], "select parameter").toUpperCase();
+    if (p === "CONDSTORE") {
+      s.enabled.add("CONDSTORE");
+      continue;
+    }
+    if (p !== "QRESYNC") throw bad(`unknown SELECT parameter ${p.slice(0, 40)}`);
+    if (!s.enabled.has("QRESYNC")) throw bad("QRESYNC needs ENABLE QRESYNC first (RFC 7162 3.2.5)");
+    const v = list(params[++i], "QRESYNC parameters");
+    const uidValidity = number(v[0], "uidvalidity");
+    const modSeq = atom(v[1], "mod-sequence");
+    if (!/^\d{1,19}$/.test(modSeq) || BigInt(modSeq) === 0n) throw bad("QRESYNC needs a MODSEQ above 0");
+    if (v.length > 4 || (v[3] && v[3].type !== "list")) throw bad("QRESYNC (uidvalidity modseq [known-uids [(seq-set uid-set)]])");
+    // The sequence match data (v[3]) only narrows what may be reported; the answer is right without it.
+    q = { uidValidity, modSeq: BigInt(modSeq), knownUids: v[2] ? parseSequenceSet(atom(v[2], "known UIDs"), 0xffffffff) : null };
+  }
+  return q;
+}
+
+/** RFC 7162 3.2.5.1: what changed since the client's MODSEQ: flags as FETCH, expunges as VANISHED (EARLIER). */
+async function resync(s: Session, rows: Array<{ uid: number; modSeq: bigint }>, q: QresyncParams): Promise<void> {
+  const sel = s.selected!;
+  for (const r of rows) {
+    if (r.modSeq <= q.modSeq || (q.knownUids && !inRanges(r.uid, q.knownUids))) continue;
+    await s.untagged(`${s.seqOf(r.uid)} FETCH (UID ${r.uid} FLAGS ${s.flagsOut(r.uid, sel.flags.get(r.uid)!)} MODSEQ (${r.modSeq}))`);
+  }
+  const gone = await vanishedSince(s, sel.id, q.modSeq, q.knownUids);
+  if (gone) await s.untagged(`VANISHED (EARLIER) ${gone}`);
 }
 
 export const SELECT = select(false);

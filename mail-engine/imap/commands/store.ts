@@ -60,7 +60,7 @@ export const STORE: CommandSpec = {
         const n = s.seqOf(u);
         const f = sel.flags.get(u);
         const ms = modSeqs.get(u);
-        if (n && f) lines.push(`* ${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${f}${ms ? ` MODSEQ (${ms})` : ""})\r\n`);
+        if (n && f) lines.push(`* ${n} FETCH (${byUid ? `UID ${u} ` : ""}FLAGS ${s.flagsOut(u, f)}${ms ? ` MODSEQ (${ms})` : ""})\r\n`);
         if (lines.length >= 1000) {
           await s.send(lines);
           lines = [];

@@ -59,6 +59,13 @@ export class CommandReader {
     return this.buf.length;
   }
 
+  /** Bytes received and not yet read as a command, handed over (COMPRESS: they are compressed data). */
+  takeBuffered(): Buffer {
+    const b = this.buf;
+    this.buf = Buffer.alloc(0);
+    return b;
+  }
+
   /** Drops the command in progress (after an error reported by next()). */
   private reset(): void {
     this.cur = { text: [], literals: [] };
@@ -132,6 +139,8 @@ export class CommandReader {
       let refuse: string | null = null;
       if (m[2] === "-") refuse = "a literal is {n} or {n+}";
       else if (!Number.isSafeInteger(size) || size > this.limits.maxLiteral) refuse = `literal larger than ${this.limits.maxLiteral} octets`;
+      // The literals of one command together (MULTIAPPEND) are held in memory: the same bound applies to their sum.
+      else if (this.cur.literals.reduce((n, l) => n + l.length, 0) + size > this.limits.maxLiteral) refuse = `the literals of one command exceed ${this.limits.maxLiteral} octets`;
       else if (nonSync && size > this.limits.maxNonSyncLiteral) refuse = `non-synchronising literals are limited to ${this.limits.maxNonSyncLiteral} octets (RFC 7888 LITERAL-)`;
       else if (this.cur.literals.length >= this.limits.maxLiterals) refuse = `more than ${this.limits.maxLiterals} literals in one command`;
       if (refuse) {

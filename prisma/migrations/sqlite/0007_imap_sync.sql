@@ -1,0 +1,26 @@
+-- IMAP4rev1 \Recent (RFC 3501 2.3.2): the highest UID of the mailbox some session was
+-- told of as recent. A read-write SELECT (or a selected session seeing new mail) raises
+-- it; the UIDs it passed over are \Recent for that session alone.
+ALTER TABLE "Mailbox" ADD COLUMN "recentUid" INTEGER NOT NULL DEFAULT 0;
+
+-- QRESYNC (RFC 7162 3.2.5.2): expunged UIDs ("ExpungedMessage") are kept for a while, then
+-- dropped; this is the highest MODSEQ whose expunges may have been dropped. A client
+-- resynchronising from a MODSEQ at or below it is answered conservatively.
+ALTER TABLE "Mailbox" ADD COLUMN "vanishedFloor" INTEGER NOT NULL DEFAULT 0;
+
+-- SEARCH TEXT / BODY match substrings (RFC 3501 6.4.4): "SearchTerm" lists every word
+-- the index holds (written with each entry, lib/store/search-index.ts), so the words that
+-- hold a searched string are found by scanning short strings, not the index itself
+-- (fts5vocab "BlobFtsVocab" walks every doclist: 100 ms for 23,000 words). Words of
+-- deleted blobs stay: a word listed with no entry only costs an empty MATCH term.
+CREATE VIRTUAL TABLE "BlobFtsVocab" USING fts5vocab("BlobFts", 'row');
+CREATE TABLE "SearchTerm" ("term" TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO "SearchTerm" ("term") SELECT "term" FROM "BlobFtsVocab";
+
+-- Subscribed names that are not folders (RFC 3501 6.3.6); a folder's own is Mailbox.subscribed.
+CREATE TABLE "Subscription" (
+    "accountId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    PRIMARY KEY ("accountId", "name"),
+    CONSTRAINT "Subscription_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
