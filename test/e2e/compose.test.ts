@@ -61,7 +61,8 @@ async function typeBody(text: string) {
   await page.keyboard.type(text);
 }
 
-const start = () => startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }) });
+// No queue worker: remote recipients stay queued (no DNS look-up leaves the machine).
+const start = () => startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }), queueWorker: false });
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });

@@ -22,7 +22,8 @@ let bob: { id: string; email: string };
 const logs: Array<Record<string, unknown>> = [];
 
 const deps = (): SubmissionDeps => ({ config: t.config, db: t.db, store: engine.ctx.store, log: engine.ctx.log });
-const start = () => startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }) });
+// No queue worker: the remote recipient stays queued as submission left it (and no DNS look-up leaves the machine).
+const start = () => startEngine(t.config, { randomPorts: true, log: createLogger({ proc: "engine" }), queueWorker: false });
 
 before(async () => {
   t = await testDatabase({ SMTP_PORT: "1", SUBMISSION_PORT: "1", SUBMISSIONS_PORT: "1", IMAP_PORT: "0", IMAPS_PORT: "0", POP3_PORT: "0", POP3S_PORT: "0" });
