@@ -302,7 +302,7 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
   if (!it.binary && !content && end - start <= CHUNK) {
     // RFC 3501 9: a literal holds no NUL (CHAR8). A binary part is shown in base64 (as
     // BINARY would decode it back); NULs anywhere else become spaces.
-    const bytes = await s.ctx.blobs.getRange(row.blobHash, start, end);
+    const bytes = await blobRange(s.ctx.store, row.blobHash, start, end);
     if (bytes.includes(0)) {
       const part = sec && sec !== "TEXT" && /^[\d.]+$/.test(sec) ? partAt(structure().structure, sec) : null;
       content = part && part.type !== "multipart" && !part.message && !it.partial ? Buffer.from(bytes.toString("base64").replace(/.{76}/g, "$&\r\n") + "\r\n") : withoutNul(bytes);
