@@ -29,14 +29,18 @@ function isPublic(pathname: string): boolean {
   return pathname === "/login" || pathname === "/api/auth" || pathname.startsWith("/api/auth/");
 }
 
-function contentSecurityPolicy(nonce: string): string {
+/** A message page asked with ?images=1: the reader chose to load that message's remote images. */
+const MESSAGE_PATH = /^\/mail\/[^/]+\/[^/]+\/?$/;
+
+function contentSecurityPolicy(nonce: string, remoteImages = false): string {
   const dev = process.env.NODE_ENV === "development";
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
     // Inline styles: the message iframe (srcdoc) inherits this policy, and e-mail HTML is styled inline.
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
+    // The message iframe (srcdoc) inherits this policy: remote images only when asked for.
+    `img-src 'self' data:${remoteImages ? " http: https:" : ""}`,
     "font-src 'self'",
     "connect-src 'self'",
     "frame-src 'self'",
@@ -85,7 +89,7 @@ export async function proxy(req: NextRequest) {
     return res;
   }
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
-  const csp = contentSecurityPolicy(nonce);
+  const csp = contentSecurityPolicy(nonce, MESSAGE_PATH.test(pathname) && req.nextUrl.searchParams.get("images") === "1");
   const requestHeaders = new Headers(req.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("content-security-policy", csp);

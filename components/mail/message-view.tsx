@@ -32,6 +32,8 @@ export function MessageView({
   viewHref,
   attachmentHref,
   messageId,
+  imagesHref,
+  remoteImages = false,
 }: {
   rendered: RenderedMessage;
   fallbackSubject: string;
@@ -39,6 +41,10 @@ export function MessageView({
   view: "html" | "text";
   viewHref: (view: "html" | "text") => string;
   attachmentHref: (index: number) => string;
+  /** Where "Show images" leads (the same message with its remote images); absent once shown. */
+  imagesHref?: string;
+  /** The message was rendered with its remote images (the reader asked). */
+  remoteImages?: boolean;
   /** Shows Reply / Reply all / Forward links to the compose page for this message. */
   messageId?: string;
 }) {
@@ -118,6 +124,11 @@ export function MessageView({
           <ShieldIcon className="h-4 w-4 shrink-0" />
           {rendered.blockedRemoteContent === 1 ? "1 remote image or style was" : `${rendered.blockedRemoteContent} remote images and styles were`} blocked: the sender
           would learn when and where you read this.
+          {imagesHref && (
+            <a href={imagesHref} data-testid="show-images" className="ml-auto shrink-0 rounded-md border border-amber-300 bg-white px-2 py-1 font-medium text-amber-900 hover:bg-amber-100">
+              Show images
+            </a>
+          )}
         </p>
       )}
 
@@ -128,7 +139,7 @@ export function MessageView({
             data-testid="message-html"
             sandbox="allow-popups allow-popups-to-escape-sandbox"
             referrerPolicy="no-referrer"
-            srcDoc={htmlDocument(rendered.html ?? "")}
+            srcDoc={htmlDocument(rendered.html ?? "", remoteImages)}
             className="block h-[70vh] min-h-80 w-full border-0"
           />
         ) : hasText ? (

@@ -77,7 +77,7 @@ function isListedAttachment(a: Attachment): boolean {
   return a.contentDisposition !== "inline" || !a.related;
 }
 
-export async function renderMessage(raw: Buffer): Promise<RenderedMessage> {
+export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean } = {}): Promise<RenderedMessage> {
   const parsed = await simpleParser(raw, PARSE_OPTIONS);
   const cidImages = new Map<string, string>();
   parsed.attachments.forEach((a) => {
@@ -89,7 +89,7 @@ export async function renderMessage(raw: Buffer): Promise<RenderedMessage> {
   let html: string | null = null;
   let blockedRemoteContent = 0;
   if (typeof parsed.html === "string" && parsed.html.trim() !== "") {
-    const clean = sanitizeEmailHtml(parsed.html, { cidImages });
+    const clean = sanitizeEmailHtml(parsed.html, { cidImages, remoteImages: opts.remoteImages });
     html = clean.html;
     blockedRemoteContent = clean.blockedRemoteContent;
   }
@@ -226,6 +226,11 @@ const GLOBAL_ATTRIBUTES = [
 export interface SanitizeOptions {
   /** Content-ID (without angle brackets) -> data: URL of the image the message carries. */
   cidImages?: Map<string, string>;
+  /**
+   * Keep <img> with http(s) sources: the reader asked to see this message's images. Remote
+   * styles (CSS url(), background attributes) stay blocked either way.
+   */
+  remoteImages?: boolean;
 }
 
 /** Sanitises an e-mail's HTML part for display; see the file comment for what goes. */
@@ -256,6 +261,8 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
         const data = cidImages.get(cid) ?? cidImages.get(cid.replace(/^<|>$/g, ""));
         if (data) out.src = data;
       } else if (SAFE_DATA_IMAGE.test(src)) {
+        out.src = src;
+      } else if (opts.remoteImages && /^https?:\/\//i.test(src)) {
         out.src = src;
       } else if (src !== "") {
         counter.blocked++;
@@ -294,7 +301,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
       style: ["type", "media"],
     },
     allowedSchemes: ["http", "https", "mailto"],
-    allowedSchemesByTag: { img: ["data"] },
+    allowedSchemesByTag: { img: opts.remoteImages ? ["data", "http", "https"] : ["data"] },
     allowedSchemesAppliedToAttributes: ["href", "src", "cite"],
     allowProtocolRelative: false,
     transformTags: { "*": transform },
@@ -314,11 +321,15 @@ const BASE_STYLE =
   "body{padding:16px;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;overflow-wrap:anywhere}" +
   "img{max-width:100%;height:auto}table{max-width:100%}pre{white-space:pre-wrap}";
 
-/** A complete document for an iframe's srcdoc, with its own CSP before any content. */
-export function htmlDocument(sanitisedFragment: string): string {
+/**
+ * A complete document for an iframe's srcdoc, with its own CSP before any content;
+ * `remoteImages` (the reader asked for them) lets http(s) images load, nothing else.
+ */
+export function htmlDocument(sanitisedFragment: string, remoteImages = false): string {
+  const csp = remoteImages ? MESSAGE_CSP.replace("img-src data:", "img-src data: http: https:") : MESSAGE_CSP;
   return (
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\">" +
-    `<meta http-equiv="Content-Security-Policy" content="${MESSAGE_CSP}">` +
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">` +
     "<meta name=\"referrer\" content=\"no-referrer\">" +
     `<style>${BASE_STYLE}</style></head><body>${sanitisedFragment}</body></html>`
   );

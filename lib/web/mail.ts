@@ -55,13 +55,16 @@ export function isMessageId(id: string): boolean {
   return /^[a-z0-9_-]{1,64}$/i.test(id);
 }
 
-/** One of the account's messages, parsed for display, unchanged. Null when the account has no such message. */
-export async function openMessage(accountId: string, messageId: string): Promise<OpenedMessage | null> {
+/**
+ * One of the account's messages, parsed for display, unchanged. Null when the account has
+ * no such message. `remoteImages`: the reader asked to load this message's remote images.
+ */
+export async function openMessage(accountId: string, messageId: string, opts: { remoteImages?: boolean } = {}): Promise<OpenedMessage | null> {
   if (!isMessageId(messageId)) return null;
   const { db, blobs } = await getStore();
   const message = await getMessage(db, accountId, messageId);
   if (!message) return null;
-  const rendered = await renderMessage(await blobs.get(message.blobHash));
+  const rendered = await renderMessage(await blobs.get(message.blobHash), opts);
   // The list (and its download indices) from the stored structure, as openAttachment reads it.
   const stored = await storedAttachments(db, message.blobHash);
   if (stored) rendered.attachments = toRendered(stored.list);

@@ -255,6 +255,17 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     assert.deepEqual(trackerHits, [], "no remote image, stylesheet or link was fetched");
     await shot(page, "message");
 
+    // "Show images": this message's remote images load (the reader chose to); remote styles stay blocked.
+    await page.getByTestId("show-images").click();
+    await page.waitForURL(/\?images=1$/);
+    await page.frameLocator('[data-testid="message-html"]').getByText(BODY_TEXT).waitFor();
+    await waitFor("the remote image to be fetched", async () => trackerHits.includes("/pixel.gif"));
+    await sleep(300);
+    assert.deepEqual(trackerHits, ["/pixel.gif"], "only the image: no background, no @import");
+    assert.equal(await page.getByTestId("show-images").count(), 0);
+    await page.goto(aliceMessageUrl);
+    await page.getByTestId("show-images").waitFor();
+
     // The attachment: listed, and downloadable only as an attachment.
     assert.equal(await page.getByTestId("attachment-name").textContent(), "numbers.pdf");
     const href = (await page.getByTestId("attachment-download").getAttribute("href")) ?? "";

@@ -95,6 +95,18 @@ test("the frame document carries its own CSP before any content", () => {
   assert.ok(meta > 0 && meta < doc.indexOf("<p>x</p>") && meta < doc.indexOf("<style>"));
 });
 
+test("remote images only when the reader asks: <img> kept, remote styles still blocked, the frame's CSP widened for images alone", () => {
+  const html = `<img src="https://t.example/p.gif" alt="p"><img src="javascript:alert(1)"><div style="background:url(https://t.example/bg.png)">x</div>`;
+  const blocked = sanitizeEmailHtml(html);
+  assert.doesNotMatch(blocked.html, /t\.example/);
+  assert.equal(blocked.blockedRemoteContent, 3);
+  const shown = sanitizeEmailHtml(html, { remoteImages: true });
+  assert.match(shown.html, /<img alt="p" src="https:\/\/t\.example\/p\.gif" \/>/);
+  assert.doesNotMatch(shown.html, /javascript:|bg\.png/);
+  assert.equal(shown.blockedRemoteContent, 2, "the javascript: image and the background stay blocked");
+  assert.match(htmlDocument("<p>x</p>", true), /content="default-src 'none'; img-src data: http: https:; style-src 'unsafe-inline'"/);
+});
+
 test("renderMessage extracts headers, text, sanitised HTML and attachments", async () => {
   const raw = await compose({
     from: '"Carol Sender" <carol@remote.example>',

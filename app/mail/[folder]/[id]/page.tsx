@@ -21,12 +21,16 @@ import { markUnreadAction } from "../../actions";
 type Props = { params: Promise<{ folder: string; id: string }>; searchParams: Promise<SearchParams> };
 
 /** Cached so metadata and page share one load per request; loading changes nothing (MarkRead does, once shown). */
-const load = cache((accountId: string, id: string) => openMessage(accountId, id));
+const load = cache((accountId: string, id: string, remoteImages: boolean) => openMessage(accountId, id, { remoteImages }));
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+/** ?images=1: the reader asked for this message's remote images (proxy.ts widens img-src for it). */
+const wantsImages = (sp: SearchParams) => firstParam(sp.images) === "1";
+
+export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
   const account = await currentAccount();
   if (!account) return {};
-  const opened = await load(account.id, (await params).id);
+  // The same arguments as the page's load, so both share one render of the message.
+  const opened = await load(account.id, (await params).id, wantsImages(await searchParams));
   return { title: opened ? opened.message.subject.trim() || "(no subject)" : "Not found" };
 }
 
@@ -34,11 +38,13 @@ export default async function MessagePage({ params, searchParams }: Props) {
   const { folder: folderParam, id } = await params;
   const folder = folderFromParam(folderParam);
   const account = await requireSession(messageHref(folder, id));
-  const opened = await load(account.id, id);
+  const sp = await searchParams;
+  const remoteImages = wantsImages(sp);
+  const opened = await load(account.id, id, remoteImages);
   if (!opened) notFound();
   const { message, rendered } = opened;
   if (message.mailboxName !== folder) redirect(messageHref(message.mailboxName, message.id));
-  const view = firstParam((await searchParams).view) === "text" ? "text" : "html";
+  const view = firstParam(sp.view) === "text" ? "text" : "html";
   const db = (await getStore()).db;
   const [folders, side, thread] = await Promise.all([
     listFolders(db, account.id),
@@ -82,6 +88,8 @@ export default async function MessagePage({ params, searchParams }: Props) {
               viewHref={(v) => (v === "text" ? `${base}?view=text` : base)}
               attachmentHref={(i) => `${base}/attachments/${i}`}
               messageId={message.id}
+              imagesHref={remoteImages ? undefined : `${base}?images=1`}
+              remoteImages={remoteImages}
             />
           </div>
         </div>
