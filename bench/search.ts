@@ -11,7 +11,8 @@ import { parseOptions, type OptionSpec } from "./lib/args";
 import { percentile, sortedCopy, fmt } from "./lib/stats";
 import { addAccount, addDomain } from "../lib/directory";
 import { openStore } from "../lib/store";
-import { searchMessages, closeSearchReader, type SearchKey } from "../lib/store/search";
+import { searchMessages, type SearchKey } from "../lib/store/search";
+import { closeReadConnection } from "../lib/store/read-connection";
 import { parseMessage } from "../lib/mime/message-parser";
 import { extractSearchTextSync } from "../lib/mime/search-text";
 
@@ -48,7 +49,7 @@ export async function scratchAccount(opts: Record<string, unknown>) {
   const account = (await addAccount(t.db, { email: "bench@example.test", password: "correct horse battery" }, "bench")).id;
   /** Closes the store; drops the database unless --keep. */
   const release = async () => {
-    await closeSearchReader(store);
+    await closeReadConnection(store);
     await store.close();
     if (opts.keep) console.log(`kept: ${t.config.databaseUrl}`);
     else await t.cleanup();

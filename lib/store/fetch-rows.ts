@@ -7,7 +7,7 @@
  * by account and mailbox, as Prisma's were.
  */
 import type { MailStore } from "./index";
-import { reader } from "./search";
+import { reader } from "./read-connection";
 import { inList } from "./tx";
 
 export interface FetchRow {

@@ -22,15 +22,12 @@
  * - \Recent is a session's (RFC 3501 2.3.2): the IMAP server turns RECENT / NEW / OLD into
  *   UID keys before searching; a caller without sessions gets NEW = UNSEEN, OLD = ALL, RECENT = none.
  */
-import { createRequire } from "node:module";
-import Database from "better-sqlite3";
-import type pg from "pg";
-import { sqlitePath } from "../config";
 import { decodeHeaderValue, extractSearchText, searchableText, words } from "../mime/search-text";
 import type { MailStore } from "./index";
 import { readStructure, type StoredStructure } from "./parse";
 import { ENVELOPE_FIELDS, attachments } from "../mime/structure";
-import { SqliteTx, pgDate, type Dialect } from "./tx";
+import { pgDate, type Dialect } from "./tx";
+import { fold, reader, type Reader } from "./read-connection";
 
 export type SearchKey =
   | { op: "all" } | { op: "and"; keys: SearchKey[] } | { op: "or"; a: SearchKey; b: SearchKey } | { op: "not"; key: SearchKey }
@@ -118,11 +115,6 @@ const HEAD_PREFETCH = 32 * 1024;
 type Eval = (r: RowData) => boolean | Promise<boolean>;
 /** A compiled key: SQL over "Message" m, or a JS test per candidate (which may use SQL columns). */
 type Node = { sql: string } | { js: Eval };
-
-export interface Reader {
-  dialect: Dialect;
-  all<T>(sql: string, params: unknown[]): Promise<T[]>;
-}
 
 class Compiler {
   readonly params: unknown[] = [];
@@ -436,13 +428,8 @@ export function headerDay(value: string): string | null {
   return `${String(year).padStart(4, "0")}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
 }
 
-/** Lower-cased, for case-insensitive comparison beyond ASCII. */
 function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function fold(s: string): string {
-  return s.normalize("NFC").toLowerCase();
 }
 
 /** Values of the (unfolded) header fields named `field`. */
@@ -498,46 +485,6 @@ function uses(k: SearchKey, op: SearchKey["op"]): boolean {
     default:
       return k.op === op;
   }
-}
-
-/**
- * A read-only connection per store on SQLite (WAL: reads never wait for the writer); a
- * small node-postgres pool per store on PostgreSQL (Prisma's raw queries convert every
- * value through its engine: 5-10x slower on thousands of rows). Both outside the writer.
- */
-const sqliteReaders = new WeakMap<MailStore, SqliteTx>();
-const pgReaders = new WeakMap<MailStore, pg.Pool>();
-
-export function reader(store: MailStore): Reader {
-  if (store.config.provider !== "sqlite") {
-    let pool = pgReaders.get(store);
-    if (!pool) {
-      const { Pool } = createRequire(import.meta.url)("pg") as typeof pg;
-      // allowExitOnIdle: an idle search pool never keeps a process (mailctl, tests) alive.
-      pool = new Pool({ connectionString: store.config.databaseUrl, max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
-      pool.on("error", () => undefined); // the next query reconnects
-      pgReaders.set(store, pool);
-    }
-    const p = pool;
-    return { dialect: "postgresql", all: async <T>(sql: string, params: unknown[]) => (await p.query({ text: sql, values: params })).rows as T[] };
-  }
-  let tx = sqliteReaders.get(store);
-  if (!tx) {
-    const conn = new Database(sqlitePath(store.config.databaseUrl), { readonly: true, fileMustExist: true, timeout: 15_000 });
-    conn.function("mail_fold", { deterministic: true }, (v: unknown) => (typeof v === "string" ? fold(v) : null));
-    tx = new SqliteTx(conn);
-    sqliteReaders.set(store, tx);
-  }
-  return tx;
-}
-
-/** Closes the connections a store's searches opened (tests, shutdown; a process exiting needs nothing). */
-export async function closeSearchReader(store: MailStore): Promise<void> {
-  sqliteReaders.get(store)?.conn.close();
-  sqliteReaders.delete(store);
-  const pool = pgReaders.get(store);
-  pgReaders.delete(store);
-  await pool?.end();
 }
 
 /** Words of the index listed for one search word at most; a word found in more is not narrowed by the index. */

@@ -259,7 +259,7 @@ test("alice reads her mail: inbox, message, sanitised HTML, attachment, read sta
     await page.getByTestId("show-images").click();
     await page.waitForURL(/\?images=1$/);
     await page.frameLocator('[data-testid="message-html"]').getByText(BODY_TEXT).waitFor();
-    await waitFor("the remote image to be fetched", async () => trackerHits.includes("/pixel.gif"));
+    await waitFor("the remote image to be fetched", async () => (trackerHits as string[]).includes("/pixel.gif"));
     await sleep(300);
     assert.deepEqual(trackerHits, ["/pixel.gif"], "only the image: no background, no @import");
     assert.equal(await page.getByTestId("show-images").count(), 0);

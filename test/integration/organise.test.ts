@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { testDatabase, type TestDatabase } from "../helpers/db";
 import { addAccount, addDomain } from "../../lib/directory";
 import { openStore, type MailStore } from "../../lib/store";
-import { closeSearchReader } from "../../lib/store/search";
+import { closeReadConnection } from "../../lib/store/read-connection";
 import { searchMail, matchingIds } from "../../lib/web/search";
 import { applyBulk, applyUndo, OrganiseError } from "../../lib/web/organise";
 import { getMessage, listConversations, listThread } from "../../lib/store/read";
@@ -65,7 +65,7 @@ before(async () => {
 });
 
 after(async () => {
-  await closeSearchReader(store);
+  await closeReadConnection(store);
   await store.close();
   await t.cleanup();
 });

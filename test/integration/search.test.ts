@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { testDatabase, type TestDatabase } from "../helpers/db";
 import { addAccount, addDomain } from "../../lib/directory";
 import { openStore, type MailStore } from "../../lib/store";
-import { searchMessages, closeSearchReader, type SearchKey } from "../../lib/store/search";
+import { searchMessages, type SearchKey } from "../../lib/store/search";
+import { closeReadConnection } from "../../lib/store/read-connection";
 
 let t: TestDatabase;
 let store: MailStore;
@@ -151,7 +152,7 @@ before(async () => {
 });
 
 after(async () => {
-  await closeSearchReader(store);
+  await closeReadConnection(store);
   await store.close();
   await t.cleanup();
 });
