@@ -17,13 +17,14 @@ import type { EngineContext } from "../context";
 import type { AuthenticatedAccount } from "../../lib/auth/authenticate";
 import type { Logger } from "../../lib/log";
 import type { ChangeFeed } from "../../lib/store/change-feed";
-import { fromSequenceSet, toSequenceSet } from "../../lib/store/sequence-set";
+import { toSequenceSet } from "../../lib/store/sequence-set";
 import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { parseSequenceSet, type Range } from "./parser/sequence";
-import { encode, flagList, type Value } from "./encode";
+import { encode, type Value } from "./encode";
 import { commandTable } from "./commands";
-import { fetchRows, mailboxModSeq } from "../../lib/store/fetch-rows";
+import { mailboxModSeq } from "../../lib/store/fetch-rows";
+import { announceChanges } from "./mailbox-updates";
 import { DeflateStream } from "./deflate-stream";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
@@ -519,67 +520,7 @@ export class Session {
       const current = await mailboxModSeq(this.ctx.store, sel.id);
       if (current !== null && current <= sel.modSeq) return;
     }
-    const db = this.ctx.db;
-    const changes = await db.mailboxChange.findMany({
-      where: { mailboxId: sel.id, modSeq: { gt: sel.modSeq } },
-      orderBy: { id: "asc" },
-      select: { modSeq: true, kind: true, uids: true },
-      take: 10_000,
-    });
-    if (this.selected !== sel) return;
-    let flagsChanged = false;
-    for (const c of changes) {
-      if (c.modSeq > sel.modSeq) sel.modSeq = c.modSeq;
-      if (c.kind === "flags" || c.kind === "append") flagsChanged = true;
-      if (c.kind === "expunge") {
-        for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingExpunge.add(u);
-      } else if (c.kind === "flags") {
-        for (const u of fromSequenceSet(c.uids)) if (sel.flags.has(u)) sel.pendingFlags.add(u);
-      } else if (c.kind === "mailbox-delete") {
-        // Deleted elsewhere: its messages are gone; the client learns it as expunges (RFC 3501 allows no other way short of BYE).
-        for (const u of sel.uids) sel.pendingExpunge.add(u);
-      }
-    }
-    if (flagsChanged) {
-      // A new keyword in the folder: FLAGS and PERMANENTFLAGS again, before a FETCH shows it.
-      const mb = await db.mailbox.findUnique({ where: { id: sel.id }, select: { keywords: true } });
-      if (mb && mb.keywords !== sel.keywords && this.selected === sel) await this.announceKeywords(mb.keywords.split(" "));
-    }
-    if (mayExpunge && sel.pendingExpunge.size) {
-      await this.expunged(sel.pendingExpunge);
-    }
-    const last = sel.uids.length ? sel.uids[sel.uids.length - 1] : 0;
-    const fresh = await db.message.findMany({
-      where: { mailboxId: sel.id, accountId: this.account.id, uid: { gt: last } },
-      orderBy: { uid: "asc" },
-      select: FLAG_SELECT,
-    });
-    if (this.selected !== sel) return;
-    if (fresh.length) {
-      for (const m of fresh) {
-        sel.uids.push(m.uid);
-        sel.flags.set(m.uid, flagList(m));
-      }
-      const recentBefore = sel.recent.size;
-      if (!this.rev2) await this.takeRecent(fresh[fresh.length - 1].uid);
-      if (this.selected !== sel) return;
-      await this.untagged(`${sel.uids.length} EXISTS`);
-      if (sel.recent.size !== recentBefore) await this.untagged(`${sel.recent.size} RECENT`);
-    }
-    if (sel.pendingFlags.size) {
-      const uids = [...sel.pendingFlags].filter((u) => !sel.pendingExpunge.has(u));
-      sel.pendingFlags.clear();
-      // Over the store's read connection: after a STORE 1:* this is every message of the mailbox.
-      const rows = await fetchRows(this.ctx.store, this.account.id, sel.id, uids, false);
-      for (const m of rows) {
-        const f = flagList(m);
-        if (sel.flags.get(m.uid) === f) continue;
-        sel.flags.set(m.uid, f);
-        const n = this.seqOf(m.uid);
-        // RFC 7162 3.2.4 (3.1.4.1): with CONDSTORE an unsolicited flag change carries its MODSEQ.
-        if (n) await this.untagged(`${n} FETCH (UID ${m.uid} FLAGS ${this.flagsOut(m.uid, f)}${this.enabled.has("CONDSTORE") ? ` MODSEQ (${m.modSeq})` : ""})`);
-      }
-    }
+    await announceChanges(this, sel, this.account, mayExpunge);
     if (this.changed && this.idling) return this.doFlush(mayExpunge);
   }
 }
