@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { folderHref } from "@/lib/web/format";
+import type { MessagePage } from "@/lib/store/read";
 import { ChevronLeftIcon, ChevronRightIcon } from "../ui/icons";
 
 /** The link to a page: its number (for the range shown) and the cursor that finds it. */
@@ -17,14 +18,8 @@ export function Pagination({
   prev,
   next,
   label,
-}: {
+}: Pick<MessagePage, "page" | "pageCount" | "pageSize" | "total" | "prev" | "next"> & {
   folder: string;
-  page: number;
-  pageCount: number;
-  pageSize: number;
-  total: number;
-  prev: string | null;
-  next: string | null;
   /** Instead of the range (conversations, whose count is not kept). */
   label?: string;
 }) {
