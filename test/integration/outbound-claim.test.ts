@@ -53,13 +53,21 @@ test("two engines on one database deliver every queued recipient exactly once, a
     // Both start on a full queue at the same moment.
     one.queue.start();
     two.queue.start();
-    const deadline = Date.now() + 30_000;
-    while (seen.size < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The sink sees a message before its sender records the outcome: wait for both,
+    // or the last delivery's row may still be on its way when the counts are read.
+    const deadline = Date.now() + 60_000;
+    let delivered = 0;
+    let left = -1;
+    while (Date.now() < deadline) {
+      delivered = await t.db.deliveryLog.count({ where: { event: "delivered" } });
+      left = await t.db.outboundRecipient.count();
+      if (seen.size >= N && delivered >= N && left === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.equal(seen.size, N, "every recipient arrived");
     assert.ok([...seen.values()].every((n) => n === 1), "none arrived twice");
-    const delivered = await t.db.deliveryLog.findMany({ where: { event: "delivered" } });
-    assert.equal(delivered.length, N);
-    assert.equal(await t.db.outboundRecipient.count(), 0);
+    assert.equal(delivered, N, "one delivery recorded per recipient");
+    assert.equal(left, 0, "no recipient left in the queue");
     assert.ok(byEngine["engine-1"] > 0 && byEngine["engine-2"] > 0, `both engines delivered: ${JSON.stringify(byEngine)}`);
   } finally {
     await one.stop();
