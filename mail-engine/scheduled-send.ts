@@ -11,7 +11,6 @@
 import Database from "better-sqlite3";
 import type pg from "pg";
 import type { EngineContext } from "./context";
-import { sendDue } from "../lib/submission/pending";
 
 /** Undo send holds a message for N seconds: it leaves within a second after that. */
 export const POLL_MS = 1000;
@@ -70,6 +69,8 @@ export class ScheduledSender {
       const at = await this.nextDue();
       // An unreadable time counts as due: sendDue decides with the real comparison.
       if (!at || at.getTime() > Date.now()) return;
+      // The submission path (header checks, libmime and its charset tables) loads with the first due send.
+      const { sendDue } = await import("../lib/submission/pending");
       await sendDue({ config, db, store, lookup, log });
     })()
       .catch((err) => log.error("pending_send.round_failed", { error: err }))

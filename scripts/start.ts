@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig, ConfigError } from "../lib/config";
-import { ENGINE_NODE_FLAGS, WEB_NODE_FLAGS, withoutOperatorFlags } from "../lib/config/node-flags";
+import { ENGINE_NODE_FLAGS, PROCESS_ENV_DEFAULTS, WEB_NODE_FLAGS, withoutOperatorFlags } from "../lib/config/node-flags";
 import { log } from "../lib/log";
 
 /** Replaced by `true` in the compiled build (scripts/build.mjs). */
@@ -86,11 +86,11 @@ async function main() {
     });
   }
 
-  run("engine", [...ENGINE_FLAGS, ...nodeEntry("mail-engine/main.ts")], process.env);
+  run("engine", [...ENGINE_FLAGS, ...nodeEntry("mail-engine/main.ts")], { ...PROCESS_ENV_DEFAULTS, ...process.env });
   if (config.webPort !== 0) {
     // Not `next start`: scripts/web-server.mjs serves the same build and tells the app each
     // request's socket address (the sign-in throttle's key; see lib/web/client-ip.ts).
-    run("web", [...WEB_FLAGS, path.join(root, "scripts", "web-server.mjs"), "-p", String(config.webPort), "-H", config.bindAddress], process.env);
+    run("web", [...WEB_FLAGS, path.join(root, "scripts", "web-server.mjs"), "-p", String(config.webPort), "-H", config.bindAddress], { ...PROCESS_ENV_DEFAULTS, ...process.env });
     slog.info("web.url", { url: `http://${config.bindAddress === "0.0.0.0" ? "localhost" : config.bindAddress}:${config.webPort}/` });
   }
 }

@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { sqlitePath, type Config } from "../config";
 import { changesAfterId, lastChangeId, NOTIFY_CHANNEL, type Change } from "./journal";
 import { PgTx, SqliteTx, type StoreTx } from "./tx";
@@ -90,7 +90,10 @@ export class ChangeFeed {
 
   private async listenPg(): Promise<void> {
     if (this.pgClient) return;
-    const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    // Loaded here, not at the top: an engine on SQLite never needs the driver in memory.
+    const { default: pgModule } = await import("pg");
+    if (this.pgClient || this.closed) return;
+    const client = new pgModule.Client({ connectionString: this.config.databaseUrl });
     client.on("error", () => {
       // The connection died: drop it, catch up by polling, and listen again.
       if (this.pgClient === client) {

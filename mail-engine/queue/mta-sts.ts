@@ -6,7 +6,6 @@
  * 5.1: a cached policy stays in force when a refresh fails).
  */
 import type { Resolver } from "node:dns/promises";
-import { getPolicy, validateMx } from "mailauth/lib/mta-sts.js";
 import type { MTASTSPolicy } from "mailauth";
 
 const NO_POLICY_RECHECK_MS = 5 * 60_000;
@@ -18,6 +17,10 @@ export interface StsDecision {
   refuseHost: boolean;
 }
 
+/** mailauth's module, loaded when the queue first sends: an engine with nothing to send does without it. */
+let stsModule: Promise<typeof import("mailauth/lib/mta-sts.js")> | null = null;
+const sts = () => (stsModule ??= import("mailauth/lib/mta-sts.js"));
+
 export class MtaStsPolicies {
   private readonly cache = new Map<string, MTASTSPolicy>();
 
@@ -27,7 +30,7 @@ export class MtaStsPolicies {
     const known = this.cache.get(domain);
     if (known?.expires && new Date(known.expires) > new Date()) return known;
     const resolve = (name: string, type: string) => this.resolver.resolve(name, type as "TXT") as Promise<never>;
-    const { policy } = await getPolicy(domain, known, { resolver: resolve } as never);
+    const { policy } = await (await sts()).getPolicy(domain, known, { resolver: resolve } as never);
     // No policy published: ask DNS again in a few minutes, not for every connection.
     this.cache.set(domain, policy.expires ? policy : { ...policy, expires: new Date(Date.now() + NO_POLICY_RECHECK_MS).toISOString() });
     return policy;
@@ -36,7 +39,7 @@ export class MtaStsPolicies {
   async decide(domain: string, mxHost: string): Promise<StsDecision> {
     const p = await this.policy(domain);
     if (p.mode !== "enforce") return { requireVerifiedTls: false, refuseHost: false };
-    const v = validateMx(mxHost, p);
+    const v = (await sts()).validateMx(mxHost, p);
     return { requireVerifiedTls: true, refuseHost: !v.valid };
   }
 }

@@ -7,7 +7,6 @@
  * bounces with the reason. Also says whether the message needs 8BITMIME (8-bit body
  * octets, RFC 6152) or SMTPUTF8 (UTF-8 in the header section, RFC 6532).
  */
-import { parseMessage } from "../../lib/mime/message-parser";
 import { walkParts, type MimePart } from "../../lib/mime/structure";
 import qp from "nodemailer/lib/qp/index.js";
 
@@ -67,11 +66,13 @@ function qpHeader(header: string): string {
   return kept.join("\r\n") + "\r\n\r\n";
 }
 
-export function prepareOutgoing(raw: Buffer): Outgoing | { error: string } {
+/** Async only for the rare long-line case: the MIME parser's libraries load on first need, not in every idle engine. */
+export async function prepareOutgoing(raw: Buffer): Promise<Outgoing | { error: string }> {
   const hEnd = headerEnd(raw);
   const out: Outgoing = { bytes: raw, eightBit: hasHighByte(raw, hEnd, raw.length), utf8Header: hasHighByte(raw, 0, hEnd), reencoded: 0 };
   if (!hasLongLine(raw)) return out;
   if (hasLongLine(raw, 0, hEnd)) return { error: `5.6.0 a header line is longer than ${MAX_LINE} octets (RFC 5321 4.5.3.1.6) and cannot be relayed` };
+  const { parseMessage } = await import("../../lib/mime/message-parser");
   const { structure } = parseMessage(raw);
   const leaves: MimePart[] = [];
   for (const { part } of walkParts(structure)) {

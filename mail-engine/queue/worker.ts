@@ -227,7 +227,7 @@ export class QueueWorker {
   private async send(job: Job, session: OutboundSession, host: string): Promise<void> {
     const { message: m } = job;
     const stored = (await this.reader.get(m.blobHash)).subarray(m.bodyOffset);
-    const prepared = prepareOutgoing(stored);
+    const prepared = await prepareOutgoing(stored);
     const to = job.recipients.map((r) => r.address);
     const tls = session.tlsState;
     const refusal = "error" in prepared ? prepared.error : refusalFor(prepared, session.extensions, /[^\x00-\x7f]/.test(m.mailFrom + to.join("")));

@@ -56,7 +56,7 @@ test("a DSN is a multipart/report with the per-recipient fields; RET=FULL return
   assert.match(full, /Action: delayed\r\nStatus: 4\.3\.0/);
 });
 
-test("lines over 998 octets: text parts become quoted-printable, the rest is untouched; a long header line is refused", () => {
+test("lines over 998 octets: text parts become quoted-printable, the rest is untouched; a long header line is refused", async () => {
   const long = "x".repeat(1500);
   assert.equal(hasLongLine(Buffer.from(`a\r\n${"y".repeat(998)}\r\n`)), false);
   assert.equal(hasLongLine(Buffer.from(`a\r\n${"y".repeat(999)}\r\n`)), true);
@@ -66,7 +66,7 @@ test("lines over 998 octets: text parts become quoted-printable, the rest is unt
       `--b1\r\nContent-Type: text/html\r\n\r\n<p>${long}</p>\r\n` +
       `--b1--\r\n`,
   );
-  const out = prepareOutgoing(raw);
+  const out = await prepareOutgoing(raw);
   assert.ok(!("error" in out));
   const text = out.bytes.toString("utf8");
   assert.equal(out.reencoded, 1);
@@ -75,21 +75,21 @@ test("lines over 998 octets: text parts become quoted-printable, the rest is unt
   assert.match(text, /Content-Transfer-Encoding: 8bit\r\n\r\nshort line é\r\n--b1/, "the part without long lines is as it was");
   assert.equal(out.eightBit, true);
   assert.equal(out.utf8Header, false);
-  const badHeader = prepareOutgoing(Buffer.from(`From: a@a.example\r\nX-Long: ${long}\r\n\r\nbody\r\n`));
+  const badHeader = await prepareOutgoing(Buffer.from(`From: a@a.example\r\nX-Long: ${long}\r\n\r\nbody\r\n`));
   assert.ok("error" in badHeader && /header line is longer than 998/.test(badHeader.error));
-  const badB64 = prepareOutgoing(Buffer.from(`From: a@a.example\r\nContent-Transfer-Encoding: base64\r\n\r\n${"QUJD".repeat(400)}\r\n`));
+  const badB64 = await prepareOutgoing(Buffer.from(`From: a@a.example\r\nContent-Transfer-Encoding: base64\r\n\r\n${"QUJD".repeat(400)}\r\n`));
   assert.ok("error" in badB64 && /base64 part/.test(badB64.error));
 });
 
-test("8-bit content needs 8BITMIME, UTF-8 headers or addresses need SMTPUTF8: refused with the reason otherwise", () => {
-  const eight = prepareOutgoing(Buffer.from("Subject: x\r\n\r\ncafé\r\n"));
-  const utf8 = prepareOutgoing(Buffer.from("Subject: café\r\n\r\nbody\r\n"));
+test("8-bit content needs 8BITMIME, UTF-8 headers or addresses need SMTPUTF8: refused with the reason otherwise", async () => {
+  const eight = await prepareOutgoing(Buffer.from("Subject: x\r\n\r\ncafé\r\n"));
+  const utf8 = await prepareOutgoing(Buffer.from("Subject: café\r\n\r\nbody\r\n"));
   assert.ok(!("error" in eight) && !("error" in utf8));
   assert.match(refusalFor(eight, ["PIPELINING"], false)!, /^5\.6\.3 .*8BITMIME/);
   assert.equal(refusalFor(eight, ["8BITMIME"], false), null);
   assert.match(refusalFor(utf8, ["8BITMIME"], false)!, /^5\.6\.7 .*SMTPUTF8/);
   assert.equal(refusalFor(utf8, ["8BITMIME", "SMTPUTF8"], false), null);
-  const ascii = prepareOutgoing(Buffer.from("Subject: x\r\n\r\nbody\r\n"));
+  const ascii = await prepareOutgoing(Buffer.from("Subject: x\r\n\r\nbody\r\n"));
   assert.ok(!("error" in ascii));
   assert.match(refusalFor(ascii, [], true)!, /SMTPUTF8/);
   assert.equal(refusalFor(ascii, [], false), null);
