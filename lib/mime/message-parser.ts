@@ -22,13 +22,13 @@
  * parser gives a minimal summary from the top header, never an exception: a message that
  * cannot be parsed must still be stored (never a 451 loop).
  */
-import libmime from "libmime";
 import { type HeaderLine, TEXT_TYPES, type TextLeaf, type WalkState } from "./summary-fast/common";
 import { embeddedMeta, envelope as summaryEnvelope, mimeInfo, splitHeaderLines } from "./summary-fast/headers";
 import { snippetOf } from "./summary-fast/text";
 import type { AddressEntry, MessageSummary } from "./summary";
 import { emptyEnvelope, ENVELOPE_FIELDS, type Envelope, type MimePart } from "./structure";
-import { bytesText, decodeWords, params, rawValue, TOKEN } from "./header-fields";
+import { rawValue } from "./header-fields";
+import { readPartFields } from "./part-header";
 import { compareBoundary } from "./boundary";
 import { PARSER_LIMITS } from "./parser-limits";
 
@@ -42,7 +42,6 @@ export interface ParsedMessage {
   /** Set, with the reasons, when limits or a failure forced a reduced result. */
   reduced?: string;
 }
-
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -91,9 +90,6 @@ interface Node {
   /** For a base64 part: base64 characters seen in its body (the decoded size is 3/4 of them). */
   b64: number;
 }
-
-
-
 
 export class MessageParser {
   private pos = 0;
@@ -424,46 +420,8 @@ export class MessageParser {
     }
 
     // ----- structure (RFC 2045, 2046, 2183) -----
+    readPartFields(p, first, !!node.parent?.digest);
     const info = mimeInfo(lines);
-    const ctLine = first.get("content-type");
-    let ok = false;
-    if (ctLine !== undefined) {
-      const ct = libmime.parseHeaderValue(rawValue(ctLine));
-      const [type, subtype, extra] = String(ct.value || "").toLowerCase().trim().split("/");
-      if (type && subtype && extra === undefined && TOKEN.test(type) && TOKEN.test(subtype.trim())) {
-        p.type = type;
-        p.subtype = subtype.trim();
-        p.params = params(ct);
-        ok = true;
-      }
-    }
-    if (!ok && !(node.parent?.digest && ctLine === undefined)) {
-      // RFC 2045 5.2: no (or an invalid) Content-Type is text/plain; charset=us-ascii
-      p.type = "text";
-      p.subtype = "plain";
-      p.params = { charset: "us-ascii" };
-    }
-    const cte = first.get("content-transfer-encoding");
-    if (cte !== undefined) {
-      const v = rawValue(cte).replace(/\([^)]*\)/g, "").trim().toLowerCase();
-      if (v) p.encoding = v;
-    }
-    const id = first.get("content-id");
-    if (id !== undefined) p.id = rawValue(id);
-    const desc = first.get("content-description");
-    if (desc !== undefined) p.description = rawValue(desc);
-    const md5 = first.get("content-md5");
-    if (md5 !== undefined) p.md5 = rawValue(md5);
-    const loc = first.get("content-location");
-    if (loc !== undefined) p.location = rawValue(loc);
-    const lang = first.get("content-language");
-    if (lang !== undefined) p.language = rawValue(lang).split(/\s*,\s*/).filter(Boolean);
-    const cd = first.get("content-disposition");
-    if (cd !== undefined) {
-      const d = libmime.parseHeaderValue(rawValue(cd));
-      const type = String(d.value || "").toLowerCase().trim();
-      if (type) p.disposition = { type, params: params(d) };
-    }
 
     // ----- the summary's view (mailsplit's node) -----
     const sum = node.sum;
