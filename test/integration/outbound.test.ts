@@ -52,7 +52,8 @@ test("an unknown recipient at b.test bounces: alice gets a DSN (RFC 3464) in her
   assert.match(raw, /Content-Type: multipart\/report; report-type=delivery-status;/);
   assert.match(raw, /Final-Recipient: rfc822; nobody@b\.test\r\nAction: failed\r\nStatus: 5\.1\.1\r\nRemote-MTA: dns; mx\.b\.test\r\nDiagnostic-Code: smtp; 550 5\.1\.1/);
   assert.match(raw, /Content-Type: text\/rfc822-headers\r\n\r\n[\s\S]*Subject: to nobody/);
-  const log = await p.a.data.db.deliveryLog.findMany({ where: { queueId: id } });
+  // The DSN is stored before the recipient is marked bounced: wait for that row too.
+  const log = await p.waitFor(() => p.a.data.db.deliveryLog.findMany({ where: { queueId: id } }), (l) => l.some((x) => x.event === "bounced"));
   assert.ok(log.some((l) => l.event === "failed" && /^550 5\.1\.1/.test(l.detail)));
   assert.ok(log.some((l) => l.event === "bounced" && /DSN \w+ to <alice@a\.test>/.test(l.detail)));
 });
