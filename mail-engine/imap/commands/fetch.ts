@@ -36,7 +36,8 @@ const MACROS: Record<string, string[]> = {
   FULL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"],
 };
 
-function parseItem(t: Token): Item {
+/** One fetch attribute (RFC 3501 6.4.5); also NOTIFY's MessageNew attributes (RFC 5465 5.2). */
+export function parseFetchItem(t: Token): Item {
   if (t.type !== "atom") throw new ParseError("fetch items are atoms");
   const name = t.value.toUpperCase();
   if (t.section !== undefined) {
@@ -137,8 +138,8 @@ export const FETCH: CommandSpec = {
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
-    else if (spec.type === "list") items = spec.items.map(parseItem);
-    else items = [parseItem(spec)];
+    else if (spec.type === "list") items = spec.items.map(parseFetchItem);
+    else items = [parseFetchItem(spec)];
     if (items.length === 0) throw new ParseError("FETCH needs items");
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
     if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
