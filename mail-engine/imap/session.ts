@@ -286,8 +286,8 @@ export class Session {
   private wake(): void {
     if (this.closed || !this.notifier) return;
     if (this.idling) void this.tellNotifications(true);
-    else if (!this.running && !this.queue.some((c) => c.text[0] === NOTIFY_WAKE)) {
-      this.queue.push({ text: [NOTIFY_WAKE], literals: [] });
+    else if (!this.running && !this.queue.includes(NOTIFY_WAKE)) {
+      this.queue.push(NOTIFY_WAKE);
       void this.pump();
     }
   }
@@ -302,7 +302,7 @@ export class Session {
 
   private async runOne(raw: RawCommand): Promise<void> {
     const first = raw.text[0];
-    if (first === NOTIFY_WAKE) {
+    if (raw === NOTIFY_WAKE) {
       await this.tellNotifications(true);
       return;
     }
@@ -574,8 +574,8 @@ export class Session {
   }
 }
 
-/** The queue entry that makes the session tell NOTIFY events between commands (never a client's command: it starts with NUL). */
-const NOTIFY_WAKE = "\u0000notify";
+/** The queue entry that makes the session tell NOTIFY events between commands (known by identity: no client line is it). */
+const NOTIFY_WAKE: RawCommand = { text: ["notify"], literals: [] };
 
 export const SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
