@@ -20,7 +20,7 @@ import type { ChangeFeed } from "../../lib/store/change-feed";
 import { toSequenceSet } from "../../lib/store/sequence-set";
 import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
-import { parseSequenceSet, type Range } from "./parser/sequence";
+import { inRanges, mergeRanges, parseSequenceSet } from "./parser/sequence";
 import { encode, type Value } from "./encode";
 import { commandTable } from "./commands";
 import { mailboxModSeq } from "../../lib/store/fetch-rows";
@@ -441,7 +441,7 @@ export class Session {
     const uids = sel.uids;
     if (byUid) {
       const ranges = parseSequenceSet(text, uids.length ? uids[uids.length - 1] : 0);
-      return uids.filter((u) => inAny(u, ranges));
+      return uids.filter((u) => inRanges(u, ranges));
     }
     if (uids.length === 0) throw bad("the mailbox is empty: no message numbers are valid");
     const ranges = parseSequenceSet(text, uids.length);
@@ -580,22 +580,6 @@ const NOTIFY_WAKE: RawCommand = { text: ["notify"], literals: [] };
 export const SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
 export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, modSeq: true } as const;
-
-function inAny(n: number, ranges: Range[]): boolean {
-  for (const [a, b] of ranges) if (n >= a && n <= b) return true;
-  return false;
-}
-
-function mergeRanges(ranges: Range[]): Range[] {
-  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
-  const out: Range[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}
 
 export function plainIp(ip: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);

@@ -11,6 +11,7 @@ import { blobRange, fetchRows } from "../../../lib/store/fetch-rows";
 import { ParseError, str, type Token } from "../parser/tokens";
 import { parseMessageUrl, UrlError } from "../imap-url";
 import { filterHeader } from "../render";
+import { partialRange } from "./fetch";
 import { no, type Session } from "../session";
 
 export type CatPart = { text: Buffer } | { url: string };
@@ -84,11 +85,7 @@ async function resolveUrl(s: Session, url: string, room: number): Promise<Buffer
     start = 0;
     end = bytes.length;
   }
-  if (u.partial) {
-    const [off, len] = u.partial;
-    start = Math.min(start + off, end);
-    if (len !== null) end = Math.min(end, start + len);
-  }
+  if (u.partial) ({ start, end } = partialRange(start, end, u.partial));
   if (end - start > room) throw no("the catenated message would exceed the size limit", "TOOBIG");
   return bytes ? bytes.subarray(start, end) : blobRange(s.ctx.store, row.blobHash, start, end);
 }

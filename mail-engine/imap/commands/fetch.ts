@@ -295,11 +295,7 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     start = 0;
     end = content.length;
   }
-  if (it.partial) {
-    const [off, len] = it.partial;
-    start = Math.min(start + off, end);
-    if (len !== null) end = Math.min(end, start + len);
-  }
+  if (it.partial) ({ start, end } = partialRange(start, end, it.partial));
   if (!it.binary && !content && end - start <= CHUNK) {
     // RFC 3501 9: a literal holds no NUL (CHAR8). A binary part is shown in base64 (as
     // BINARY would decode it back); NULs anywhere else become spaces.
@@ -330,6 +326,12 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     await s.send(it.binary ? piece : withoutNul(piece));
     if (s.isClosed) return;
   }
+}
+
+/** RFC 3501 6.4.5 <offset.length> (also RFC 5092's ;PARTIAL=) within start..end: empty past the end, cut at the end. */
+export function partialRange(start: number, end: number, [off, len]: [number, number | null]): { start: number; end: number } {
+  const from = Math.min(start + off, end);
+  return { start: from, end: len === null ? end : Math.min(end, from + len) };
 }
 
 /** NUL bytes as spaces: a literal cannot hold them (RFC 3501 9, CHAR8); same length, so sizes told stay true. */
