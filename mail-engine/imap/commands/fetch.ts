@@ -153,12 +153,15 @@ export const FETCH: CommandSpec = {
     if (uids.length === 0) return;
     const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
+    const showsFlags = setsSeen || items.some((i) => i.kind === "FLAGS");
     const output = new Output(s);
     try {
       for (let i = 0; i < uids.length; i += BATCH) {
         const batch = uids.slice(i, i + BATCH);
         const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
         const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
+        // RFC 3501 7.2.6: a keyword another session just set is in FLAGS before a FETCH shows it.
+        if (showsFlags) await s.announceKeywords(list.flatMap((r) => (r.keywords ? r.keywords.split(" ") : [])));
         let newlySeen = new Set<number>();
         if (setsSeen) {
           const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
