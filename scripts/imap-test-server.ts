@@ -28,6 +28,9 @@ const config = loadConfig({
   SUBMISSIONS_PORT: "0",
   IMAP_PORT: port,
   IMAPS_PORT: "0",
+  // POP3 off too: two of these servers (or another engine) on one machine would fight over 110/995.
+  POP3_PORT: "0",
+  POP3S_PORT: "0",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   AUTH_FAILURE_DELAY_MS: "1",
   // A stress run signs in 50 clients at once from one address; each attempt counts until it succeeds.

@@ -20,11 +20,13 @@ import type { ChangeFeed } from "../../lib/store/change-feed";
 import { toSequenceSet } from "../../lib/store/sequence-set";
 import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
-import { parseSequenceSet, type Range } from "./parser/sequence";
+import { inRanges, mergeRanges, parseSequenceSet } from "./parser/sequence";
 import { encode, type Value } from "./encode";
 import { commandTable } from "./commands";
 import { mailboxModSeq } from "../../lib/store/fetch-rows";
 import { announceChanges } from "./mailbox-updates";
+import { contextsExpunging, refreshContexts, type SearchContext } from "./search-context";
+import { fetchNew, type Notifier } from "./notify";
 import { DeflateStream } from "./deflate-stream";
 
 export type State = "not-authenticated" | "authenticated" | "selected" | "logout";
@@ -48,6 +50,8 @@ export interface SelectedMailbox {
   keywords: string;
   /** UIDs that are \Recent for this session (RFC 3501 2.3.2; lib/store/ops/recent.ts). */
   recent: Set<number>;
+  /** Searches with RETURN (UPDATE) being followed (RFC 5267 4.3; search-context.ts). */
+  contexts?: SearchContext[];
 }
 
 export class CommandError extends Error {
@@ -96,6 +100,8 @@ export class Session {
   account: AuthenticatedAccount | null = null;
   selected: SelectedMailbox | null = null;
   enabled = new Set<string>();
+  /** What NOTIFY asked to be told (RFC 5465; notify.ts), null without NOTIFY or after NOTIFY NONE. */
+  notifier: Notifier | null = null;
   private reader = new CommandReader({ ...DEFAULT_LIMITS, maxLiteral: PRE_AUTH_MAX_LITERAL });
   private queue: RawCommand[] = [];
   private running = false;
@@ -154,7 +160,7 @@ export class Session {
 
   /** RFC 3501 7.2.1; what applies before and after TLS and sign-in. */
   capabilities(): string[] {
-    const caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QRESYNC", "MULTIAPPEND", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT"];
+    const caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "CHILDREN", "BINARY", "ESEARCH", "CONDSTORE", "QRESYNC", "MULTIAPPEND", "QUOTA", "QUOTA=RES-STORAGE", "SORT", "SORT=DISPLAY", "ESORT", "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT", "CATENATE", "CONTEXT=SEARCH", "NOTIFY"];
     if (this.state === "not-authenticated") {
       if (!this.secure && this.upgrade) caps.push("STARTTLS");
       if (this.plaintextAllowed()) caps.push("AUTH=PLAIN");
@@ -272,8 +278,34 @@ export class Session {
     }
   }
 
+  /**
+   * NOTIFY (RFC 5465 3.1): the client listens between commands too. During IDLE the
+   * changes are told at once; between commands a pseudo-command in the queue tells them,
+   * so they never land inside another response; during a command, at its end.
+   */
+  private wake(): void {
+    if (this.closed || !this.notifier) return;
+    if (this.idling) void this.tellNotifications(true);
+    else if (!this.running && !this.queue.includes(NOTIFY_WAKE)) {
+      this.queue.push(NOTIFY_WAKE);
+      void this.pump();
+    }
+  }
+
+  /** The selected mailbox's changes (when NOTIFY watches it) and the other mailboxes' events. */
+  private async tellNotifications(mayExpunge: boolean): Promise<void> {
+    const n = this.notifier;
+    if (!n) return;
+    if (this.selected && n.selected) await this.flushUpdates(mayExpunge && n.selected.filter.kind === "selected");
+    await this.serialised(() => n.deliver());
+  }
+
   private async runOne(raw: RawCommand): Promise<void> {
     const first = raw.text[0];
+    if (raw === NOTIFY_WAKE) {
+      await this.tellNotifications(true);
+      return;
+    }
     if (first.startsWith("\u0000error ")) {
       const [, tag, ...rest] = first.split(" ");
       await this.answerBad(tag, rest.join(" "));
@@ -318,6 +350,7 @@ export class Session {
       // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID); RFC 5256 5 adds SORT and THREAD.
       const mayExpunge = uid || !["FETCH", "STORE", "SEARCH", "SORT", "THREAD"].includes(name);
       if (this.selected && !spec.noUpdates) await this.flushUpdates(mayExpunge);
+      if (this.notifier) await this.serialised(() => this.notifier?.deliver() ?? Promise.resolve());
       const t = typeof text === "string" ? { text } : text ?? { text: `${name} completed` };
       await this.tagged(cmd.tag, "OK", t.text, t.code);
     } catch (err) {
@@ -364,10 +397,12 @@ export class Session {
     this.reader.limits = { ...DEFAULT_LIMITS, maxLiteral: this.ctx.config.maxMessageSize + 64 * 1024 };
     this.touch();
     this.unsubscribe = this.feed.subscribe(account.id, (c) => {
-      if (this.selected && c.mailboxId === this.selected.id) {
+      const isSelected = !!this.selected && c.mailboxId === this.selected.id;
+      if (isSelected) {
         this.changed = true;
         if (this.idling) void this.flushUpdates(true);
       }
+      if (this.notifier?.onChange(c, isSelected)) this.wake();
     });
   }
 
@@ -406,7 +441,7 @@ export class Session {
     const uids = sel.uids;
     if (byUid) {
       const ranges = parseSequenceSet(text, uids.length ? uids[uids.length - 1] : 0);
-      return uids.filter((u) => inAny(u, ranges));
+      return uids.filter((u) => inRanges(u, ranges));
     }
     if (uids.length === 0) throw bad("the mailbox is empty: no message numbers are valid");
     const ranges = parseSequenceSet(text, uids.length);
@@ -485,7 +520,10 @@ export class Session {
   async expunged(uids: Iterable<number>): Promise<void> {
     const sel = this.selected!;
     const told: number[] = [];
-    for (const uid of [...uids].sort((a, b) => b - a)) {
+    const sorted = [...uids].sort((a, b) => b - a);
+    // RFC 5267 4.3.4: REMOVEFROM before the EXPUNGE, while the numbers are still valid.
+    if (sel.contexts?.length) await contextsExpunging(this, sel, sorted.filter((u) => this.seqOf(u) > 0));
+    for (const uid of sorted) {
       const n = this.seqOf(uid);
       if (!n) continue;
       sel.uids.splice(n - 1, 1);
@@ -504,7 +542,12 @@ export class Session {
    * client: new messages (EXISTS), flag changes (FETCH), and expunges when allowed.
    */
   flushUpdates(mayExpunge: boolean): Promise<void> {
-    const run = this.flushing.then(() => this.doFlush(mayExpunge));
+    return this.serialised(() => this.doFlush(mayExpunge));
+  }
+
+  /** Runs `fn` after every update already under way: unsolicited responses never interleave. */
+  private serialised(fn: () => Promise<void>): Promise<void> {
+    const run = this.flushing.then(fn);
     this.flushing = run.catch((err) => this.log.warn("imap.update_failed", { cid: this.cid, err }));
     return this.flushing;
   }
@@ -520,30 +563,23 @@ export class Session {
       const current = await mailboxModSeq(this.ctx.store, sel.id);
       if (current !== null && current <= sel.modSeq) return;
     }
+    const before = sel.modSeq;
+    const lastUid = sel.uids.length ? sel.uids[sel.uids.length - 1] : 0;
     await announceChanges(this, sel, this.account, mayExpunge);
+    if (this.selected !== sel) return;
+    // RFC 5267 4.3.3: ADDTO after the EXISTS; RFC 5465 5.2: NOTIFY's FETCH of new messages after both.
+    if (sel.contexts?.length && sel.modSeq !== before) await refreshContexts(this, sel);
+    if (this.notifier?.selected?.fetch && sel.uids.length && sel.uids[sel.uids.length - 1] > lastUid) await fetchNew(this, sel.uids.filter((u) => u > lastUid));
     if (this.changed && this.idling) return this.doFlush(mayExpunge);
   }
 }
 
+/** The queue entry that makes the session tell NOTIFY events between commands (known by identity: no client line is it). */
+const NOTIFY_WAKE: RawCommand = { text: ["notify"], literals: [] };
+
 export const SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
 export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: true, deleted: true, draft: true, keywords: true, modSeq: true } as const;
-
-function inAny(n: number, ranges: Range[]): boolean {
-  for (const [a, b] of ranges) if (n >= a && n <= b) return true;
-  return false;
-}
-
-function mergeRanges(ranges: Range[]): Range[] {
-  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
-  const out: Range[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}
 
 export function plainIp(ip: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);

@@ -36,6 +36,9 @@ const VALID = [
   "SEARCH HEADER Subject fuzz LARGER 1 SMALLER 100000 UID 1:*", "SEARCH 1:* KEYWORD $Fuzz", "COPY 1 Fuzz2", "UID COPY 1:* INBOX", "CREATE Fuzz2/sub",
   "RENAME Fuzz2 Fuzz3", "DELETE Fuzz3/sub", "SUBSCRIBE Fuzz", "UNSUBSCRIBE Fuzz", "APPEND Fuzz (\\Seen) {12+}\r\nSubject: a\r\n\r\n", "UNSELECT", "CLOSE",
   "ID (\"name\" \"fuzzer\")", "ID NIL", "ENABLE UTF8=ACCEPT", "UID EXPUNGE 99", "EXPUNGE", "MOVE 1 Fuzz", "UID MOVE 99 INBOX",
+  "APPEND Fuzz CATENATE (URL \"/INBOX/;UID=1/;SECTION=HEADER\" TEXT {6+}\r\nhello\r\n)", "APPEND Fuzz CATENATE (URL \"/Fuzz;UIDVALIDITY=1/;UID=1/;PARTIAL=0.10\")",
+  "SEARCH RETURN (UPDATE PARTIAL 1:5) ALL", "UID SEARCH RETURN (UPDATE COUNT) UNSEEN", "CANCELUPDATE \"x1\"",
+  "NOTIFY SET STATUS (personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)) (selected (MessageNew (UID FLAGS) MessageExpunge))", "NOTIFY NONE",
 ];
 const PIECES = ["(", ")", "[", "]", "<", ">", '"', "\\", "*", "%", "{", "}", "+", ":", ",", " ", "NIL", "1", "0", "4294967296", "BODY[", "HEADER.FIELDS", "\u00e9", "\u0000", "\t", "~"];
 
@@ -81,8 +84,9 @@ test("2,000 random and mutated commands: always a tagged answer or BYE, never a 
     // A mutated literal announcement would make the server wait for bytes that never come.
     if (kind >= 0.3) line = line.replace(/[{}\r\n]/g, "x");
     c.write(line + "\r\n");
-    // The answer ends with a tagged line (the tag as the server read it), or an untagged BAD / BYE.
-    const final = /(?:^|\r\n)(?:([^*+\s]\S*) (OK|NO|BAD)|\* (BAD|BYE))[^\r\n]*\r\n$/;
+    // The answer ends with a tagged line (the tag as the server read it), or an untagged BAD / BYE;
+    // NOTIFY (in VALID) may add unsolicited responses after it at any time.
+    const final = /(?:^|\r\n)(?:([^*+\s]\S*) (OK|NO|BAD)|\* (BAD|BYE))[^\r\n]*\r\n(?:\* [^\r\n]*\r\n)*$/;
     const cont = /(?:^|\r\n)\+ [^\r\n]*\r\n$/;
     let text = "";
     for (;;) {

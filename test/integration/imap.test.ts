@@ -533,3 +533,24 @@ test("MOVE into the selected folder itself gives the messages new UIDs (RFC 6851
   assert.match(f.text, /\* 1 FETCH \(UID 2\)\r\n\* 2 FETCH \(UID 3\)/);
   c.close();
 });
+
+test("a keyword another session just set is announced in FLAGS before a FETCH shows it (RFC 3501 7.2.6)", async () => {
+  await withClient(ALICE, async (f) => {
+    await f.mailboxCreate("Kw");
+    await f.append("Kw", "Subject: kw\r\n\r\nkw\r\n");
+  });
+  const a = await RawImap.connect(t.imapPort);
+  const b = await RawImap.connect(t.imapPort);
+  for (const c of [a, b]) {
+    await c.command(`LOGIN ${ALICE} "${PASSWORD}"`);
+    await c.command("SELECT Kw");
+  }
+  assert.equal((await b.command("STORE 1 +FLAGS ($Fresh)")).status, "OK");
+  // At once: the change feed has not told a's session yet, so only FETCH itself can announce it.
+  const r = await a.command("FETCH 1 FLAGS");
+  const flags = r.text.search(/\* FLAGS \([^)]*\$Fresh/);
+  assert.ok(flags >= 0 && flags < r.text.indexOf("* 1 FETCH (FLAGS ("), r.text);
+  assert.match(r.text, /\* 1 FETCH \(FLAGS \([^)]*\$Fresh/);
+  a.close();
+  b.close();
+});

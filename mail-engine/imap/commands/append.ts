@@ -1,6 +1,7 @@
 /**
  * APPEND (RFC 3501 6.3.11): a message literal, optional flags and internal date, into a
  * folder through the store, or several at once (MULTIAPPEND, RFC 3502: in one transaction);
+ * a message may be built from parts with CATENATE (RFC 4469, ./catenate.ts);
  * APPENDUID (RFC 4315 3), TRYCREATE for a missing folder,
  * OVERQUOTA (RFC 9208 / 5530) when the quota would be exceeded.
  */
@@ -11,6 +12,7 @@ import { AUTHED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 import { parseFlags } from "./flags";
 import { storeFailure } from "./errors";
+import { catenate, parseCatenate, type CatPart } from "./catenate";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -33,9 +35,10 @@ export const APPEND: CommandSpec = {
     const args: Token[] = [...cmd.args];
     const name = mailboxArg(s, args.shift());
     const accountId = s.account!.id;
-    // RFC 3502 MULTIAPPEND: one or more (flags, date, literal) groups, all stored or none.
-    const reqs: AppendRequest[] = [];
-    while (args.length || reqs.length === 0) {
+    const max = s.ctx.config.maxMessageSize;
+    // RFC 3502 MULTIAPPEND: one or more (flags, date, message) groups, all stored or none.
+    const groups: Array<{ flags: ReturnType<typeof parseFlags>; date?: Date; raw?: Buffer; parts?: CatPart[] }> = [];
+    while (args.length || groups.length === 0) {
       let flags: ReturnType<typeof parseFlags> = { flags: [], keywords: [] };
       let date: Date | undefined;
       if (args[0]?.type === "list") flags = parseFlags(list(args.shift(), "flags"));
@@ -45,11 +48,24 @@ export const APPEND: CommandSpec = {
         date = parseDateTime(d0.value.toString("latin1"));
       }
       const msg = args.shift();
-      if (!msg || msg.type !== "string" || !msg.literal) throw new ParseError("APPEND needs each message as a literal");
+      // RFC 4469 5: append-data =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")".
+      if (msg?.type === "atom" && msg.value.toUpperCase() === "CATENATE") {
+        groups.push({ flags, date, parts: parseCatenate(list(args.shift(), "CATENATE parts")) });
+        continue;
+      }
+      if (!msg || msg.type !== "string" || !msg.literal) throw new ParseError("APPEND needs each message as a literal or CATENATE (parts)");
       if (msg.value.length === 0) throw no("the message is empty");
-      if (msg.value.length > s.ctx.config.maxMessageSize) throw no(`the message exceeds ${s.ctx.config.maxMessageSize} octets`, "TOOBIG");
-      reqs.push({ accountId, mailbox: name, raw: msg.value, flags: flags.flags, keywords: flags.keywords, internalDate: date });
+      if (msg.value.length > max) throw no(`the message exceeds ${max} octets`, "TOOBIG");
+      groups.push({ flags, date, raw: msg.value });
     }
+    if (groups.some((g) => g.parts)) {
+      // A missing folder is TRYCREATE (RFC 3501 6.3.11) before any URL is looked at.
+      const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId, name } }, select: { id: true } });
+      if (!mb) throw no(`no such mailbox: ${name}`, "TRYCREATE");
+      for (const g of groups) if (g.parts) g.raw = await catenate(s, g.parts, max);
+      if (groups.some((g) => g.raw!.length === 0)) throw no("the catenated message is empty");
+    }
+    const reqs: AppendRequest[] = groups.map((g) => ({ accountId, mailbox: name, raw: g.raw!, flags: g.flags.flags, keywords: g.flags.keywords, internalDate: g.date }));
     try {
       if (reqs.length === 1) {
         const d = await s.ctx.store.append(reqs[0]);

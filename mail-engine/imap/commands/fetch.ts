@@ -36,7 +36,8 @@ const MACROS: Record<string, string[]> = {
   FULL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"],
 };
 
-function parseItem(t: Token): Item {
+/** One fetch attribute (RFC 3501 6.4.5); also NOTIFY's MessageNew attributes (RFC 5465 5.2). */
+export function parseFetchItem(t: Token): Item {
   if (t.type !== "atom") throw new ParseError("fetch items are atoms");
   const name = t.value.toUpperCase();
   if (t.section !== undefined) {
@@ -137,8 +138,8 @@ export const FETCH: CommandSpec = {
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
-    else if (spec.type === "list") items = spec.items.map(parseItem);
-    else items = [parseItem(spec)];
+    else if (spec.type === "list") items = spec.items.map(parseFetchItem);
+    else items = [parseFetchItem(spec)];
     if (items.length === 0) throw new ParseError("FETCH needs items");
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
     if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
@@ -152,12 +153,15 @@ export const FETCH: CommandSpec = {
     if (uids.length === 0) return;
     const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
+    const showsFlags = setsSeen || items.some((i) => i.kind === "FLAGS");
     const output = new Output(s);
     try {
       for (let i = 0; i < uids.length; i += BATCH) {
         const batch = uids.slice(i, i + BATCH);
         const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
         const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
+        // RFC 3501 7.2.6: a keyword another session just set is in FLAGS before a FETCH shows it.
+        if (showsFlags) await s.announceKeywords(list.flatMap((r) => (r.keywords ? r.keywords.split(" ") : [])));
         let newlySeen = new Set<number>();
         if (setsSeen) {
           const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
@@ -294,11 +298,7 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     start = 0;
     end = content.length;
   }
-  if (it.partial) {
-    const [off, len] = it.partial;
-    start = Math.min(start + off, end);
-    if (len !== null) end = Math.min(end, start + len);
-  }
+  if (it.partial) ({ start, end } = partialRange(start, end, it.partial));
   if (!it.binary && !content && end - start <= CHUNK) {
     // RFC 3501 9: a literal holds no NUL (CHAR8). A binary part is shown in base64 (as
     // BINARY would decode it back); NULs anywhere else become spaces.
@@ -329,6 +329,12 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     await s.send(it.binary ? piece : withoutNul(piece));
     if (s.isClosed) return;
   }
+}
+
+/** RFC 3501 6.4.5 <offset.length> (also RFC 5092's ;PARTIAL=) within start..end: empty past the end, cut at the end. */
+export function partialRange(start: number, end: number, [off, len]: [number, number | null]): { start: number; end: number } {
+  const from = Math.min(start + off, end);
+  return { start: from, end: len === null ? end : Math.min(end, from + len) };
 }
 
 /** NUL bytes as spaces: a literal cannot hold them (RFC 3501 9, CHAR8); same length, so sizes told stay true. */

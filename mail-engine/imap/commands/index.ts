@@ -9,7 +9,8 @@ import { EXPUNGE } from "./expunge";
 import { STORE } from "./store";
 import { COPY, MOVE } from "./copy";
 import { FETCH } from "./fetch";
-import { SEARCH } from "./search";
+import { CANCELUPDATE, SEARCH } from "./search";
+import { NOTIFY } from "./notify";
 import { IDLE } from "./idle";
 import { SORT, THREAD } from "./sort";
 import { COMPRESS } from "./compress";
@@ -24,7 +25,7 @@ export function commandTable(): Map<string, CommandSpec> {
   STARTTLS, LOGIN, AUTHENTICATE, ENABLE,
   LIST, LSUB, NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS,
   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK,
-  APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, SORT, THREAD, IDLE,
+  APPEND, EXPUNGE, STORE, COPY, MOVE, FETCH, SEARCH, CANCELUPDATE, SORT, THREAD, IDLE, NOTIFY,
   GETQUOTAROOT, GETQUOTA, SETQUOTA, COMPRESS,
   })));
 }

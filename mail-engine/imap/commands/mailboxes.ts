@@ -247,7 +247,7 @@ export const STATUS: CommandSpec = {
   },
 };
 
-async function statusResponse(s: Session, name: string, items: string[]): Promise<void> {
+export async function statusResponse(s: Session, name: string, items: string[]): Promise<void> {
     const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId: s.account!.id, name } } });
     if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
     const out: string[] = [];

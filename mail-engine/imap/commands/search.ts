@@ -1,5 +1,7 @@
 /**
- * SEARCH and UID SEARCH (RFC 3501 6.4.4): the search keys are parsed here into the
+ * SEARCH and UID SEARCH (RFC 3501 6.4.4), with ESEARCH's RETURN (RFC 4731) and
+ * CONTEXT=SEARCH's UPDATE and PARTIAL (RFC 5267 4.3, 4.4; the contexts are followed by
+ * ../search-context.ts), and CANCELUPDATE (4.3.5): the search keys are parsed here into the
  * store's SearchKey tree and evaluated by lib/store/search.ts. Message numbers are
  * turned into UIDs here, against this session's view (its numbers may differ from the
  * database while expunges are untold).
@@ -7,7 +9,8 @@
 import { searchMessages, type SearchKey } from "../../../lib/store/search";
 import { atom, ParseError, str, type Token } from "../parser/tokens";
 import { isSequenceSet, parseSequenceSet, type Range } from "../parser/sequence";
-import { no, type Session } from "../session";
+import { bad, no, type Session } from "../session";
+import { esearchHead, MAX_UPDATE_CONTEXTS } from "../search-context";
 import { toSequenceSet } from "../../../lib/store/sequence-set";
 import { SELECTED, type CommandSpec } from "./types";
 
@@ -106,19 +109,33 @@ function parseList(s: Session, items: Token[], depth: number): SearchKey[] {
 
 /**
  * A leading RETURN (options) (RFC 4731 ESEARCH, RFC 5267 ESORT): MIN, MAX, COUNT, ALL; an
- * empty list means ALL. `ret` is null without RETURN; `rest` is what follows.
+ * empty list means ALL. With `context` (SEARCH under CONTEXT=SEARCH, RFC 5267 4) also
+ * CONTEXT (a hint, 4.2), UPDATE (4.3) and PARTIAL first:last (4.4). `ret` is null without
+ * RETURN; `rest` is what follows.
  */
-export function parseReturn(tokens: Token[]): { ret: Set<string> | null; rest: Token[] } {
-  if (!(tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN")) return { ret: null, rest: tokens };
-  const opts = tokens[1]?.type === "list" ? tokens[1].items.map((o) => atom(o, "return option").toUpperCase()) : null;
-  if (!opts) throw new ParseError("RETURN needs a list of options");
-  for (const o of opts) if (!["MIN", "MAX", "COUNT", "ALL"].includes(o)) throw new ParseError(`unknown return option ${o.slice(0, 40)}`);
-  return { ret: new Set(opts.length ? opts : ["ALL"]), rest: tokens.slice(2) };
-}
-
-/** The start of an ESEARCH response (RFC 4731 3): the command's tag, quoted, and UID for UID commands. */
-export function esearchHead(tag: string, byUid: boolean): string {
-  return `ESEARCH (TAG "${tag.replace(/[\\"]/g, "\\$&")}")${byUid ? " UID" : ""}`;
+export function parseReturn(tokens: Token[], context = false): { ret: Set<string> | null; partial: [number, number] | null; rest: Token[] } {
+  if (!(tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "RETURN")) return { ret: null, partial: null, rest: tokens };
+  const items = tokens[1]?.type === "list" ? tokens[1].items : null;
+  if (!items) throw new ParseError("RETURN needs a list of options");
+  const opts = new Set<string>();
+  let partial: [number, number] | null = null;
+  const known = context ? ["MIN", "MAX", "COUNT", "ALL", "CONTEXT", "UPDATE", "PARTIAL"] : ["MIN", "MAX", "COUNT", "ALL"];
+  for (let i = 0; i < items.length; i++) {
+    const o = atom(items[i], "return option").toUpperCase();
+    if (!known.includes(o)) throw new ParseError(`unknown return option ${o.slice(0, 40)}`);
+    if (o === "PARTIAL") {
+      // RFC 5267 5: partial-range = nz-number ":" nz-number; "500:400" is "400:500"; no "*".
+      const m = /^([1-9]\d{0,9}):([1-9]\d{0,9})$/.exec(atom(items[++i], "partial range"));
+      if (!m || partial) throw new ParseError("PARTIAL needs one range first:last of numbers from 1");
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      partial = [Math.min(a, b), Math.max(a, b)];
+    }
+    opts.add(o);
+  }
+  // RFC 5267 4.4: one PARTIAL or one ALL, not both.
+  if (opts.has("PARTIAL") && opts.has("ALL")) throw new ParseError("RETURN takes PARTIAL or ALL, not both");
+  return { ret: new Set(items.length ? opts : ["ALL"]), partial, rest: tokens.slice(2) };
 }
 
 /** RFC 3501 6.4.4: an unknown charset is NO [BADCHARSET (supported)]. */
@@ -162,15 +179,17 @@ function usesModSeq(k: SearchKey): boolean {
 export const SEARCH: CommandSpec = {
   states: SELECTED,
   async run(s, cmd, byUid) {
-    const r = parseReturn(cmd.args);
+    const r = parseReturn(cmd.args, true);
     let tokens = r.rest;
     let ret = r.ret;
+    const sel = s.selected!;
+    // RFC 5267 4.3: UPDATE with a tag already updating is BAD.
+    if (ret?.has("UPDATE") && sel.contexts?.some((c) => c.tag === cmd.tag)) throw bad(`tag ${cmd.tag.slice(0, 40)} already names a search with UPDATE`);
     if (tokens[0]?.type === "atom" && tokens[0].value.toUpperCase() === "CHARSET") {
       checkCharset(tokens[1]);
       tokens = tokens.slice(2);
     }
     const key = parseSearch(s, tokens);
-    const sel = s.selected!;
     const found = await searchMessages(s.ctx.store, s.account!.id, sel.id, key);
     const out: number[] = [];
     for (const u of found) {
@@ -198,6 +217,12 @@ export const SEARCH: CommandSpec = {
       if (ret.has("ALL")) line += ` ALL ${toSequenceSet(out)}`;
     }
     if (ret.has("COUNT")) line += ` COUNT ${out.length}`;
+    if (r.partial) {
+      // RFC 5267 4.4: results first..last of the result list in mailbox order (from 1), NIL when none.
+      const [a, b] = r.partial;
+      const picked = out.slice(a - 1, b);
+      line += ` PARTIAL (${a}:${b} ${picked.length ? toSequenceSet(picked) : "NIL"})`;
+    }
     // RFC 7162 3.1.5: ESEARCH carries the highest MODSEQ of what it returns: with only MIN
     // and/or MAX, of those messages alone.
     if (modSeq !== null && out.length) {
@@ -210,5 +235,27 @@ export const SEARCH: CommandSpec = {
       line += ` MODSEQ ${modSeq}`;
     }
     await s.untagged(line);
+    if (ret.has("UPDATE") && s.selected === sel) {
+      sel.contexts ??= [];
+      // RFC 5267 4.3.1: past the limit the search is answered but not followed.
+      if (sel.contexts.length >= MAX_UPDATE_CONTEXTS) await s.untagged(`NO [NOUPDATE ${quoted(cmd.tag)}] too many searches with UPDATE; CANCELUPDATE one`);
+      else sel.contexts.push({ tag: cmd.tag, key, byUid, uids: new Set(found.filter((u) => s.seqOf(u) > 0)) });
+    }
+  },
+};
+
+const quoted = (v: string) => `"${v.replace(/[\\"]/g, "\\$&")}"`;
+
+/** CANCELUPDATE (RFC 5267 4.3.5): no more updates for the searches of these tags (RFC 5267 5: quoted tags). */
+export const CANCELUPDATE: CommandSpec = {
+  states: SELECTED,
+  async run(s, cmd) {
+    if (cmd.args.length === 0) throw new ParseError("CANCELUPDATE needs the tags of searches");
+    const tags = cmd.args.map((t) => {
+      if (t.type !== "string") throw new ParseError("CANCELUPDATE takes quoted tags");
+      return t.value.toString("latin1");
+    });
+    const sel = s.selected!;
+    if (sel.contexts) sel.contexts = sel.contexts.filter((c) => !tags.includes(c.tag));
   },
 };

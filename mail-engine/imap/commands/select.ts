@@ -30,6 +30,11 @@ function select(readOnly: boolean): CommandSpec {
       const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId, name } } });
       if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
       const rows = await fetchRows(s.ctx.store, accountId, mb.id, "all", false);
+      // A keyword set between the two reads is in a row but not in the FLAGS read before: read them again (RFC 3501 7.2.6).
+      const known = new Set(mb.keywords.split(" "));
+      if (rows.some((r) => r.keywords && r.keywords.split(" ").some((k) => !known.has(k)))) {
+        mb.keywords = (await s.ctx.db.mailbox.findUnique({ where: { id: mb.id }, select: { keywords: true } }))?.keywords ?? mb.keywords;
+      }
       const flags = new Map<number, string>();
       let firstUnseen = 0;
       rows.forEach((r, i) => {

@@ -12,7 +12,8 @@ import { decodeHeaderValue } from "../../../lib/mime/search-text";
 import { atom, list, ParseError } from "../parser/tokens";
 import { bad, type Session } from "../session";
 import { addressList } from "../render";
-import { checkCharset, esearchHead, parseReturn, parseSearch } from "./search";
+import { checkCharset, parseReturn, parseSearch } from "./search";
+import { esearchHead } from "../search-context";
 import { SELECTED, type CommandSpec } from "./types";
 import { orderedSubject, referencesThreads, renderThreads, type ThreadInput } from "../thread";
 

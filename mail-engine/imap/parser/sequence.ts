@@ -32,6 +32,18 @@ export function inRanges(n: number, ranges: Range[]): boolean {
   return false;
 }
 
+/** Ranges sorted, with overlapping and adjacent ones joined. */
+export function mergeRanges(ranges: Range[]): Range[] {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
 export function isSequenceSet(text: string): boolean {
   return text.split(",").every((p) => SEQ.test(p));
 }
