@@ -3,10 +3,13 @@
  * then any number of transactions, each answered per recipient. PIPELINING (RFC 2920) and
  * 8BITMIME (RFC 6152) are used by the client when the server offers them, SMTPUTF8 (RFC
  * 6531) for internationalised addresses; the caller checks that a message needing them
- * can go (prepare.ts).
+ * can go (prepare.ts). DSN parameters (RFC 3461) go on MAIL FROM and RCPT TO when the
+ * server offers DSN; nodemailer gives every RCPT the same NOTIFY and ORCPT, so RCPT's
+ * are written here, per recipient (see rcptDsnArgs).
  */
 import type tls from "node:tls";
 import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
+import { encodeXtext, type RcptDsn } from "../../lib/domain/dsn-params";
 
 export interface SessionTarget {
   /** Address to connect to. */
@@ -40,7 +43,7 @@ export interface Envelope {
   from: string;
   to: string[];
   use8BitMime?: boolean;
-  dsn?: { ret?: string | null; envid?: string | null; notify?: string | null; orcpt?: string | null };
+  dsn?: { ret?: string | null; envid?: string | null; recipients?: Map<string, RcptDsn> };
 }
 
 /** A failure of the connection itself (refused, timed out, dropped, TLS failed): try another host or later. */
@@ -50,14 +53,32 @@ export class ConnectionFailure extends Error {
   }
 }
 
-type Conn = InstanceType<typeof SMTPConnection> & { _supportedExtensions?: string[]; _socket?: tls.TLSSocket; secure?: boolean };
+type Conn = InstanceType<typeof SMTPConnection> & {
+  _supportedExtensions?: string[];
+  _socket?: tls.TLSSocket;
+  secure?: boolean;
+  /** nodemailer 7.0.13 (pinned): the RCPT parameters, called right after the recipient is pushed onto _recipientQueue. */
+  _getDsnRcptToArgs?: () => string;
+  _recipientQueue?: string[];
+};
 
 export class OutboundSession {
   private closed = false;
+  /** The current transaction's per-recipient DSN parameters. */
+  private rcptDsn: Map<string, RcptDsn> | undefined;
 
   private constructor(private readonly conn: Conn, readonly target: SessionTarget) {
     conn.on("error", () => undefined); // surfaced through the callbacks below
     conn.on("end", () => (this.closed = true));
+    conn._getDsnRcptToArgs = () => this.rcptDsnArgs(conn._recipientQueue?.at(-1));
+  }
+
+  /** " NOTIFY=... ORCPT=..." for this RCPT, or "" (server without DSN, or nothing given). */
+  private rcptDsnArgs(address: string | undefined): string {
+    const p = address !== undefined ? this.rcptDsn?.get(address) : undefined;
+    if (!p || !this.extensions.includes("DSN")) return "";
+    const args = [p.notify ? `NOTIFY=${p.notify}` : "", p.orcpt ? `ORCPT=${encodeXtext(p.orcpt)}` : ""].filter(Boolean);
+    return args.length ? ` ${args.join(" ")}` : "";
   }
 
   static async open(target: SessionTarget, opts: SessionOptions): Promise<OutboundSession> {
@@ -111,7 +132,9 @@ export class OutboundSession {
    * else the reply after DATA); rejects with ConnectionFailure when the connection broke.
    */
   async send(env: Envelope, message: Buffer): Promise<RecipientReply[]> {
-    const envelope = { from: env.from, to: env.to, size: message.length, use8BitMime: env.use8BitMime, dsn: env.dsn ?? undefined };
+    const dsn = env.dsn && (env.dsn.ret || env.dsn.envid) ? { ret: env.dsn.ret, envid: env.dsn.envid } : undefined;
+    this.rcptDsn = env.dsn?.recipients;
+    const envelope = { from: env.from, to: env.to, size: message.length, use8BitMime: env.use8BitMime, dsn };
     return new Promise((resolve, reject) => {
       this.conn.send(envelope as never, message, (err, info) => {
         if (err) {
