@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { SMTPServer } from "smtp-server";
 import { startProviders, PASSWORD, type Provider, type Providers } from "../helpers/providers";
 import { RawSmtp } from "../helpers/raw-smtp";
+import { addAlias } from "../../lib/directory";
 
 const run = promisify(execFile);
 
@@ -140,6 +141,26 @@ test("NOTIFY=SUCCESS to a next hop without DSN: the parameters stay here and the
   await p.waitFor(() => p.a.data.db.outboundMessage.count({ where: { id } }), (n) => n === 0);
 });
 
+test("a \"relayed\" report still owed when its worker died (state relayed, lease run out) is written by the next claim", async () => {
+  // What a crash between the 250 and the report leaves behind (lib/store/ops/queue.ts).
+  const m = await p.a.data.db.message.findFirstOrThrow({ where: { account: { email: "alice@a.test" } }, select: { blobHash: true, size: true } });
+  await p.a.data.db.outboundMessage.create({
+    data: {
+      id: "RELAYEDCRASH1",
+      mailFrom: "alice@a.test",
+      blobHash: m.blobHash,
+      size: m.size,
+      envId: "ENV-CRASH",
+      recipients: { create: { address: "carol@nodsn.test", domain: "nodsn.test", status: "relayed", notify: "SUCCESS", lastReply: "250 2.0.0 taken", lockedBy: "a-dead-worker", lockedUntil: new Date(Date.now() - 1000) } },
+    },
+  });
+  const [dsn] = await p.waitFor(() => reports(p.a, "alice@a.test", SUCCESS, "ENV-CRASH"), (r) => r.length === 1);
+  assert.match(dsn, /Final-Recipient: rfc822; carol@nodsn\.test\r\nAction: relayed\r\n/);
+  await p.waitFor(() => p.a.data.db.outboundMessage.count({ where: { id: "RELAYEDCRASH1" } }), (n) => n === 0);
+  const log = await p.a.data.db.deliveryLog.findMany({ where: { queueId: "RELAYEDCRASH1" } });
+  assert.deepEqual(log.map((e) => e.event), ["relayed"], "reported, not sent again");
+});
+
 test("a next hop that offers DSN gets RET, ENVID and each recipient's own NOTIFY and ORCPT (xtext), in one transaction; no report from us", async () => {
   const out = await smtplib({
     ...asAlice(),
@@ -177,6 +198,28 @@ test("NOTIFY=SUCCESS to a local mailbox: the receiving MX sends a \"delivered\" 
   const [self] = await p.waitFor(() => reports(p.a, "alice@a.test", SUCCESS, "ENV-SELF"), (r) => r.length === 1);
   assert.match(self, /Reporting-MTA: dns; mx\.a\.test\r\n/);
   assert.match(self, /Final-Recipient: rfc822; alice@a\.test\r\nOriginal-Recipient: rfc822;Alice@A\.test\r\nAction: delivered\r\n/);
+});
+
+test("aliases (RFC 3461 5.2.7): one destination carries NOTIFY on with the alias as ORCPT; several make an \"expanded\" report and lose SUCCESS", async () => {
+  await addAlias(p.b.data.db, "fwd1@b.test", "z@dsn.test", "test");
+  await p.submit(p.a, { to: "fwd1@b.test", subject: "via a one-way alias", dsn: { envid: "ENV-FWD1", notify: "SUCCESS,FAILURE" } });
+  const got = await p.waitFor(async () => withDsn.got.find((g) => g.data.includes("Subject: via a one-way alias")), Boolean);
+  assert.equal(got!.mailArgs.ENVID, "ENV-FWD1");
+  assert.deepEqual(got!.rcpts.map((r) => [r.address, r.args]), [["z@dsn.test", { NOTIFY: "SUCCESS,FAILURE", ORCPT: "rfc822;fwd1@b.test" }]]);
+
+  await addAlias(p.b.data.db, "team@b.test", "bob@b.test", "test");
+  await addAlias(p.b.data.db, "team@b.test", "carol@nodsn.test", "test");
+  await p.submit(p.a, { to: "team@b.test", subject: "to the team", dsn: { envid: "ENV-TEAM", notify: "SUCCESS" } });
+  const [expanded] = await p.waitFor(() => reports(p.a, "alice@a.test", SUCCESS, "ENV-TEAM"), (r) => r.length === 1);
+  assert.match(expanded, /Reporting-MTA: dns; mx\.b\.test\r\n/);
+  assert.match(expanded, /Final-Recipient: rfc822; team@b\.test\r\nAction: expanded\r\nStatus: 2\.0\.0\r\n/);
+  // B forwarded carol's copy with NOTIFY=NEVER (SUCCESS was all there was): no "relayed" report from B.
+  await p.waitFor(async () => noDsn.got.some((g) => g.data.includes("Subject: to the team")), Boolean);
+  // A "relayed" step would hold the queue entry until its report was written.
+  await p.waitFor(() => p.b.data.db.outboundMessage.count(), (n) => n === 0);
+  const forwarded = await p.b.data.db.deliveryLog.findMany({ where: { recipient: "carol@nodsn.test", event: { in: ["delivered", "relayed"] } } });
+  assert.ok(forwarded.some((e) => e.event === "delivered") && !forwarded.some((e) => e.event === "relayed"), JSON.stringify(forwarded));
+  assert.equal((await reports(p.a, "alice@a.test", SUCCESS, "ENV-TEAM")).length, 1, "one report for the alias, none for its destinations");
 });
 
 test("malformed DSN parameters are refused with 501 and the reason (MX on raw sockets, submission with smtplib); parameters on the wrong command with 555", async () => {
