@@ -48,7 +48,7 @@ export interface Envelope {
 
 /** A failure of the connection itself (refused, timed out, dropped, TLS failed): try another host or later. */
 export class ConnectionFailure extends Error {
-  constructor(message: string, readonly code = 0, readonly reply = "") {
+  constructor(message: string, readonly code = 0, readonly reply = "", readonly tlsFailed = false) {
     super(message);
   }
 }
@@ -60,10 +60,14 @@ type Conn = InstanceType<typeof SMTPConnection> & {
   /** nodemailer 7.0.13 (pinned): the RCPT parameters, called right after the recipient is pushed onto _recipientQueue. */
   _getDsnRcptToArgs?: () => string;
   _recipientQueue?: string[];
+  /** True from STARTTLS until the handshake completes. */
+  upgrading?: boolean;
 };
 
 export class OutboundSession {
   private closed = false;
+  /** Why a connection is in plaintext though TLS was tried (connect.ts's fallback), for the delivery log. */
+  plaintextReason = "";
   /** The current transaction's per-recipient DSN parameters. */
   private rcptDsn: Map<string, RcptDsn> | undefined;
 
@@ -100,7 +104,11 @@ export class OutboundSession {
     } as ConstructorParameters<typeof SMTPConnection>[0]) as Conn;
     const s = new OutboundSession(conn, target);
     await new Promise<void>((resolve, reject) => {
-      conn.once("error", (err: Error & { responseCode?: number; response?: string }) => reject(new ConnectionFailure(err.message, err.responseCode ?? 0, err.response ?? "")));
+      conn.once("error", (err: Error & { responseCode?: number; response?: string; code?: string }) => {
+        // ETLS: STARTTLS refused by a reply; upgrading: the handshake itself failed.
+        const tlsFailed = err.code === "ETLS" || conn.upgrading === true;
+        reject(new ConnectionFailure(err.message, err.responseCode ?? 0, err.response ?? "", tlsFailed));
+      });
       conn.connect(() => resolve());
     });
     if (target.auth) {
@@ -116,10 +124,10 @@ export class OutboundSession {
     return this.conn._supportedExtensions ?? [];
   }
 
-  /** "TLSv1.3 verified", "TLSv1.2 unverified (reason)", or "" for plaintext. */
+  /** "TLSv1.3 verified", "TLSv1.2 unverified (reason)", "" for plaintext, or why plaintext after a failed STARTTLS. */
   get tlsState(): string {
     const sock = this.conn._socket;
-    if (!this.conn.secure || !sock || typeof sock.getProtocol !== "function") return "";
+    if (!this.conn.secure || !sock || typeof sock.getProtocol !== "function") return this.plaintextReason;
     return `${sock.getProtocol()} ${sock.authorized ? "verified" : `unverified${sock.authorizationError ? ` (${String(sock.authorizationError)})` : ""}`}`;
   }
 

@@ -198,6 +198,7 @@ export class QueueWorker {
             }
             session = c.session;
             host = c.host;
+            if (session.plaintextReason) this.ctx.log.warn("queue.tls_fallback", { host, reason: session.plaintextReason });
           }
           await this.send(job, session, host);
         } catch (err) {
