@@ -59,12 +59,16 @@ let p: Providers;
 let noDsn: Sink;
 let withDsn: Sink;
 before(async () => {
-  p = await startProviders();
+  // A delay notice is due after 1 s (the NOTIFY=DELAY test); nothing else here waits that long.
+  p = await startProviders({ env: { QUEUE_RETRY_FIRST_SECONDS: "1", QUEUE_RETRY_MAX_SECONDS: "1", QUEUE_DELAY_NOTICE_SECONDS: "1" } });
   p.dns.add(
     { name: "nodsn.test", type: "MX", data: { preference: 10, exchange: "mx.nodsn.test" } },
     { name: "mx.nodsn.test", type: "A", data: "127.0.0.4" },
     { name: "dsn.test", type: "MX", data: { preference: 10, exchange: "mx.dsn.test" } },
     { name: "mx.dsn.test", type: "A", data: "127.0.0.5" },
+    // Nothing listens there: every attempt is deferred.
+    { name: "down.test", type: "MX", data: { preference: 10, exchange: "mx.down.test" } },
+    { name: "mx.down.test", type: "A", data: "127.0.0.9" },
   );
   noDsn = await startSink("127.0.0.4", p.mxPort, false);
   withDsn = await startSink("127.0.0.5", p.mxPort, true);
@@ -123,6 +127,22 @@ test("RET=FULL returns the whole message in a failure report; NOTIFY=NEVER sends
   assert.match(bounced[0].detail, /^550 5\.1\.1 .*; no DSN \(NOTIFY\)$/);
   assert.equal((await reports(p.a, "alice@a.test", FAILED, "ENV-NEVER")).length, 0);
   assert.ok(!p.a.logs.some((l) => l.event === "queue.dsn" && l.msgId === id), "no DSN was written");
+});
+
+test("a delay notice only when NOTIFY has DELAY: NOTIFY=FAILURE waits in silence", async () => {
+  const withDelay = await p.submit(p.a, { to: "x@down.test", subject: "delay wanted", dsn: { envid: "ENV-DELAY", notify: "DELAY,FAILURE" } });
+  const without = await p.submit(p.a, { to: "y@down.test", subject: "delay not wanted", dsn: { envid: "ENV-NODELAY", notify: "FAILURE" } });
+  try {
+    const [notice] = await p.waitFor(() => reports(p.a, "alice@a.test", "Delayed Mail (still being retried)", "ENV-DELAY"), (r) => r.length === 1, 30_000);
+    assert.match(notice, /Final-Recipient: rfc822; x@down\.test\r\nAction: delayed\r\nStatus: 4\.4\.1\r\n/);
+    // Deferred again and again past the notice time: chances enough for a notice it must not get.
+    await p.waitFor(() => p.a.data.db.deliveryLog.count({ where: { queueId: without, event: "deferred" } }), (n) => n >= 3, 30_000);
+    assert.equal((await reports(p.a, "alice@a.test", "Delayed Mail (still being retried)", "ENV-NODELAY")).length, 0);
+    assert.equal((await p.a.data.db.outboundRecipient.findFirstOrThrow({ where: { messageId: without } })).delayNotified, false);
+  } finally {
+    // No more retries to a host that is not there for the rest of the file.
+    await p.a.data.db.outboundMessage.deleteMany({ where: { id: { in: [withDelay, without] } } });
+  }
 });
 
 test("NOTIFY=SUCCESS to a next hop without DSN: the parameters stay here and the sender gets a \"relayed\" DSN after the 250", async () => {
