@@ -2,6 +2,10 @@
  * Opens the connection a destination's mail goes out on: the smart host when RELAY_HOST is
  * set, else the domain's MX hosts in preference order (mx.ts), each address in turn, until
  * one answers. MTA-STS (mta-sts.ts) may make verified TLS mandatory or rule a host out.
+ * Opportunistic TLS (RFC 3207 4.1, Postfix's smtp_tls_security_level=may): when STARTTLS
+ * fails on a host where TLS is not required — refused, or a handshake that breaks — the
+ * same address is tried again at once on a new connection without STARTTLS, as Postfix
+ * does; a host under an MTA-STS enforce policy never gets mail in plaintext.
  */
 import type { Resolver } from "node:dns/promises";
 import type { Config } from "../../lib/config";
@@ -77,7 +81,13 @@ export async function connectDestination(deps: ConnectDeps, domain: string): Pro
     for (const address of addresses) {
       lastHost = `${mx.name}[${address}]`;
       try {
-        const session = await OutboundSession.open({ address, port: config.outboundSmtpPort, hostName: mx.name, requireVerifiedTls }, opts);
+        const target = { address, port: config.outboundSmtpPort, hostName: mx.name, requireVerifiedTls };
+        const session = await OutboundSession.open(target, opts).catch(async (err: unknown) => {
+          if (!(err instanceof ConnectionFailure && err.tlsFailed && !requireVerifiedTls)) throw err;
+          const plain = await OutboundSession.open({ ...target, noTls: true }, opts);
+          plain.plaintextReason = `plaintext after STARTTLS failed: ${(err.reply || err.message).replace(/\s+/g, " ").slice(0, 200)}`;
+          return plain;
+        });
         return { kind: "session", session, host: lastHost };
       } catch (err) {
         // Even a 5xx greeting only says this host will not talk now: the next MX may (RFC 5321 5.1).

@@ -1,15 +1,13 @@
 /**
  * What becomes of a recipient after an attempt: written to the queue and the delivery
- * log under the worker's lease, logged, and — for bounces and the one delay notice — a
- * DSN to the envelope sender: into their Inbox when the sender is local, through the
- * queue (null sender, marked as a DSN) when remote.
+ * log under the worker's lease, logged, and — for bounces, the one delay notice, and a
+ * SUCCESS notification the next hop will not give — a DSN to the envelope sender
+ * (dsn-send.ts).
  */
 import type { EngineContext } from "../context";
-import { newQueueId } from "../../lib/domain/ids";
-import { prismaLookup, resolveRecipient } from "../../lib/routing/resolve";
-import { resolveSrsAddress, srsKey } from "../../lib/routing/srs";
 import type { AttemptResult, ClaimedMessage, ClaimedRecipient } from "../../lib/store/ops/queue";
-import { buildDsn, mayNotify, wanted, type DsnRecipient } from "./dsn";
+import { mayNotify, wanted, type DsnAction, type DsnRecipient } from "./dsn";
+import { sendDsn } from "./dsn-send";
 import { delayNoticeDue, expired, retryDelay } from "./schedule";
 
 export interface Outcome {
@@ -21,7 +19,11 @@ export interface Outcome {
   attempted: boolean;
   remoteHost?: string;
   tls?: string;
+  /** The host that answered offers DSN (RFC 3461): NOTIFY went on with the message, success reports are its job. */
+  nextHopDsn?: boolean;
 }
+
+type Item = { recipient: ClaimedRecipient; reply: string; remoteHost?: string };
 
 export class Outcomes {
   constructor(private readonly ctx: EngineContext, private readonly worker: string, private readonly blobs: { get(hash: string): Promise<Buffer> }) {}
@@ -34,7 +36,11 @@ export class Outcomes {
     const results: AttemptResult[] = outcomes.map((o) => {
       const base = { recipientId: o.recipient.id, queueId: message.id, address: o.recipient.address, attempted: o.attempted, remoteHost: o.remoteHost, tls: o.tls };
       const reply = o.reply.trim();
-      if (o.code >= 200 && o.code < 300) return { ...base, status: "delivered", reply, event: "delivered" };
+      if (o.code >= 200 && o.code < 300) {
+        // RFC 3461 5.2.3: a next hop without DSN ends the chain of notifications here, so we report "relayed".
+        const owed = !o.nextHopDsn && mayNotify(message) && wanted(o.recipient.notify, "relayed");
+        return { ...base, status: owed ? "relayed" : "delivered", reply, event: "delivered" };
+      }
       if (o.code >= 500) return { ...base, status: "bounce", reply, event: "failed" };
       if (expired(config, o.recipient.createdAt, now)) {
         return { ...base, status: "bounce", reply: `4.4.7 gave up after ${Math.round(config.queueLifetimeMs / 3_600_000)} h in the queue; last: ${reply}`, event: "expired" };
@@ -51,72 +57,61 @@ export class Outcomes {
         continue;
       }
       const fields = { msgId: message.id, to: r.address, host: r.remoteHost, reply: r.reply, tls: r.tls || undefined };
-      if (r.status === "delivered") log.info("queue.delivered", fields);
+      if (r.status === "delivered" || r.status === "relayed") log.info("queue.delivered", fields);
       else if (r.status === "deferred") log.info("queue.deferred", { ...fields, retryAt: r.nextAttemptAt?.toISOString() });
       else log.warn("queue.bounced", fields);
     }
     if (delayed.length) await this.notify(message, delayed).catch((err) => log.error("queue.dsn_failed", { msgId: message.id, error: err }));
-    const bounced = results.filter((r) => r.status === "bounce" && written.has(r.recipientId));
-    if (bounced.length) {
-      const byId = new Map(outcomes.map((o) => [o.recipient.id, o]));
-      await this.bounce(message, bounced.map((r) => ({ recipient: byId.get(r.recipientId)!.recipient, reply: r.reply, remoteHost: r.remoteHost })));
-    }
+    const byId = new Map(outcomes.map((o) => [o.recipient.id, o]));
+    const owing = (status: AttemptResult["status"]) =>
+      results.filter((r) => r.status === status && written.has(r.recipientId)).map((r) => ({ recipient: byId.get(r.recipientId)!.recipient, reply: r.reply, remoteHost: r.remoteHost }));
+    const bounced = owing("bounce");
+    if (bounced.length) await this.bounce(message, bounced);
+    const relayed = owing("relayed");
+    if (relayed.length) await this.relayed(message, relayed);
   }
 
   /**
    * Sends the failure DSN for recipients in state "bounce" (held by this worker), then
    * marks them failed. A crash in between makes them due for this step again.
    */
-  async bounce(message: ClaimedMessage, items: Array<{ recipient: ClaimedRecipient; reply: string; remoteHost?: string }>): Promise<void> {
-    const want = items.filter((i) => mayNotify(message) && wanted(i.recipient.notify, "failed"));
+  async bounce(message: ClaimedMessage, items: Item[]): Promise<void> {
+    await this.settle(message, items, "failed", { status: "failed", event: "bounced" });
+  }
+
+  /**
+   * Sends the "relayed" DSN for recipients in state "relayed" (delivered to a next hop
+   * without DSN, NOTIFY=SUCCESS; held by this worker), then marks them delivered. As for
+   * bounces, a crash in between makes them due for this step again.
+   */
+  async relayed(message: ClaimedMessage, items: Item[]): Promise<void> {
+    await this.settle(message, items, "relayed", { status: "delivered", event: "relayed" });
+  }
+
+  /** Writes the DSN a recipient is owed (if NOTIFY still wants it), then its final state. */
+  private async settle(message: ClaimedMessage, items: Item[], action: DsnAction, then: { status: "failed" | "delivered"; event: string }): Promise<void> {
+    const want = items.filter((i) => mayNotify(message) && wanted(i.recipient.notify, action));
     let detail = mayNotify(message) ? "no DSN (NOTIFY)" : "no DSN (null sender or a DSN)";
     if (want.length) {
       try {
-        const id = await this.notify(message, want.map((i) => ({ address: i.recipient.address, orcpt: i.recipient.orcpt, action: "failed", reply: i.reply, remoteMta: hostName(i.remoteHost) })));
+        const id = await this.notify(message, want.map((i) => ({ address: i.recipient.address, orcpt: i.recipient.orcpt, action, reply: i.reply, remoteMta: hostName(i.remoteHost) })));
         detail = id ? `DSN ${id} to <${message.mailFrom}>` : `no DSN: sender <${message.mailFrom}> is unknown`;
       } catch (err) {
         this.ctx.log.error("queue.dsn_failed", { msgId: message.id, error: err, hint: "retried when the lease runs out" });
         return;
       }
     }
-    const now = new Date();
     await this.ctx.store.run("recordQueueResults", {
       worker: this.worker,
-      now,
+      now: new Date(),
       leaseMs: 0,
-      results: items.map((i) => ({ recipientId: i.recipient.id, queueId: message.id, address: i.recipient.address, status: "failed" as const, reply: `${i.reply}; ${detail}`, attempted: false, event: "bounced", remoteHost: i.remoteHost })),
+      results: items.map((i) => ({ recipientId: i.recipient.id, queueId: message.id, address: i.recipient.address, status: then.status, reply: `${i.reply}; ${detail}`, attempted: false, event: then.event, remoteHost: i.remoteHost })),
     });
   }
 
-  /** Queues or stores one DSN; returns its queue id, or null when the sender cannot be reached. */
   private async notify(message: ClaimedMessage, recipients: DsnRecipient[]): Promise<string | null> {
-    const { ctx } = this;
     const original = (await this.blobs.get(message.blobHash)).subarray(message.bodyOffset);
-    const queueId = newQueueId();
-    const sender = message.mailFrom;
-    // A message we forwarded carries our SRS address as its sender: the DSN goes to the original one.
-    const lookup = ctx.lookup ?? prismaLookup(ctx.db);
-    const srs = await resolveSrsAddress(lookup, srsKey(ctx.config), sender);
-    const where = srs && srs.kind !== "srs-invalid" ? srs : await resolveRecipient(lookup, sender);
-    const dsn = buildDsn({ reportingMta: ctx.config.hostname, message, original, recipients });
-    const raw = Buffer.concat([Buffer.from(`Return-Path: <>\r\n`), dsn]);
-    if (where.kind === "local" && (where.accounts.length || where.forwards.length)) {
-      await ctx.store.deliver({
-        raw,
-        queueId,
-        targets: where.accounts.map((a) => ({ accountId: a.id })),
-        queue: where.forwards.length ? { mailFrom: "", accountId: null, recipients: where.forwards, bodyOffset: "Return-Path: <>\r\n".length, isDsn: true } : undefined,
-        receivedFrom: `DSN for ${message.id}`,
-        quota: "grace",
-      });
-    } else if (where.kind === "remote") {
-      await ctx.store.deliver({ raw, queueId, targets: [], queue: { mailFrom: "", accountId: null, recipients: [where.address], bodyOffset: "Return-Path: <>\r\n".length, isDsn: true }, receivedFrom: `DSN for ${message.id}` });
-    } else {
-      ctx.log.warn("queue.dsn_undeliverable", { msgId: message.id, sender, resolution: where.kind });
-      return null;
-    }
-    ctx.log.info("queue.dsn", { msgId: message.id, dsn: queueId, to: sender, action: recipients[0].action, recipients: recipients.map((r) => r.address) });
-    return queueId;
+    return sendDsn(this.ctx, message.id, message, original, recipients);
   }
 }
 

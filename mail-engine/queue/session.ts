@@ -3,10 +3,13 @@
  * then any number of transactions, each answered per recipient. PIPELINING (RFC 2920) and
  * 8BITMIME (RFC 6152) are used by the client when the server offers them, SMTPUTF8 (RFC
  * 6531) for internationalised addresses; the caller checks that a message needing them
- * can go (prepare.ts).
+ * can go (prepare.ts). DSN parameters (RFC 3461) go on MAIL FROM and RCPT TO when the
+ * server offers DSN; nodemailer gives every RCPT the same NOTIFY and ORCPT, so RCPT's
+ * are written here, per recipient (see rcptDsnArgs).
  */
 import type tls from "node:tls";
 import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
+import { encodeXtext, type RcptDsn } from "../../lib/domain/dsn-params";
 
 export interface SessionTarget {
   /** Address to connect to. */
@@ -40,24 +43,46 @@ export interface Envelope {
   from: string;
   to: string[];
   use8BitMime?: boolean;
-  dsn?: { ret?: string | null; envid?: string | null; notify?: string | null; orcpt?: string | null };
+  dsn?: { ret?: string | null; envid?: string | null; recipients?: Map<string, RcptDsn> };
 }
 
 /** A failure of the connection itself (refused, timed out, dropped, TLS failed): try another host or later. */
 export class ConnectionFailure extends Error {
-  constructor(message: string, readonly code = 0, readonly reply = "") {
+  constructor(message: string, readonly code = 0, readonly reply = "", readonly tlsFailed = false) {
     super(message);
   }
 }
 
-type Conn = InstanceType<typeof SMTPConnection> & { _supportedExtensions?: string[]; _socket?: tls.TLSSocket; secure?: boolean };
+type Conn = InstanceType<typeof SMTPConnection> & {
+  _supportedExtensions?: string[];
+  _socket?: tls.TLSSocket;
+  secure?: boolean;
+  /** nodemailer 7.0.13 (pinned): the RCPT parameters, called right after the recipient is pushed onto _recipientQueue. */
+  _getDsnRcptToArgs?: () => string;
+  _recipientQueue?: string[];
+  /** True from STARTTLS until the handshake completes. */
+  upgrading?: boolean;
+};
 
 export class OutboundSession {
   private closed = false;
+  /** Why a connection is in plaintext though TLS was tried (connect.ts's fallback), for the delivery log. */
+  plaintextReason = "";
+  /** The current transaction's per-recipient DSN parameters. */
+  private rcptDsn: Map<string, RcptDsn> | undefined;
 
   private constructor(private readonly conn: Conn, readonly target: SessionTarget) {
     conn.on("error", () => undefined); // surfaced through the callbacks below
     conn.on("end", () => (this.closed = true));
+    conn._getDsnRcptToArgs = () => this.rcptDsnArgs(conn._recipientQueue?.at(-1));
+  }
+
+  /** " NOTIFY=... ORCPT=..." for this RCPT, or "" (server without DSN, or nothing given). */
+  private rcptDsnArgs(address: string | undefined): string {
+    const p = address !== undefined ? this.rcptDsn?.get(address) : undefined;
+    if (!p || !this.extensions.includes("DSN")) return "";
+    const args = [p.notify ? `NOTIFY=${p.notify}` : "", p.orcpt ? `ORCPT=${encodeXtext(p.orcpt)}` : ""].filter(Boolean);
+    return args.length ? ` ${args.join(" ")}` : "";
   }
 
   static async open(target: SessionTarget, opts: SessionOptions): Promise<OutboundSession> {
@@ -79,7 +104,11 @@ export class OutboundSession {
     } as ConstructorParameters<typeof SMTPConnection>[0]) as Conn;
     const s = new OutboundSession(conn, target);
     await new Promise<void>((resolve, reject) => {
-      conn.once("error", (err: Error & { responseCode?: number; response?: string }) => reject(new ConnectionFailure(err.message, err.responseCode ?? 0, err.response ?? "")));
+      conn.once("error", (err: Error & { responseCode?: number; response?: string; code?: string }) => {
+        // ETLS: STARTTLS refused by a reply; upgrading: the handshake itself failed.
+        const tlsFailed = err.code === "ETLS" || conn.upgrading === true;
+        reject(new ConnectionFailure(err.message, err.responseCode ?? 0, err.response ?? "", tlsFailed));
+      });
       conn.connect(() => resolve());
     });
     if (target.auth) {
@@ -95,10 +124,10 @@ export class OutboundSession {
     return this.conn._supportedExtensions ?? [];
   }
 
-  /** "TLSv1.3 verified", "TLSv1.2 unverified (reason)", or "" for plaintext. */
+  /** "TLSv1.3 verified", "TLSv1.2 unverified (reason)", "" for plaintext, or why plaintext after a failed STARTTLS. */
   get tlsState(): string {
     const sock = this.conn._socket;
-    if (!this.conn.secure || !sock || typeof sock.getProtocol !== "function") return "";
+    if (!this.conn.secure || !sock || typeof sock.getProtocol !== "function") return this.plaintextReason;
     return `${sock.getProtocol()} ${sock.authorized ? "verified" : `unverified${sock.authorizationError ? ` (${String(sock.authorizationError)})` : ""}`}`;
   }
 
@@ -111,7 +140,9 @@ export class OutboundSession {
    * else the reply after DATA); rejects with ConnectionFailure when the connection broke.
    */
   async send(env: Envelope, message: Buffer): Promise<RecipientReply[]> {
-    const envelope = { from: env.from, to: env.to, size: message.length, use8BitMime: env.use8BitMime, dsn: env.dsn ?? undefined };
+    const dsn = env.dsn && (env.dsn.ret || env.dsn.envid) ? { ret: env.dsn.ret, envid: env.dsn.envid } : undefined;
+    this.rcptDsn = env.dsn?.recipients;
+    const envelope = { from: env.from, to: env.to, size: message.length, use8BitMime: env.use8BitMime, dsn };
     return new Promise((resolve, reject) => {
       this.conn.send(envelope as never, message, (err, info) => {
         if (err) {

@@ -124,8 +124,10 @@ export class QueueWorker {
         const message = messages.get(r.queueId);
         if (!message) continue; // deleted meanwhile (mailctl queue delete): its recipients went with it
         this.inFlight++;
-        if (r.status === "bounce") {
-          this.track(this.outcomes.bounce(message, [{ recipient: r, reply: r.lastReply }]).finally(() => this.inFlight--));
+        // A DSN owed from before (another worker's lapsed lease, a crash, mailctl queue bounce).
+        if (r.status === "bounce" || r.status === "relayed") {
+          const settle = r.status === "bounce" ? this.outcomes.bounce(message, [{ recipient: r, reply: r.lastReply }]) : this.outcomes.relayed(message, [{ recipient: r, reply: r.lastReply }]);
+          this.track(settle.finally(() => this.inFlight--));
           continue;
         }
         // One transaction per message and destination; through a smart host, one per message.
@@ -196,6 +198,7 @@ export class QueueWorker {
             }
             session = c.session;
             host = c.host;
+            if (session.plaintextReason) this.ctx.log.warn("queue.tls_fallback", { host, reason: session.plaintextReason });
           }
           await this.send(job, session, host);
         } catch (err) {
@@ -237,22 +240,23 @@ export class QueueWorker {
     }
     if (prepared.reencoded) this.ctx.log.info("queue.reencoded", { msgId: m.id, parts: prepared.reencoded, reason: "lines over 998 octets" });
     const bytes = await signOutbound(this.ctx.db, prepared.bytes);
-    const first = job.recipients[0];
     this.ctx.log.info("queue.sending", { msgId: m.id, to, host, tls: tls || undefined, size: bytes.length });
     const replies = await session.send(
       {
         from: m.mailFrom,
         to,
         use8BitMime: prepared.eightBit,
-        dsn: { ret: m.ret, envid: m.envId, notify: job.recipients.length === 1 ? first.notify : null, orcpt: job.recipients.length === 1 ? first.orcpt : null },
+        // RFC 3461 6.2: the parameters go on to a next hop that offers DSN (session.ts leaves them out otherwise).
+        dsn: { ret: m.ret, envid: m.envId, recipients: new Map(job.recipients.map((r) => [r.address, { notify: r.notify, orcpt: r.orcpt }])) },
       },
       bytes,
     );
     const byAddress = new Map(replies.map((r) => [r.address, r]));
+    const nextHopDsn = session.extensions.includes("DSN");
     // Recorded while the lane goes on with its next message: the commit's fsync need not hold the connection.
     this.track(this.finish(job, job.recipients.map((r) => {
       const rep = byAddress.get(r.address);
-      return { recipient: r, code: rep?.code ?? 451, reply: rep?.reply ?? "4.4.0 no reply for this recipient", attempted: true, remoteHost: host, tls };
+      return { recipient: r, code: rep?.code ?? 451, reply: rep?.reply ?? "4.4.0 no reply for this recipient", attempted: true, remoteHost: host, tls, nextHopDsn };
     })));
     // The next message must not inherit this transaction's state; a failed RSET closes the connection.
     if (replies.some((r) => r.code >= 300)) await session.reset().catch(() => session.close());

@@ -16,9 +16,9 @@ import type { SMTPServerAddress } from "smtp-server";
 import type { Db } from "../../lib/db/client";
 import { resolveRecipient, type DirectoryLookup } from "../../lib/routing/resolve";
 
-/** Parameters we advertise: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531). DSN and REQUIRETLS are hidden. */
-const MAIL_PARAMETERS = new Set(["SIZE", "BODY", "SMTPUTF8"]);
-const RCPT_PARAMETERS = new Set<string>();
+/** Parameters we advertise: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461). REQUIRETLS is hidden. */
+const MAIL_PARAMETERS = new Set(["SIZE", "BODY", "SMTPUTF8", "RET", "ENVID"]);
+const RCPT_PARAMETERS = new Set(["NOTIFY", "ORCPT"]);
 
 /** The parameters of the command that we do not offer, upper-case; empty when all are known. */
 export function unknownParameters(command: "MAIL" | "RCPT", address: SMTPServerAddress): string[] {

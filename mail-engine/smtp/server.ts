@@ -29,6 +29,7 @@ import { checkReceived, junkTargets } from "./inbound-checks";
 import { prismaLookup } from "../../lib/routing/resolve";
 import { srsEncode, srsKey } from "../../lib/routing/srs";
 import { parseAddress } from "../../lib/domain/address";
+import { sendDsn } from "../queue/dsn-send";
 export { listenErrorHint, PORT_VARIABLE } from "./listen-errors";
 
 export { MAX_RECIPIENTS, type ListenerKind } from "./transaction";
@@ -116,7 +117,8 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
     size: config.maxMessageSize,
     rejectOversized: true,
     hideENHANCEDSTATUSCODES: false,
-    hideDSN: true, // DSN arrives with the outbound queue (issue 4)
+    // RFC 3461: RET/ENVID checked in on-mail-from.ts, NOTIFY/ORCPT in on-rcpt-to.ts, kept with the queue entry.
+    hideDSN: false,
     hideREQUIRETLS: true,
     disableReverseLookup: true,
     authMethods: ["PLAIN", "LOGIN"],
@@ -228,6 +230,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             receivedFrom: `${kind} from ${session.clientHostname || session.remoteAddress} [${session.remoteAddress}] helo=${session.hostNameAppearsAs} mail from=<${mailFrom}>${session.user ? ` user=${session.user.email}` : ""}${verdict ? ` ${verdict.summary}${verdict.action === "junk" ? ` junk (${verdict.reason})` : ""}` : ""}`,
             quota: "grace",
           });
+          if (txn.success.length && mailFrom) await reportDelivered(ctx, txn, mailFrom, msg.header);
           log.info("smtp.accepted", {
             cid: session.id,
             msgId: txn.queueId,
@@ -289,7 +292,18 @@ async function queueRows(ctx: EngineContext, txn: Transaction, mailFrom: string,
   const onlyForwards = forwarded.length === txn.remote.size;
   const rewrite = forwarded.length > 0 && onlyForwards && sender !== null && !(await lookup.domainExists(sender.domain));
   const from = rewrite ? srsEncode(srsKey(ctx.config), mailFrom, txn.forwards.get(forwarded[0])!) : mailFrom;
-  return { mailFrom: from, accountId, recipients: [...txn.remote], bodyOffset };
+  return { mailFrom: from, accountId, recipients: [...txn.remote], bodyOffset, envId: txn.dsn.envid, ret: txn.dsn.ret, recipientDsn: txn.rcptDsn };
+}
+
+/**
+ * The "delivered"/"expanded" DSN (RFC 3461 4.1, NOTIFY=SUCCESS) for local recipients, sent
+ * once the message is stored and before the 250. The message is delivered whatever
+ * becomes of the report, so a failure to write it is logged, not answered with an error
+ * that would make the client send the message again.
+ */
+async function reportDelivered(ctx: EngineContext, txn: Transaction, mailFrom: string, header: Buffer): Promise<void> {
+  const subject = { mailFrom, envId: txn.dsn.envid, ret: txn.dsn.ret, createdAt: new Date() };
+  await sendDsn(ctx, txn.queueId, subject, header, txn.success).catch((err) => ctx.log.error("queue.dsn_failed", { msgId: txn.queueId, error: err, hint: "the message was delivered; its success report is lost" }));
 }
 
 /** The trace header (RFC 5321 4.4) without a "for" clause, so one blob serves every recipient. */

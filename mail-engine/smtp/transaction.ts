@@ -2,6 +2,8 @@
 import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import type { DeliveryTarget } from "../../lib/store";
 import type { AuthenticatedAccount } from "../../lib/auth/authenticate";
+import type { MailDsn, RcptDsn } from "../../lib/domain/dsn-params";
+import type { DsnRecipient } from "../queue/dsn";
 
 export type ListenerKind = "mx" | "submission" | "submissions";
 
@@ -16,6 +18,12 @@ export interface Transaction {
   forwards: Map<string, string>;
   /** Local recipients as given, for the log. */
   accepted: string[];
+  /** RET and ENVID of MAIL FROM (RFC 3461). */
+  dsn: MailDsn;
+  /** NOTIFY and ORCPT for the queue, by remote (or forwarded-to) address. */
+  rcptDsn: Record<string, RcptDsn>;
+  /** Local recipients that asked for NOTIFY=SUCCESS: reported once the message is stored. */
+  success: DsnRecipient[];
 }
 
 export type Session = SMTPServerSession & { user?: AuthenticatedAccount };

@@ -51,7 +51,7 @@ export interface Providers {
   b: Provider;
   mxPort: number;
   /** Sends through the provider's submission port as its user (STARTTLS, AUTH PLAIN); resolves to the queue id. */
-  submit(p: Provider, mail: { to: string | string[]; subject?: string; text?: string; from?: string; raw?: string | Buffer; envelopeTo?: string[] }): Promise<string>;
+  submit(p: Provider, mail: { to: string | string[]; subject?: string; text?: string; from?: string; raw?: string | Buffer; envelopeTo?: string[]; dsn?: { ret?: string; envid?: string; notify?: string | string[]; orcpt?: string } }): Promise<string>;
   inboxCount(p: Provider, email: string, subject?: string): Promise<number>;
   waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
@@ -208,9 +208,11 @@ export async function startProviders(opts: ProviderOptions = {}): Promise<Provid
         transports.set(p, tr);
       }
       const to = Array.isArray(mail.to) ? mail.to : [mail.to];
+      // RFC 3461 parameters (an SMTP transport's option, not in the generic mail options' type).
+      const dsn = mail.dsn ? { dsn: mail.dsn } : {};
       const info = mail.raw
-        ? await tr.sendMail({ envelope: { from: mail.from ?? p.user, to: mail.envelopeTo ?? to }, raw: mail.raw })
-        : await tr.sendMail({ from: mail.from ?? p.user, to, subject: mail.subject ?? "hello", text: mail.text ?? "Hello from the other provider.\n" });
+        ? await tr.sendMail({ envelope: { from: mail.from ?? p.user, to: mail.envelopeTo ?? to }, raw: mail.raw, ...dsn })
+        : await tr.sendMail({ from: mail.from ?? p.user, to, subject: mail.subject ?? "hello", text: mail.text ?? "Hello from the other provider.\n", ...dsn });
       return info.response.split(" ").pop()!;
     },
     async inboxCount(p, email, subject) {

@@ -33,7 +33,7 @@ test("EHLO offers the extensions of the issue and no AUTH", async () => {
   const c = await RawSmtp.connect(t.mxPort);
   const r = await c.command("EHLO client.remote.example");
   assert.equal(r.code, 250);
-  for (const ext of ["STARTTLS", `SIZE ${MAX}`, "8BITMIME", "SMTPUTF8", "PIPELINING", "ENHANCEDSTATUSCODES"]) {
+  for (const ext of ["STARTTLS", `SIZE ${MAX}`, "8BITMIME", "SMTPUTF8", "PIPELINING", "ENHANCEDSTATUSCODES", "DSN"]) {
     assert.ok(r.lines.some((l) => l.slice(4) === ext), `EHLO lacks ${ext}: ${r.text}`);
   }
   assert.ok(!r.lines.some((l) => l.slice(4).startsWith("AUTH")), "MX must not offer AUTH");
@@ -231,13 +231,13 @@ test("RCPT TO:<Postmaster> without a domain is accepted and delivered to postmas
 test("unknown MAIL/RCPT parameters and trailing words after the address: 555 5.5.4", async () => {
   const c = await RawSmtp.connect(t.mxPort);
   await c.command("EHLO x.remote.example");
-  for (const line of ["MAIL FROM:<a@remote.example> junk", "MAIL FROM:<a@remote.example> XFOO=1", "MAIL FROM:<a@remote.example> RET=HDRS"]) {
+  for (const line of ["MAIL FROM:<a@remote.example> junk", "MAIL FROM:<a@remote.example> XFOO=1", "MAIL FROM:<a@remote.example> MT-PRIORITY=3"]) {
     const r = await c.command(line);
     assert.equal(r.code, 555, `${line}: ${r.code} ${r.text}`);
     assert.match(r.text, /^5\.5\.4 MAIL FROM parameter not recognised/);
   }
   assert.equal((await c.command("MAIL FROM:<a@remote.example> SIZE=100 BODY=8BITMIME")).code, 250, "advertised parameters pass");
-  for (const line of ["RCPT TO:<alice@example.test> trailing", "RCPT TO:<alice@example.test> NOTIFY=NEVER"]) {
+  for (const line of ["RCPT TO:<alice@example.test> trailing", "RCPT TO:<alice@example.test> RRVS=2026-01-01T00:00:00Z"]) {
     const r = await c.command(line);
     assert.equal(r.code, 555, `${line}: ${r.code} ${r.text}`);
     assert.match(r.text, /^5\.5\.4 RCPT TO parameter not recognised/);

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { retryDelay, expired, delayNoticeDue } from "../../mail-engine/queue/schedule";
 import { buildDsn, mayNotify, statusOf, wanted } from "../../mail-engine/queue/dsn";
+import { encodeXtext, mailDsnParams, rcptDsnParams } from "../../lib/domain/dsn-params";
 import { hasLongLine, prepareOutgoing, refusalFor } from "../../mail-engine/queue/prepare";
 import { parseMessage } from "../../lib/mime/message-parser";
 import type { ClaimedMessage } from "../../lib/store/ops/queue";
@@ -50,10 +51,40 @@ test("a DSN is a multipart/report with the per-recipient fields; RET=FULL return
   assert.doesNotMatch(dsn, /\r\nInjected:/, "a reply cannot add header lines");
   assert.match(dsn, /Auto-Submitted: auto-replied/);
   assert.doesNotMatch(dsn, /the body/, "without RET=FULL only the header section comes back");
-  const full = buildDsn({ reportingMta: "mx.a.example", message: message({ ret: "FULL" }), original, recipients: [{ address: "bob@b.example", orcpt: null, action: "delayed", reply: "451 4.3.0 later" }] }).toString();
+  const full = buildDsn({ reportingMta: "mx.a.example", message: message({ ret: "FULL" }), original, recipients: [{ address: "bob@b.example", orcpt: null, action: "failed", reply: "550 5.1.1 no such user" }] }).toString();
   assert.match(full, /Content-Type: message\/rfc822\r\n\r\nFrom: alice@a\.example[\s\S]*the body/);
-  assert.match(full, /Subject: Delayed Mail \(still being retried\)/);
-  assert.match(full, /Action: delayed\r\nStatus: 4\.3\.0/);
+  const delayed = buildDsn({ reportingMta: "mx.a.example", message: message({ ret: "FULL" }), original, recipients: [{ address: "bob@b.example", orcpt: null, action: "delayed", reply: "451 4.3.0 later" }] }).toString();
+  assert.match(delayed, /Subject: Delayed Mail \(still being retried\)/);
+  assert.match(delayed, /Action: delayed\r\nStatus: 4\.3\.0/);
+  assert.doesNotMatch(delayed, /the body/, "RET concerns failure reports only (RFC 3461 4.3)");
+  const relayed = buildDsn({ reportingMta: "mx.a.example", message: message({ ret: "FULL" }), original, recipients: [{ address: "bob@b.example", orcpt: "rfc822;bob@b.example", action: "relayed", reply: "250 2.0.0 Ok", remoteMta: "mx.b.example" }] }).toString();
+  assert.match(relayed, /Subject: Successful Mail Delivery Report/);
+  assert.match(relayed, /Action: relayed\r\nStatus: 2\.0\.0\r\nRemote-MTA: dns; mx\.b\.example/);
+  assert.match(relayed, /Content-Type: text\/rfc822-headers/);
+});
+
+test("NOTIFY decides which reports are wanted: SUCCESS for delivered, relayed and expanded", () => {
+  assert.equal(wanted(null, "relayed"), false, "no SUCCESS report unless asked for");
+  assert.equal(wanted("SUCCESS", "delivered"), true);
+  assert.equal(wanted("SUCCESS", "failed"), false);
+  assert.equal(wanted("FAILURE,SUCCESS", "expanded"), true);
+  assert.equal(wanted("NEVER", "relayed"), false);
+});
+
+test("DSN parameters (RFC 3461 4): RET, ENVID, NOTIFY and ORCPT are checked and normalised; xtext encodes + = and controls", () => {
+  assert.deepEqual(mailDsnParams({ RET: "hdrs", ENVID: "QQ314159" }), { ok: true, value: { ret: "HDRS", envid: "QQ314159" } });
+  assert.deepEqual(mailDsnParams(false), { ok: true, value: { ret: null, envid: null } });
+  assert.equal(mailDsnParams({ RET: "BODY" }).ok, false);
+  assert.equal(mailDsnParams({ ENVID: "x".repeat(101) }).ok, false);
+  assert.equal(mailDsnParams({ ENVID: "caf\u00e9" }).ok, false);
+  assert.deepEqual(rcptDsnParams({ NOTIFY: "success,failure", ORCPT: "RFC822;Bob@B.example" }), { ok: true, value: { notify: "SUCCESS,FAILURE", orcpt: "rfc822;Bob@B.example" } });
+  assert.equal(rcptDsnParams({ NOTIFY: "NEVER,SUCCESS" }).ok, false);
+  assert.equal(rcptDsnParams({ NOTIFY: "SUCCESS,SUCCESS" }).ok, false);
+  assert.equal(rcptDsnParams({ NOTIFY: "SOMETIMES" }).ok, false);
+  assert.equal(rcptDsnParams({ ORCPT: "bob@b.example" }).ok, false, "ORCPT needs its addr-type");
+  assert.equal(rcptDsnParams({ ORCPT: `rfc822;${"x".repeat(500)}@b.example` }).ok, false);
+  assert.equal(encodeXtext("rfc822;a+b=c@d.example"), "rfc822;a+2Bb+3Dc@d.example");
+  assert.equal(encodeXtext("id with space"), "id+20with+20space");
 });
 
 test("lines over 998 octets: text parts become quoted-printable, the rest is untouched; a long header line is refused", async () => {

@@ -55,6 +55,8 @@ export interface QueueRows {
   /** RFC 3461 ENVID and RET of the MAIL command. */
   envId?: string | null;
   ret?: string | null;
+  /** RFC 3461 NOTIFY and ORCPT of each recipient that had them, by address. */
+  recipientDsn?: Record<string, { notify: string | null; orcpt: string | null }>;
 }
 
 export interface DeliverArgs {
@@ -165,9 +167,10 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
       d.queueId, d.queue.accountId, d.queue.mailFrom, d.blob.hash, d.queue.bodyOffset, d.blob.size - d.queue.bodyOffset, d.queue.isDsn ?? false, d.queue.envId ?? null, d.queue.ret ?? null, now,
     ]);
     for (const a of d.queue.recipients) {
+      const dsn = d.queue.recipientDsn && Object.hasOwn(d.queue.recipientDsn, a) ? d.queue.recipientDsn[a] : undefined;
       await tx.run(
-        `INSERT INTO "OutboundRecipient" ("id", "messageId", "address", "domain", "status", "attempts", "nextAttemptAt", "lastReply", "delayNotified", "createdAt") VALUES ($1, $2, $3, $4, 'queued', 0, $5, '', $6, $5)`,
-        [createId(), d.queueId, a, a.slice(a.lastIndexOf("@") + 1), now, false],
+        `INSERT INTO "OutboundRecipient" ("id", "messageId", "address", "domain", "status", "attempts", "nextAttemptAt", "lastReply", "delayNotified", "notify", "orcpt", "createdAt") VALUES ($1, $2, $3, $4, 'queued', 0, $5, '', $6, $7, $8, $5)`,
+        [createId(), d.queueId, a, a.slice(a.lastIndexOf("@") + 1), now, false, dsn?.notify ?? null, dsn?.orcpt ?? null],
       );
     }
   }

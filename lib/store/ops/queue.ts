@@ -7,7 +7,9 @@
  * the recipient still "delivering", so a delivered recipient is never handed out again.
  *
  * Recipient states: queued → delivering → delivered | deferred (→ delivering ...) |
- * bounce (a DSN is owed; claimed again by whoever writes it) → failed.
+ * bounce (a failure DSN is owed; claimed again by whoever writes it) → failed |
+ * relayed (delivered to a next hop without DSN, a "relayed" DSN is owed, RFC 3461
+ * 5.2.3; claimed again the same way) → delivered.
  */
 import { createId } from "../../domain/ids";
 import type { StoreTx } from "../tx";
@@ -24,7 +26,7 @@ export interface ClaimedRecipient {
   queueId: string;
   address: string;
   domain: string;
-  status: "delivering" | "bounce";
+  status: "delivering" | "bounce" | "relayed";
   attempts: number;
   notify: string | null;
   orcpt: string | null;
@@ -56,12 +58,12 @@ const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v).replace
 /** Claims up to `limit` due recipients: queued or deferred and due, or whose lease ran out. */
 export async function claimQueue(tx: StoreTx, a: ClaimArgs): Promise<Claim> {
   const until = new Date(a.now.getTime() + a.leaseMs);
-  const due = `("status" IN ('queued', 'deferred') AND "nextAttemptAt" <= $3) OR ("status" IN ('delivering', 'bounce') AND "lockedUntil" < $3)`;
+  const due = `("status" IN ('queued', 'deferred') AND "nextAttemptAt" <= $3) OR ("status" IN ('delivering', 'bounce', 'relayed') AND "lockedUntil" < $3)`;
   const pick = tx.dialect === "postgresql"
     ? `SELECT "id" FROM "OutboundRecipient" WHERE ${due} ORDER BY "nextAttemptAt" LIMIT $4 FOR UPDATE SKIP LOCKED`
     : `SELECT "id" FROM "OutboundRecipient" WHERE ${due} ORDER BY "nextAttemptAt" LIMIT $4`;
   const rows = await tx.all<Record<string, unknown>>(
-    `UPDATE "OutboundRecipient" SET "status" = CASE WHEN "status" = 'bounce' THEN 'bounce' ELSE 'delivering' END, "lockedBy" = $1, "lockedUntil" = $2
+    `UPDATE "OutboundRecipient" SET "status" = CASE WHEN "status" IN ('bounce', 'relayed') THEN "status" ELSE 'delivering' END, "lockedBy" = $1, "lockedUntil" = $2
      WHERE "id" IN (${pick}) RETURNING "id", "messageId", "address", "domain", "status", "attempts", "notify", "orcpt", "delayNotified", "lastReply", "createdAt"`,
     [a.worker, until, a.now, a.limit],
   );
@@ -106,8 +108,8 @@ export interface AttemptResult {
   recipientId: string;
   queueId: string;
   address: string;
-  /** bounce: failed for good, a DSN is owed (the lease is renewed for writing it). */
-  status: "delivered" | "deferred" | "bounce" | "failed";
+  /** bounce: failed for good, a DSN is owed; relayed: delivered, a "relayed" DSN is owed (the lease is renewed for writing it). */
+  status: "delivered" | "deferred" | "bounce" | "failed" | "relayed";
   reply: string;
   /** For "deferred": when to try again. */
   nextAttemptAt?: Date;
@@ -129,10 +131,11 @@ export async function recordQueueResults(tx: StoreTx, a: { worker: string; now: 
   for (const r of a.results) {
     const n = await tx.run(
       `UPDATE "OutboundRecipient" SET "status" = $1, "attempts" = "attempts" + $2, "lastAttemptAt" = CASE WHEN $2 = 1 THEN $3 ELSE "lastAttemptAt" END,
-         "lastReply" = $4, "nextAttemptAt" = COALESCE($5, "nextAttemptAt"), "deliveredAt" = CASE WHEN $1 = 'delivered' THEN $3 ELSE "deliveredAt" END,
+         "lastReply" = $4, "nextAttemptAt" = COALESCE($5, "nextAttemptAt"), "deliveredAt" = CASE WHEN $1 IN ('delivered', 'relayed') THEN COALESCE("deliveredAt", $3) ELSE "deliveredAt" END,
          "delayNotified" = CASE WHEN $6 = 1 THEN $7 ELSE "delayNotified" END,
-         "lockedBy" = CASE WHEN $1 = 'bounce' THEN "lockedBy" ELSE NULL END, "lockedUntil" = CASE WHEN $1 = 'bounce' THEN ${tx.dialect === "postgresql" ? "$8::timestamp" : "$8"} ELSE NULL END
-       WHERE "id" = $9 AND "lockedBy" = $10 AND "status" IN ('delivering', 'bounce')`,
+         "lockedBy" = CASE WHEN $1 IN ('bounce', 'relayed') THEN "lockedBy" ELSE NULL END,
+         "lockedUntil" = CASE WHEN $1 IN ('bounce', 'relayed') THEN ${tx.dialect === "postgresql" ? "$8::timestamp" : "$8"} ELSE NULL END
+       WHERE "id" = $9 AND "lockedBy" = $10 AND "status" IN ('delivering', 'bounce', 'relayed')`,
       [r.status, r.attempted ? 1 : 0, a.now, r.reply.slice(0, 1000), r.nextAttemptAt ?? null, r.delayNotified ? 1 : 0, true, new Date(a.now.getTime() + a.leaseMs), r.recipientId, a.worker],
     );
     if (n === 0) continue;
