@@ -25,6 +25,7 @@ const TOOLS = [
   { program: "curl", pkg: "curl", part: "integration", why: "the curl SMTP and IMAP tests" },
   { program: "dkimverify", pkg: "python3-dkim", part: "integration", why: "the DKIM signing test (an independent verifier)" },
   { program: "mbsync", pkg: "isync", part: "integration", why: "the mbsync IMAP sync test" },
+  { program: "openssl", pkg: "openssl", part: "integration", why: "the MTA-STS test (a certificate for its policy host)" },
 ];
 
 function installed(program) {
