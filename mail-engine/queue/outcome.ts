@@ -10,6 +10,7 @@ import { prismaLookup, resolveRecipient } from "../../lib/routing/resolve";
 import { resolveSrsAddress, srsKey } from "../../lib/routing/srs";
 import type { AttemptResult, ClaimedMessage, ClaimedRecipient } from "../../lib/store/ops/queue";
 import { buildDsn, mayNotify, wanted, type DsnRecipient } from "./dsn";
+import { ResultWriter } from "./result-writer";
 import { delayNoticeDue, expired, retryDelay } from "./schedule";
 
 export interface Outcome {
@@ -24,7 +25,20 @@ export interface Outcome {
 }
 
 export class Outcomes {
-  constructor(private readonly ctx: EngineContext, private readonly worker: string, private readonly blobs: { get(hash: string): Promise<Buffer> }) {}
+  /**
+   * PostgreSQL runs each op in its own transaction: results are batched (result-writer.ts)
+   * so a burst of deliveries costs one commit. SQLite's writer already commits the ops that
+   * arrive together in one transaction; a batch there would only wait for the one before.
+   */
+  private readonly results: ResultWriter | null;
+
+  constructor(private readonly ctx: EngineContext, private readonly worker: string, private readonly blobs: { get(hash: string): Promise<Buffer> }) {
+    this.results = ctx.config.provider === "postgresql" ? new ResultWriter((results, now) => this.write(results, now)) : null;
+  }
+
+  private write(results: AttemptResult[], now: Date): Promise<string[]> {
+    return this.ctx.store.run("recordQueueResults", { worker: this.worker, now, leaseMs: this.ctx.config.queueLeaseMs, results });
+  }
 
   /** Records one message's outcomes; bounces then get their DSN. */
   async record(message: ClaimedMessage, outcomes: Outcome[]): Promise<void> {
@@ -44,7 +58,7 @@ export class Outcomes {
       if (notice) delayed.push({ address: o.recipient.address, orcpt: o.recipient.orcpt, action: "delayed", reply, remoteMta: hostName(o.remoteHost) });
       return { ...base, status: "deferred", reply, event: "deferred", nextAttemptAt: new Date(now.getTime() + retryDelay(config, Math.max(1, attempts))), delayNotified: notice };
     });
-    const written = new Set(await this.ctx.store.run("recordQueueResults", { worker: this.worker, now, leaseMs: config.queueLeaseMs, results }));
+    const written = this.results ? await this.results.record(results, now) : new Set(await this.write(results, now));
     for (const r of results) {
       if (!written.has(r.recipientId)) {
         log.warn("queue.lease_lost", { msgId: message.id, to: r.address, hint: "another worker took this recipient over; its result is not recorded" });
