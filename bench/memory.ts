@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseOptions, usage, type OptionSpec } from "./lib/args";
+import { cpuSeconds } from "./lib/engine";
 import { messageFactory } from "./lib/message";
 import { freePort, waitForSmtp } from "./lib/net";
 import { runLoad } from "./lib/smtp-load";
@@ -91,17 +92,6 @@ function tree(rootPid: number): Proc[] {
     if (st) out.push({ pid, role: roleOf(pid), ...st });
   }
   return out;
-}
-
-/** CPU seconds (user + system, all threads) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-  } catch {
-    return NaN;
-  }
 }
 
 const mbs = (b: number) => `${fmt(b / MB, 0)} MB`;

@@ -30,7 +30,7 @@ import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { addAccount, addDomain } from "../lib/directory";
 import { parseOptions, usage, UsageError, type OptionSpec } from "./lib/args";
-import { spawnEngine, treeRssSampler, type EngineProcess } from "./lib/engine";
+import { cpuSeconds, spawnEngine, treeRssSampler, type EngineProcess } from "./lib/engine";
 import { messageFactory } from "./lib/message";
 import { freePort, waitForSmtp } from "./lib/net";
 import { createPostfix, postfixInstalled, type PostfixInstance } from "./lib/postfix";
@@ -127,17 +127,6 @@ function printFailures(name: string, load: LoadResult) {
   if (load.failed === 0) return;
   console.log(`${name}: ${load.failed} message(s) FAILED; first failures:`);
   for (const f of load.failures) console.log(`  ${f}`);
-}
-
-/** utime + stime of a process in seconds, from /proc/<pid>/stat (Linux clock ticks are 1/100 s). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /** A fresh PostgreSQL database next to the one `url` names; drop() removes it. */

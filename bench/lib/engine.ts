@@ -71,6 +71,17 @@ export function spawnEngine(opts: { root: string; env: Record<string, string>; n
   };
 }
 
+/** CPU seconds (user + system, all threads) a process has used, from /proc/<pid>/stat; NaN where there is no /proc. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
 export function readVmHwm(pid: number): number {
   try {
     const status = fs.readFileSync(path.join("/proc", String(pid), "status"), "utf8");
