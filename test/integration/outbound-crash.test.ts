@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startProviders } from "../helpers/providers";
 
-const N = 60;
+const N = 90;
 
 test("SIGKILL in the middle of a queue run: after restart every message is delivered, none recorded as delivered is sent again", async () => {
   const p = await startProviders({
@@ -26,8 +26,12 @@ test("SIGKILL in the middle of a queue run: after restart every message is deliv
       }));
     }
     await p.b.start();
-    const before = await p.waitFor(() => p.inboxCount(p.b, "bob@b.test"), (n) => n >= 3, 30_000);
+    // Killed as soon as A's log says three went out (read from its output, not by a
+    // database poll: a fast run could finish the backlog between two polls).
+    const delivered = () => p.a.logs.filter((l) => l.event === "queue.delivered").length;
+    await p.waitFor(async () => delivered(), (n) => n >= 3, 30_000);
     await p.a.kill();
+    const before = await p.inboxCount(p.b, "bob@b.test");
     const db = p.a.data.db;
     const inFlight = await db.outboundRecipient.count({ where: { status: "delivering" } });
     const recorded = await db.deliveryLog.findMany({ where: { event: "delivered" }, select: { queueId: true } });
