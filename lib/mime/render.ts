@@ -14,6 +14,7 @@
  */
 import { simpleParser, type AddressObject, type Attachment } from "mailparser";
 import sanitizeHtml from "sanitize-html";
+import { isTrackingPixel, noneBlocked, REMOTE_URL, totalBlocked, type BlockedRemoteContent } from "./remote-content";
 
 export interface RenderedAddress {
   name: string;
@@ -46,6 +47,8 @@ export interface RenderedMessage {
   html: string | null;
   /** Remote resources (images, CSS urls) that were dropped from the HTML. */
   blockedRemoteContent: number;
+  /** The same, by kind (tracking pixels named as such). */
+  blocked: BlockedRemoteContent;
   /** Every attachment, including inline parts (see `inline`). */
   attachments: RenderedAttachment[];
 }
@@ -87,11 +90,11 @@ export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean 
     }
   });
   let html: string | null = null;
-  let blockedRemoteContent = 0;
+  let blocked = noneBlocked();
   if (typeof parsed.html === "string" && parsed.html.trim() !== "") {
     const clean = sanitizeEmailHtml(parsed.html, { cidImages, remoteImages: opts.remoteImages });
     html = clean.html;
-    blockedRemoteContent = clean.blockedRemoteContent;
+    blocked = clean.blocked;
   }
   const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   return {
@@ -105,7 +108,8 @@ export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean 
     messageId: parsed.messageId ?? "",
     text: parsed.text ?? null,
     html,
-    blockedRemoteContent,
+    blockedRemoteContent: totalBlocked(blocked),
+    blocked,
     attachments: parsed.attachments.map((a, index) => ({
       index,
       filename: a.filename || `attachment-${index + 1}`,
@@ -234,8 +238,9 @@ export interface SanitizeOptions {
 }
 
 /** Sanitises an e-mail's HTML part for display; see the file comment for what goes. */
-export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { html: string; blockedRemoteContent: number } {
-  const counter = { blocked: 0 };
+export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { html: string; blockedRemoteContent: number; blocked: BlockedRemoteContent } {
+  const counter = { blocked: 0 }; // styles (cleanCss counts into it)
+  const blocked = noneBlocked();
   const cidImages = opts.cidImages ?? new Map<string, string>();
 
   const transform = (tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag => {
@@ -245,7 +250,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
       if (css === null || css.trim() === "") delete out.style;
       else out.style = css;
     }
-    if (out.background !== undefined || out.srcset !== undefined || out.poster !== undefined) counter.blocked++;
+    if (out.background !== undefined || out.srcset !== undefined || out.poster !== undefined) blocked.images++;
     delete out.background;
     delete out.srcset;
     if (tagName === "img") {
@@ -265,7 +270,8 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
       } else if (opts.remoteImages && /^https?:\/\//i.test(src)) {
         out.src = src;
       } else if (src !== "") {
-        counter.blocked++;
+        blocked.images++;
+        if (REMOTE_URL.test(src) && isTrackingPixel(src, attribs)) blocked.trackers++;
       }
     }
     if (tagName === "a") {
@@ -313,7 +319,8 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
     const safe = cleanCss(css, counter);
     return safe === null ? "" : open + safe + close;
   });
-  return { html: clean, blockedRemoteContent: counter.blocked };
+  blocked.styles = counter.blocked;
+  return { html: clean, blockedRemoteContent: totalBlocked(blocked), blocked };
 }
 
 const BASE_STYLE =
