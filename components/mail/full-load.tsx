@@ -12,8 +12,9 @@ import { useEffect } from "react";
 export function FullLoad() {
   useEffect(() => {
     const nav = performance.getEntriesByType("navigation")[0];
-    // The navigation entry is the document's own load (its URL after redirects).
-    if (!nav || nav.name !== window.location.href) window.location.replace(window.location.href);
+    // The navigation entry is the document's own load (its URL after redirects); a fragment changes no policy.
+    const bare = (url: string) => url.split("#")[0];
+    if (!nav || bare(nav.name) !== bare(window.location.href)) window.location.replace(window.location.href);
   }, []);
   return null;
 }
