@@ -40,7 +40,8 @@ export function MessageFrame({ srcDoc }: { srcDoc: string }) {
       const root = doc?.documentElement;
       if (!doc || !root || doc.readyState === "loading") return;
       frame.style.height = "0px";
-      // A horizontal scrollbar (a wide table) takes height too: offsetHeight - clientHeight at height 0 is 0, so add it afterwards.
+      // A wide message (a fixed-width table) gets a horizontal scrollbar once the frame has a
+      // height, and the bar takes some of it (innerHeight > clientHeight): that is added below.
       let height = Math.min(Math.ceil(root.scrollHeight), MAX_HEIGHT);
       frame.style.height = `${height}px`;
       const win = frame.contentWindow;
