@@ -131,6 +131,7 @@ export function MessageView({
       {showHtml && (
         <RemoteContentNotice
           blocked={rendered.blocked}
+          shownImages={rendered.shownImages}
           remoteImages={remoteImages}
           imagesHref={imagesHref}
           messageId={messageId}

@@ -11,6 +11,7 @@ const BUTTON = "shrink-0 rounded-md border bg-white px-2 py-1 font-medium";
 
 export function RemoteContentNotice({
   blocked,
+  shownImages,
   remoteImages,
   imagesHref,
   messageId,
@@ -18,6 +19,8 @@ export function RemoteContentNotice({
   senderAllowed,
 }: {
   blocked: BlockedRemoteContent;
+  /** Remote images the message shows (with remoteImages). */
+  shownImages: number;
   /** The message is shown with its remote images. */
   remoteImages: boolean;
   /** Where "Show images" leads (this message with its images). */
@@ -39,11 +42,13 @@ export function RemoteContentNotice({
     ) : null;
 
   if (remoteImages) {
+    // Nothing remote in this message: nothing to say (the sender's list is still reachable from settings).
+    if (shownImages === 0 && blocked.styles === 0 && !senderAllowed) return null;
     return (
       <div className="mt-3 flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="remote-shown">
         <ShieldIcon className="h-4 w-4 shrink-0" />
         <span className="min-w-0 flex-1">
-          {senderAllowed ? `Images are shown: you always show images from ${sender}.` : "Remote images are shown for this message."}
+          {senderAllowed ? `Images are shown: you always show images from ${sender}.` : `${shownImages === 1 ? "1 remote image is" : `${shownImages} remote images are`} shown for this message.`}
           {blocked.styles > 0 && ` ${describeBlocked({ images: 0, trackers: 0, styles: blocked.styles })} (never loaded).`}
         </span>
         {senderAllowed ? senderForm(false, "stop-images-sender", "Stop showing images from this sender") : senderForm(true, "always-images-sender", `Always show images from ${sender}`)}

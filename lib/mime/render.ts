@@ -49,6 +49,8 @@ export interface RenderedMessage {
   blockedRemoteContent: number;
   /** The same, by kind (tracking pixels named as such). */
   blocked: BlockedRemoteContent;
+  /** Remote images kept because the reader asked for them (remoteImages). */
+  shownImages: number;
   /** Every attachment, including inline parts (see `inline`). */
   attachments: RenderedAttachment[];
 }
@@ -91,10 +93,12 @@ export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean 
   });
   let html: string | null = null;
   let blocked = noneBlocked();
+  let shownImages = 0;
   if (typeof parsed.html === "string" && parsed.html.trim() !== "") {
     const clean = sanitizeEmailHtml(parsed.html, { cidImages, remoteImages: opts.remoteImages });
     html = clean.html;
     blocked = clean.blocked;
+    shownImages = clean.shownImages;
   }
   const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   return {
@@ -110,6 +114,7 @@ export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean 
     html,
     blockedRemoteContent: totalBlocked(blocked),
     blocked,
+    shownImages,
     attachments: parsed.attachments.map((a, index) => ({
       index,
       filename: a.filename || `attachment-${index + 1}`,
@@ -238,9 +243,10 @@ export interface SanitizeOptions {
 }
 
 /** Sanitises an e-mail's HTML part for display; see the file comment for what goes. */
-export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { html: string; blockedRemoteContent: number; blocked: BlockedRemoteContent } {
+export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { html: string; blockedRemoteContent: number; blocked: BlockedRemoteContent; shownImages: number } {
   const counter = { blocked: 0 }; // styles (cleanCss counts into it)
   const blocked = noneBlocked();
+  let shownImages = 0;
   const cidImages = opts.cidImages ?? new Map<string, string>();
 
   const transform = (tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag => {
@@ -269,6 +275,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
         out.src = src;
       } else if (opts.remoteImages && /^https?:\/\//i.test(src)) {
         out.src = src;
+        shownImages++;
       } else if (src !== "") {
         blocked.images++;
         if (REMOTE_URL.test(src) && isTrackingPixel(src, attribs)) blocked.trackers++;
@@ -320,7 +327,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
     return safe === null ? "" : open + safe + close;
   });
   blocked.styles = counter.blocked;
-  return { html: clean, blockedRemoteContent: totalBlocked(blocked), blocked };
+  return { html: clean, blockedRemoteContent: totalBlocked(blocked), blocked, shownImages };
 }
 
 const BASE_STYLE =
