@@ -8,7 +8,8 @@ import { isStoreError } from "@/lib/store/errors";
 import { matchingIds } from "@/lib/web/search";
 import { applyBulk, applyUndo, OrganiseError, type Undo } from "@/lib/web/organise";
 import { z } from "zod";
-import { folderHref } from "@/lib/web/format";
+import { folderHref, messageHref } from "@/lib/web/format";
+import { addImageSender, removeImageSender } from "@/lib/web/image-senders";
 
 /** "Mark as unread" on an open message: clears \Seen and goes back to its folder. */
 export async function markUnreadAction(formData: FormData): Promise<void> {
@@ -130,4 +131,29 @@ export async function deleteFolderAction(name: unknown): Promise<FolderOutcome> 
   if (!box) return { ok: false, error: "There is no such folder." };
   if (box.specialUse) return { ok: false, error: "Inbox, Drafts, Sent, Archive, Junk and Trash cannot be deleted." };
   return folderChange(() => mail.deleteMailbox({ accountId: account.id, name: box.name }), box.name);
+}
+
+/** The message named by a form's "id" field, the session's own, or a 404. */
+async function ownMessage(formData: FormData) {
+  const account = await requireSession();
+  const id = String(formData.get("id") ?? "");
+  if (!isMessageId(id)) notFound();
+  const { db } = await getStore();
+  const message = await getMessage(db, account.id, id);
+  if (!message) notFound();
+  return { account, db, message };
+}
+
+/** "Always show images from this sender" on an open message: lists its From address, then shows the message with its images. */
+export async function alwaysShowImagesAction(formData: FormData): Promise<void> {
+  const { account, db, message } = await ownMessage(formData);
+  await addImageSender(db, account.id, message.fromAddress);
+  redirect(`${messageHref(message.mailboxName, message.id)}?images=1`);
+}
+
+/** "Stop showing images from this sender": off the list; the message is shown blocked again. */
+export async function stopShowingImagesAction(formData: FormData): Promise<void> {
+  const { account, db, message } = await ownMessage(formData);
+  await removeImageSender(db, account.id, message.fromAddress);
+  redirect(messageHref(message.mailboxName, message.id));
 }

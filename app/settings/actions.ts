@@ -8,6 +8,7 @@ import { requireSession } from "@/app/_lib/session";
 import { getDb } from "@/lib/db/client";
 import { createLogger } from "@/lib/log";
 import * as security from "@/lib/auth/account-security";
+import { removeImageSender } from "@/lib/web/image-senders";
 
 export interface SettingsResult {
   ok?: string;
@@ -100,6 +101,14 @@ export async function endSessionAction(form: FormData): Promise<void> {
 export async function endOtherSessionsAction(): Promise<void> {
   await run("session.end-others", async (db, a) => {
     await security.endAllOtherWebSessions(db, a.id, a.sessionId);
+    return {};
+  });
+}
+
+/** Removes a sender from the "always show images" list (the session's own list only). */
+export async function removeImageSenderAction(form: FormData): Promise<void> {
+  await run("image-sender.remove", async (db, a) => {
+    await removeImageSender(db, a.id, field(form, "address"));
     return {};
   });
 }

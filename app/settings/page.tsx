@@ -7,7 +7,8 @@ import { listFolders } from "@/lib/store/read";
 import { listAppPasswords, listWebSessions, twoFactorState } from "@/lib/auth/account-security";
 import { otpauthUri } from "@/lib/auth/totp";
 import { AppShell } from "@/components/app-shell";
-import { AppPasswords, PasswordForm, ProfileForm, Sessions, TwoFactor } from "@/components/settings/settings-forms";
+import { listImageSenders } from "@/lib/web/image-senders";
+import { AppPasswords, ImageSenders, PasswordForm, ProfileForm, Sessions, TwoFactor } from "@/components/settings/settings-forms";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -15,12 +16,13 @@ export const dynamic = "force-dynamic";
 export default async function SettingsPage() {
   const account = await requireSession("/settings");
   const { db, config } = await getStore();
-  const [folders, row, twoFactor, appPasswords, sessions] = await Promise.all([
+  const [folders, row, twoFactor, appPasswords, sessions, imageSenders] = await Promise.all([
     listFolders(db, account.id),
     db.account.findUniqueOrThrow({ where: { id: account.id }, select: { displayName: true } }),
     twoFactorState(db, account.id),
     listAppPasswords(db, account.id),
     listWebSessions(db, account.id),
+    listImageSenders(db, account.id),
   ]);
   const pending = twoFactor.pendingSecret
     ? {
@@ -50,6 +52,7 @@ export default async function SettingsPage() {
           twoFactorOn={twoFactor.enabled}
           items={appPasswords.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt.toISOString(), lastUsedAt: p.lastUsedAt?.toISOString() ?? null }))}
         />
+        <ImageSenders items={imageSenders.map((s) => ({ address: s.address, createdAt: s.createdAt.toISOString() }))} />
         <Sessions
           current={account.sessionId}
           items={sessions.map((s) => ({ id: s.id, ip: s.ip, userAgent: s.userAgent, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() }))}

@@ -3,9 +3,13 @@ import Link from "next/link";
 import type { RenderedAddress, RenderedMessage } from "@/lib/mime/render";
 import { htmlDocument } from "@/lib/mime/render";
 import { formatFullDate, formatSize, fullAddress, personName } from "@/lib/web/format";
+import { safeFilename } from "@/lib/web/download";
 import { LocalTime } from "./local-time";
 import { PlainText } from "./plain-text";
-import { DownloadIcon, PaperclipIcon, ShieldIcon } from "../ui/icons";
+import { MessageFrame } from "./message-frame";
+import { FullLoad } from "./full-load";
+import { RemoteContentNotice } from "./remote-content-notice";
+import { DownloadIcon, PaperclipIcon } from "../ui/icons";
 
 function AddressLine({ label, list, testId }: { label: string; list: RenderedAddress[]; testId: string }) {
   if (list.length === 0) return null;
@@ -34,6 +38,7 @@ export function MessageView({
   messageId,
   imagesHref,
   remoteImages = false,
+  senderAllowed = false,
 }: {
   rendered: RenderedMessage;
   fallbackSubject: string;
@@ -45,6 +50,8 @@ export function MessageView({
   imagesHref?: string;
   /** The message was rendered with its remote images (the reader asked). */
   remoteImages?: boolean;
+  /** The sender is on the account's "always show images" list. */
+  senderAllowed?: boolean;
   /** Shows Reply / Reply all / Forward links to the compose page for this message. */
   messageId?: string;
 }) {
@@ -54,7 +61,8 @@ export function MessageView({
   const hasHtml = rendered.html !== null;
   const hasText = rendered.text !== null && rendered.text.trim() !== "";
   const showHtml = hasHtml && (view === "html" || !hasText);
-  const listed = rendered.attachments.filter((a) => !a.inline);
+  // Names as the download will be saved: no path, no control or bidi-override characters.
+  const listed = rendered.attachments.filter((a) => !a.inline).map((a) => ({ ...a, filename: safeFilename(a.filename, `attachment-${a.index + 1}`) }));
 
   return (
     <article className="mx-auto max-w-5xl">
@@ -119,29 +127,22 @@ export function MessageView({
         </div>
       )}
 
-      {showHtml && rendered.blockedRemoteContent > 0 && (
-        <p className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="remote-blocked">
-          <ShieldIcon className="h-4 w-4 shrink-0" />
-          {rendered.blockedRemoteContent === 1 ? "1 remote image or style was" : `${rendered.blockedRemoteContent} remote images and styles were`} blocked: the sender
-          would learn when and where you read this.
-          {imagesHref && (
-            <a href={imagesHref} data-testid="show-images" className="ml-auto shrink-0 rounded-md border border-amber-300 bg-white px-2 py-1 font-medium text-amber-900 hover:bg-amber-100">
-              Show images
-            </a>
-          )}
-        </p>
+      {showHtml && remoteImages && <FullLoad />}
+      {showHtml && (
+        <RemoteContentNotice
+          blocked={rendered.blocked}
+          shownImages={rendered.shownImages}
+          remoteImages={remoteImages}
+          imagesHref={imagesHref}
+          messageId={messageId}
+          sender={sender?.address || null}
+          senderAllowed={senderAllowed}
+        />
       )}
 
-      <div className="mt-4 overflow-hidden rounded-xl border border-slate-200 bg-white">
+      <div className="mt-4 overflow-x-auto rounded-xl border border-slate-200 bg-white">
         {showHtml ? (
-          <iframe
-            title="Message body"
-            data-testid="message-html"
-            sandbox="allow-popups allow-popups-to-escape-sandbox"
-            referrerPolicy="no-referrer"
-            srcDoc={htmlDocument(rendered.html ?? "", remoteImages)}
-            className="block h-[70vh] min-h-80 w-full border-0"
-          />
+          <MessageFrame srcDoc={htmlDocument(rendered.html ?? "", remoteImages)} />
         ) : hasText ? (
           <div className="p-5">
             <PlainText text={rendered.text ?? ""} />

@@ -10,6 +10,7 @@ import {
   endOtherSessionsAction,
   endSessionAction,
   newRecoveryCodesAction,
+  removeImageSenderAction,
   revokeAppPasswordAction,
   saveProfileAction,
   type SettingsResult,
@@ -305,6 +306,32 @@ export function Sessions({ items, current }: { items: SessionItem[]; current: st
         <form action={endOtherSessionsAction} className="mt-3">
           <button className={quiet}>Sign out everywhere else</button>
         </form>
+      )}
+    </Section>
+  );
+}
+
+export function ImageSenders({ items }: { items: { address: string; createdAt: string }[] }) {
+  return (
+    <Section id="image-senders" title="Images from these senders" description="Their messages open with remote images shown. Add a sender from a message's blocked-images notice.">
+      {items.length === 0 ? (
+        <p className="text-sm text-slate-600" data-testid="image-senders-empty">
+          None: remote images are blocked in every message until you choose to show them.
+        </p>
+      ) : (
+        <ul className="divide-y divide-slate-100" data-testid="image-sender-list">
+          {items.map((s) => (
+            <li key={s.address} className="flex items-center gap-3 py-2 text-sm" data-testid="image-sender">
+              <span className="min-w-0 flex-1 truncate font-medium text-slate-900">{s.address}</span>
+              <form action={removeImageSenderAction}>
+                <input type="hidden" name="address" value={s.address} />
+                <button className={quiet} aria-label={`Stop showing images from ${s.address}`} data-testid="image-sender-remove">
+                  Remove
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
       )}
     </Section>
   );

@@ -14,6 +14,7 @@
  */
 import { simpleParser, type AddressObject, type Attachment } from "mailparser";
 import sanitizeHtml from "sanitize-html";
+import { isTrackingPixel, noneBlocked, REMOTE_URL, totalBlocked, type BlockedRemoteContent } from "./remote-content";
 
 export interface RenderedAddress {
   name: string;
@@ -46,6 +47,10 @@ export interface RenderedMessage {
   html: string | null;
   /** Remote resources (images, CSS urls) that were dropped from the HTML. */
   blockedRemoteContent: number;
+  /** The same, by kind (tracking pixels named as such). */
+  blocked: BlockedRemoteContent;
+  /** Remote images kept because the reader asked for them (remoteImages). */
+  shownImages: number;
   /** Every attachment, including inline parts (see `inline`). */
   attachments: RenderedAttachment[];
 }
@@ -87,11 +92,13 @@ export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean 
     }
   });
   let html: string | null = null;
-  let blockedRemoteContent = 0;
+  let blocked = noneBlocked();
+  let shownImages = 0;
   if (typeof parsed.html === "string" && parsed.html.trim() !== "") {
     const clean = sanitizeEmailHtml(parsed.html, { cidImages, remoteImages: opts.remoteImages });
     html = clean.html;
-    blockedRemoteContent = clean.blockedRemoteContent;
+    blocked = clean.blocked;
+    shownImages = clean.shownImages;
   }
   const date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null;
   return {
@@ -105,7 +112,9 @@ export async function renderMessage(raw: Buffer, opts: { remoteImages?: boolean 
     messageId: parsed.messageId ?? "",
     text: parsed.text ?? null,
     html,
-    blockedRemoteContent,
+    blockedRemoteContent: totalBlocked(blocked),
+    blocked,
+    shownImages,
     attachments: parsed.attachments.map((a, index) => ({
       index,
       filename: a.filename || `attachment-${index + 1}`,
@@ -234,8 +243,10 @@ export interface SanitizeOptions {
 }
 
 /** Sanitises an e-mail's HTML part for display; see the file comment for what goes. */
-export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { html: string; blockedRemoteContent: number } {
-  const counter = { blocked: 0 };
+export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { html: string; blockedRemoteContent: number; blocked: BlockedRemoteContent; shownImages: number } {
+  const counter = { blocked: 0 }; // styles (cleanCss counts into it)
+  const blocked = noneBlocked();
+  let shownImages = 0;
   const cidImages = opts.cidImages ?? new Map<string, string>();
 
   const transform = (tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag => {
@@ -245,7 +256,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
       if (css === null || css.trim() === "") delete out.style;
       else out.style = css;
     }
-    if (out.background !== undefined || out.srcset !== undefined || out.poster !== undefined) counter.blocked++;
+    if (out.background !== undefined || out.srcset !== undefined || out.poster !== undefined) blocked.images++;
     delete out.background;
     delete out.srcset;
     if (tagName === "img") {
@@ -264,8 +275,10 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
         out.src = src;
       } else if (opts.remoteImages && /^https?:\/\//i.test(src)) {
         out.src = src;
+        shownImages++;
       } else if (src !== "") {
-        counter.blocked++;
+        blocked.images++;
+        if (REMOTE_URL.test(src) && isTrackingPixel(src, attribs)) blocked.trackers++;
       }
     }
     if (tagName === "a") {
@@ -313,7 +326,8 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions = {}): { h
     const safe = cleanCss(css, counter);
     return safe === null ? "" : open + safe + close;
   });
-  return { html: clean, blockedRemoteContent: counter.blocked };
+  blocked.styles = counter.blocked;
+  return { html: clean, blockedRemoteContent: totalBlocked(blocked), blocked, shownImages };
 }
 
 const BASE_STYLE =

@@ -1,10 +1,17 @@
 /** Headers for serving an attachment as a download, safe whatever its name and type. */
 
-/** A file name with no path, no control characters and a sane length. */
+/**
+ * Bidirectional formatting characters (RLO, LRE, isolates, marks): an RLO turns
+ * "invoice\u202Efdp.exe" into what reads as "invoiceexe.pdf".
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A file name with no path, no control or bidirectional formatting characters and a sane length. */
 export function safeFilename(name: string | null | undefined, fallback = "attachment"): string {
   let n = (name ?? "")
     .normalize("NFC")
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
+    .replace(BIDI_CONTROLS, "")
     .replace(/[\\/:*?"<>|]/g, "_")
     .replace(/^[\s.]+|[\s.]+$/g, "");
   if (n.length > 180) {

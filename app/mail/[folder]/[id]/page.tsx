@@ -5,7 +5,8 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
 import { getStore, openMessage } from "@/lib/web/mail";
-import { listFolders, listMessages, listThread } from "@/lib/store/read";
+import { getMessage, listFolders, listMessages, listThread } from "@/lib/store/read";
+import { isImageSender } from "@/lib/web/image-senders";
 import { Thread } from "@/components/mail/thread";
 import { SideList } from "@/components/mail/side-list";
 import { folderHref, folderLabel, messageHref } from "@/lib/web/format";
@@ -40,12 +41,17 @@ export default async function MessagePage({ params, searchParams }: Props) {
   const account = await requireSession(messageHref(folder, id));
   const sp = await searchParams;
   const remoteImages = wantsImages(sp);
+  const view = firstParam(sp.view) === "text" ? "text" : "html";
+  const db = (await getStore()).db;
+  // A sender on the account's "always show images" list: the page is asked again with
+  // ?images=1, so proxy.ts widens the page's img-src for it as for "Show images".
+  const head = await getMessage(db, account.id, id);
+  const senderAllowed = head ? await isImageSender(db, account.id, head.fromAddress) : false;
+  if (head && senderAllowed && !remoteImages) redirect(`${messageHref(head.mailboxName, head.id)}?images=1${view === "text" ? "&view=text" : ""}`);
   const opened = await load(account.id, id, remoteImages);
   if (!opened) notFound();
   const { message, rendered } = opened;
   if (message.mailboxName !== folder) redirect(messageHref(message.mailboxName, message.id));
-  const view = firstParam(sp.view) === "text" ? "text" : "html";
-  const db = (await getStore()).db;
   const [folders, side, thread] = await Promise.all([
     listFolders(db, account.id),
     listMessages(db, account.id, message.mailboxName),
@@ -90,6 +96,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
               messageId={message.id}
               imagesHref={remoteImages ? undefined : `${base}?images=1`}
               remoteImages={remoteImages}
+              senderAllowed={senderAllowed}
             />
           </div>
         </div>
