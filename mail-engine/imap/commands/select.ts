@@ -8,7 +8,7 @@ import { inRanges, parseSequenceSet, type Range } from "../parser/sequence";
 import { vanishedSince } from "../qresync";
 import { flagList } from "../encode";
 import { bad, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
-import { fetchRows } from "../../../lib/store/fetch-rows";
+import { flagRows, folderByName } from "../../../lib/store/fetch-rows";
 import { AUTHED, SELECTED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 
@@ -27,9 +27,10 @@ function select(readOnly: boolean): CommandSpec {
       s.selected = null;
       s.state = "authenticated";
       const accountId = s.account!.id;
-      const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId, name } } });
+      const mb = await folderByName(s.ctx.store, accountId, name);
       if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
-      const rows = await fetchRows(s.ctx.store, accountId, mb.id, "all", false);
+      // MODSEQ of every message only for QRESYNC's report of what changed.
+      const rows = await flagRows(s.ctx.store, accountId, mb.id, "all", !!qresync);
       const flags = new Map<number, string>();
       let firstUnseen = 0;
       rows.forEach((r, i) => {
@@ -55,17 +56,15 @@ function select(readOnly: boolean): CommandSpec {
         if (!readOnly) await s.takeRecent(rows[rows.length - 1].uid);
       }
       const keywords = mb.keywords ? " " + mb.keywords : "";
-      await s.untagged(`FLAGS (${SYSTEM}${keywords})`);
-      await s.untagged(`OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}`);
-      await s.untagged(`${rows.length} EXISTS`);
+      // One write for the lot.
+      const out = [`* FLAGS (${SYSTEM}${keywords})\r\n`, `* OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}\r\n`, `* ${rows.length} EXISTS\r\n`];
       // RFC 9051 (appendix E): IMAP4rev2 has neither RECENT nor the UNSEEN response code.
       if (!s.rev2) {
-        await s.untagged(`${s.selected.recent.size} RECENT`);
-        if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
+        out.push(`* ${s.selected.recent.size} RECENT\r\n`);
+        if (firstUnseen) out.push(`* OK [UNSEEN ${firstUnseen}] first unseen message\r\n`);
       }
-      await s.untagged(`OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid`);
-      await s.untagged(`OK [UIDNEXT ${mb.uidNext}] predicted next UID`);
-      await s.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] highest`);
+      out.push(`* OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid\r\n`, `* OK [UIDNEXT ${mb.uidNext}] predicted next UID\r\n`, `* OK [HIGHESTMODSEQ ${mb.highestModSeq}] highest\r\n`);
+      await s.send(out);
       if (qresync && qresync.uidValidity === mb.uidValidity) await resync(s, rows, qresync);
       return { text: `${readOnly ? "EXAMINE" : "SELECT"} completed`, code: readOnly ? "READ-ONLY" : "READ-WRITE" };
     },
@@ -103,10 +102,16 @@ function selectParams(s: Session, params: Token[]): QresyncParams | null {
 /** RFC 7162 3.2.5.1: what changed since the client's MODSEQ: flags as FETCH, expunges as VANISHED (EARLIER). */
 async function resync(s: Session, rows: Array<{ uid: number; modSeq: bigint }>, q: QresyncParams): Promise<void> {
   const sel = s.selected!;
+  let lines: string[] = [];
   for (const r of rows) {
     if (r.modSeq <= q.modSeq || (q.knownUids && !inRanges(r.uid, q.knownUids))) continue;
-    await s.untagged(`${s.seqOf(r.uid)} FETCH (UID ${r.uid} FLAGS ${s.flagsOut(r.uid, sel.flags.get(r.uid)!)} MODSEQ (${r.modSeq}))`);
+    lines.push(`* ${s.seqOf(r.uid)} FETCH (UID ${r.uid} FLAGS ${s.flagsOut(r.uid, sel.flags.get(r.uid)!)} MODSEQ (${r.modSeq}))\r\n`);
+    if (lines.length >= 1000) {
+      await s.send(lines);
+      lines = [];
+    }
   }
+  if (lines.length) await s.send(lines);
   const gone = await vanishedSince(s, sel.id, q.modSeq, q.knownUids);
   if (gone) await s.untagged(`VANISHED (EARLIER) ${gone}`);
 }

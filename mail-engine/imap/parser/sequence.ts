@@ -35,3 +35,27 @@ export function inRanges(n: number, ranges: Range[]): boolean {
 export function isSequenceSet(text: string): boolean {
   return text.split(",").every((p) => SEQ.test(p));
 }
+
+/** The ranges sorted, overlapping and adjacent ones joined. */
+export function mergeRanges(ranges: Range[]): Range[] {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+/** The index of the first element of `sorted` (ascending) that is at least `v`. */
+export function lowerBound(sorted: number[], v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
