@@ -137,3 +137,23 @@ test("a FETCH of many messages (UID ranges, several batches, gaps) answers as on
   assert.deepEqual(uids, want);
   c.close();
 });
+
+test("a SELECT after a change made elsewhere shows it (a view kept from an earlier SELECT is not reused)", async () => {
+  const a = await rawSignedIn(t.imapPort, "bob@example.test");
+  assert.equal((await a.command("CREATE Views")).status, "OK");
+  await append(a, "Views", "Subject: one\r\n\r\n1\r\n");
+  await append(a, "Views", "Subject: two\r\n\r\n2\r\n");
+  const first = await a.command("SELECT Views");
+  assert.match(first.text, /\* 2 EXISTS\r\n/);
+  assert.match(first.text, /\* OK \[UNSEEN 1\]/);
+  const b = await rawSignedIn(t.imapPort, "bob@example.test");
+  assert.match((await b.command("SELECT Views")).text, /\* 2 EXISTS\r\n/);
+  assert.equal((await b.command("STORE 1 +FLAGS.SILENT (\\Seen \\Flagged)")).status, "OK");
+  const c = await rawSignedIn(t.imapPort, "bob@example.test");
+  const sel = await c.command("SELECT Views");
+  assert.match(sel.text, /\* OK \[UNSEEN 2\]/, "the flag set elsewhere counts");
+  assert.match((await c.command("FETCH 1 FLAGS")).text, /\* 1 FETCH \(FLAGS \(\\Seen \\Flagged\)\)/);
+  await append(b, "Views", "Subject: three\r\n\r\n3\r\n");
+  assert.match((await c.command("SELECT Views")).text, /\* 3 EXISTS\r\n/);
+  for (const x of [a, b, c]) x.close();
+});

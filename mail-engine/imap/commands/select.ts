@@ -8,7 +8,8 @@ import { inRanges, parseSequenceSet, type Range } from "../parser/sequence";
 import { vanishedSince } from "../qresync";
 import { flagList } from "../encode";
 import { bad, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
-import { flagRows, folderByName } from "../../../lib/store/fetch-rows";
+import { flagRows, folderByName, type FlagRow } from "../../../lib/store/fetch-rows";
+import { cachedView, rememberView } from "../view-cache";
 import { AUTHED, SELECTED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 
@@ -29,20 +30,27 @@ function select(readOnly: boolean): CommandSpec {
       const accountId = s.account!.id;
       const mb = await folderByName(s.ctx.store, accountId, name);
       if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
-      // MODSEQ of every message only for QRESYNC's report of what changed.
-      const rows = await flagRows(s.ctx.store, accountId, mb.id, "all", !!qresync);
+      // MODSEQ of every message only for QRESYNC's report of what changed; else the view may be one read before at this HIGHESTMODSEQ.
+      let view = qresync ? undefined : cachedView(mb.id, mb.highestModSeq);
+      let rows: FlagRow[] = [];
+      if (!view) {
+        rows = await flagRows(s.ctx.store, accountId, mb.id, "all", !!qresync);
+        view = { modSeq: mb.highestModSeq, uids: rows.map((r) => r.uid), flags: rows.map((r) => flagList(r)) };
+        rememberView(mb.id, view);
+      }
       const flags = new Map<number, string>();
       let firstUnseen = 0;
-      rows.forEach((r, i) => {
-        flags.set(r.uid, flagList(r));
-        if (!firstUnseen && !r.seen) firstUnseen = i + 1;
-      });
+      const uids = view.uids;
+      for (let i = 0; i < uids.length; i++) {
+        flags.set(uids[i], view.flags[i]);
+        if (!firstUnseen && !view.flags[i].includes("\\Seen")) firstUnseen = i + 1;
+      }
       s.selected = {
         id: mb.id,
         name: mb.name,
         readOnly,
         uidValidity: mb.uidValidity,
-        uids: rows.map((r) => r.uid),
+        uids: uids.slice(),
         flags,
         modSeq: mb.highestModSeq,
         pendingExpunge: new Set(),
@@ -51,13 +59,14 @@ function select(readOnly: boolean): CommandSpec {
         recent: new Set(),
       };
       s.state = "selected";
-      if (!s.rev2 && rows.length && rows[rows.length - 1].uid > mb.recentUid) {
-        if (readOnly) for (const r of rows) if (r.uid > mb.recentUid) s.selected.recent.add(r.uid);
-        if (!readOnly) await s.takeRecent(rows[rows.length - 1].uid);
+      const last = uids.length ? uids[uids.length - 1] : 0;
+      if (!s.rev2 && last > mb.recentUid) {
+        if (readOnly) for (const u of uids) if (u > mb.recentUid) s.selected.recent.add(u);
+        if (!readOnly) await s.takeRecent(last);
       }
       const keywords = mb.keywords ? " " + mb.keywords : "";
       // One write for the lot.
-      const out = [`* FLAGS (${SYSTEM}${keywords})\r\n`, `* OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}\r\n`, `* ${rows.length} EXISTS\r\n`];
+      const out = [`* FLAGS (${SYSTEM}${keywords})\r\n`, `* OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}\r\n`, `* ${uids.length} EXISTS\r\n`];
       // RFC 9051 (appendix E): IMAP4rev2 has neither RECENT nor the UNSEEN response code.
       if (!s.rev2) {
         out.push(`* ${s.selected.recent.size} RECENT\r\n`);
