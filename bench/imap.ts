@@ -19,7 +19,8 @@ import { migrate } from "../lib/db/migrate";
 import { createDb } from "../lib/db/client";
 import { addAccount, addDomain } from "../lib/directory";
 import { openStore } from "../lib/store";
-import { parseOptions, usage, type OptionSpec } from "./lib/args";
+import { parseOptions, usage, UsageError, type OptionSpec } from "./lib/args";
+import { hashPassword } from "../lib/auth/password";
 import { spawnEngine } from "./lib/engine";
 import { loadCorpus, type CorpusMessage } from "./lib/corpus";
 import { createDovecot, dovecotInstalled, type DovecotInstance } from "./lib/dovecot";
@@ -39,9 +40,11 @@ const SPEC: Record<string, OptionSpec> = {
   "subject-word": { type: "string", default: "perl", help: "the word for UID SEARCH SUBJECT" },
   "text-word": { type: "string", default: "python", help: "the word for UID SEARCH TEXT" },
   "no-dovecot": { type: "flag", help: "skip the Dovecot side" },
+  "dovecot-password": { type: "string", default: "argon2id", help: "how Dovecot stores the password: argon2id (the same hash and parameters our sign-in checks) or plain" },
   "dovecot-only": { type: "flag", help: "run only the Dovecot side" },
   profile: { type: "string", help: "write a V8 CPU profile of the engine (--cpu-prof) into this directory" },
   keep: { type: "flag", help: "keep the temporary directories and print where they are" },
+  "data-dir": { type: "string", help: "our DATA_DIR, kept: filled on the first run, reused without delivering again when it holds the mailbox" },
 };
 
 export function help(): string {
@@ -189,9 +192,10 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
 }
 
-async function runOurs(corpus: CorpusMessage[], opts: { runs: number; idle: number; subjectWord: string; textWord: string; profile?: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<Results> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-imap-"));
-  if (opts.keep) console.log(`ours: DATA_DIR kept at ${dataDir}`);
+async function runOurs(corpus: CorpusMessage[], opts: { runs: number; idle: number; subjectWord: string; textWord: string; profile?: string; keep: boolean; dataDir?: string }, cleanups: Array<() => Promise<void> | void>): Promise<Results> {
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), "bench-imap-"));
+  if (opts.dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  if (opts.keep || opts.dataDir) console.log(`ours: DATA_DIR kept at ${dataDir}`);
   else cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const env: Record<string, string> = {
@@ -212,7 +216,10 @@ async function runOurs(corpus: CorpusMessage[], opts: { runs: number; idle: numb
   await migrate(config);
   const db = await createDb(config);
   const started = now();
-  try {
+  const filled = opts.dataDir ? await db.message.count({ where: { account: { email: EMAIL } } }) : 0;
+  if (filled && filled !== corpus.length) throw new Error(`${dataDir} holds ${filled} messages, not ${corpus.length}: use another --data-dir`);
+  if (filled) console.log(`ours: reusing the ${filled} messages in ${dataDir}`);
+  else try {
     await addDomain(db, "bench.test", "bench");
     const account = (await addAccount(db, { email: EMAIL, password: PASSWORD }, "bench")).id;
     const store = openStore(config, db);
@@ -226,7 +233,7 @@ async function runOurs(corpus: CorpusMessage[], opts: { runs: number; idle: numb
   } finally {
     await db.$disconnect();
   }
-  console.log(`ours: ${corpus.length} messages delivered through MailStore.deliver in ${((now() - started) / 1000).toFixed(1)} s`);
+  if (!filled) console.log(`ours: ${corpus.length} messages delivered through MailStore.deliver in ${((now() - started) / 1000).toFixed(1)} s`);
 
   const nodeArgs: string[] = [];
   if (opts.profile) {
@@ -257,9 +264,13 @@ async function runOurs(corpus: CorpusMessage[], opts: { runs: number; idle: numb
   return res;
 }
 
-async function runDovecot(corpus: CorpusMessage[], opts: { runs: number; idle: number; subjectWord: string; textWord: string; keep: boolean }, cleanups: Array<() => Promise<void> | void>): Promise<Results> {
+async function runDovecot(corpus: CorpusMessage[], opts: { runs: number; idle: number; subjectWord: string; textWord: string; keep: boolean; password: string }, cleanups: Array<() => Promise<void> | void>): Promise<Results> {
   const port = await freePort();
-  const dc: DovecotInstance = await createDovecot({ port, maxSessions: opts.idle });
+  if (opts.password !== "argon2id" && opts.password !== "plain") throw new UsageError("--dovecot-password is argon2id or plain");
+  // argon2id: our own hash function (lib/auth/password.ts, its parameters), which Dovecot's libsodium verifies.
+  const passwordHash = opts.password === "argon2id" ? async (p: string) => `{ARGON2ID}${await hashPassword(p)}` : undefined;
+  const dc: DovecotInstance = await createDovecot({ port, maxSessions: opts.idle, passwordHash });
+  console.log(`dovecot: password stored as ${opts.password === "argon2id" ? "{ARGON2ID} with our parameters" : "{PLAIN}"}`);
   if (opts.keep) console.log(`dovecot: kept at ${dc.dir}`);
   else cleanups.push(() => dc.cleanup());
   const started = now();
@@ -327,8 +338,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   let ours: Results | null = null;
   let dc: Results | null = null;
-  if (!opts["dovecot-only"]) ours = await side((c) => runOurs(corpus, { ...common, idle: opts.idle as number, profile: opts.profile as string | undefined }, c));
-  if (wantDovecot && dovecotInstalled()) dc = await side((c) => runDovecot(corpus, { ...common, idle: opts["dovecot-idle"] as number }, c));
+  if (!opts["dovecot-only"]) ours = await side((c) => runOurs(corpus, { ...common, idle: opts.idle as number, profile: opts.profile as string | undefined, dataDir: opts["data-dir"] as string | undefined }, c));
+  if (wantDovecot && dovecotInstalled()) dc = await side((c) => runDovecot(corpus, { ...common, idle: opts["dovecot-idle"] as number, password: opts["dovecot-password"] as string }, c));
   table(ours, dc);
   const fails: string[] = [];
   if (ours && dc) for (const row of ROWS) if ((ours.ms.get(row) ?? 0) > (dc.ms.get(row) ?? Infinity)) fails.push(`${row} slower than Dovecot`);

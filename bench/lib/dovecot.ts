@@ -37,7 +37,11 @@ export interface DovecotInstance {
   cleanup(): void;
 }
 
-export async function createDovecot(opts: { port: number; maxSessions: number }): Promise<DovecotInstance> {
+/**
+ * `passwordHash`: the user's stored password as Dovecot reads it ("{PLAIN}secret", or
+ * "{ARGON2ID}$argon2id$..." to make it check the same hash our sign-in does); plain by default.
+ */
+export async function createDovecot(opts: { port: number; maxSessions: number; passwordHash?: (password: string) => Promise<string> }): Promise<DovecotInstance> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-dovecot-"));
   fs.chmodSync(dir, 0o755);
   const { uid, gid } = deliveryIds();
@@ -47,7 +51,8 @@ export async function createDovecot(opts: { port: number; maxSessions: number })
   fs.mkdirSync(path.join(dir, "state"));
   const user = "bench";
   const password = "bench-password";
-  fs.writeFileSync(path.join(dir, "users"), `${user}:{PLAIN}${password}:${uid}:${gid}::${home}::\n`);
+  const stored = opts.passwordHash ? await opts.passwordHash(password) : `{PLAIN}${password}`;
+  fs.writeFileSync(path.join(dir, "users"), `${user}:${stored}:${uid}:${gid}::${home}::\n`);
   fs.writeFileSync(
     path.join(dir, "dovecot.conf"),
     `# private Dovecot for npm run bench -- imap; the system instance is untouched

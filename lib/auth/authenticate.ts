@@ -18,7 +18,7 @@ import type { Config } from "../config";
 import { parseAddress } from "../domain/address";
 import { decoyHash, verifyPassword } from "./password";
 import { checkSecondFactor } from "./account-security";
-import { accountKey, clear, countAttempt, failureDelay, ipKey, isKnownGood, lock, peekAttempts, prune, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
+import { accountKey, clear, countAttempt, failureDelay, goodNeedsRefresh, ipKey, lock, prune, readStanding, rememberGood, strangerDelay, uncountAttempt } from "./throttle";
 
 /** "second-factor": the password was right and the account wants a TOTP or recovery code (web only). */
 export type AuthFailure = "invalid" | "locked" | "disabled" | "second-factor";
@@ -71,8 +71,11 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   // connections at once, an office behind one NAT address) is not counted before the
   // check: its parallel sign-ins must not lock each other out. Its failures still count,
   // after the check, and still lock the address.
-  const knownGood = parsed ? await isKnownGood(db, parsed.address, req.ip, now) : false;
-  let byAddress = knownGood ? await peekAttempts(db, addressKey) : await countAttempt(db, addressKey, now, windowStart);
+  // One read for the counts and the known-good mark; a known-good sign-in then writes
+  // nothing unless there is something to clear or to refresh.
+  const standing = await readStanding(db, req.ip, parsed?.address ?? null, now);
+  const knownGood = standing.goodUntil !== null;
+  let byAddress = knownGood ? standing.byAddress : await countAttempt(db, addressKey, now, windowStart);
   if (byAddress.lockedUntil && byAddress.lockedUntil > now) throw new AuthError("locked", lockedMessage(byAddress.lockedUntil));
   if (!knownGood && byAddress.failures > limit) throw new AuthError("locked", lockedMessage(new Date(now.getTime() + windowMs)));
 
@@ -115,8 +118,8 @@ export async function authenticate(db: Db, config: ThrottleConfig, req: AuthRequ
   if (ok && account) {
     if (!knownGood) await uncountAttempt(db, addressKey);
     if (account.disabled) throw new AuthError("disabled", `account ${account.email} is disabled`);
-    await clear(db, accountKey(account.email));
-    await rememberGood(db, account.email, req.ip, now);
+    if (standing.accountFailures > 0 || !knownGood) await clear(db, accountKey(account.email));
+    if (goodNeedsRefresh(standing.goodUntil, now)) await rememberGood(db, account.email, req.ip, now);
     return { id: account.id, email: account.email, role: account.role, displayName: account.displayName };
   }
 

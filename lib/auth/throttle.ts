@@ -52,10 +52,29 @@ export async function countAttempt(db: Db, key: string, now: Date, windowStart: 
   return { failures: Number(row.failures), lockedUntil: row.lockedUntil === null ? null : new Date(row.lockedUntil) };
 }
 
-/** The key's count and lock as they stand, without counting anything. */
-export async function peekAttempts(db: Db, key: string): Promise<Count> {
-  const row = await db.authThrottle.findUnique({ where: { key }, select: { failures: true, lockedUntil: true } });
-  return { failures: row?.failures ?? 0, lockedUntil: row?.lockedUntil ?? null };
+/**
+ * What a sign-in reads before the password check, in one query: the address's count, the
+ * account's count and whether the address is known good for the account.
+ */
+export interface Standing {
+  byAddress: Count;
+  /** Failures against the account from strangers (0 when it has no row: nothing to clear). */
+  accountFailures: number;
+  /** Until when the address is known good for the account; null: it is not. */
+  goodUntil: Date | null;
+}
+
+export async function readStanding(db: Db, ip: string, account: string | null, now: Date): Promise<Standing> {
+  const keys = [ipKey(ip), ...(account ? [accountKey(account), goodKey(account, ip)] : [])];
+  const rows = await db.authThrottle.findMany({ where: { key: { in: keys } }, select: { key: true, failures: true, lockedUntil: true } });
+  const get = (key: string) => rows.find((r) => r.key === key);
+  const addr = get(keys[0]);
+  const good = account ? get(goodKey(account, ip)) : undefined;
+  return {
+    byAddress: { failures: addr?.failures ?? 0, lockedUntil: addr?.lockedUntil ?? null },
+    accountFailures: account ? get(accountKey(account))?.failures ?? 0 : 0,
+    goodUntil: good?.lockedUntil && good.lockedUntil > now ? good.lockedUntil : null,
+  };
 }
 
 /** Takes back the one attempt countAttempt() counted, when it turned out to be a success. */
@@ -71,10 +90,12 @@ export async function clear(db: Db, key: string): Promise<void> {
   await db.authThrottle.deleteMany({ where: { key } });
 }
 
-/** Whether the address signed in to the account successfully within KNOWN_GOOD_DAYS. */
-export async function isKnownGood(db: Db, account: string, ip: string, now: Date): Promise<boolean> {
-  const row = await db.authThrottle.findUnique({ where: { key: goodKey(account, ip) }, select: { lockedUntil: true } });
-  return !!row?.lockedUntil && row.lockedUntil > now;
+/**
+ * A known-good address's expiry is moved on at most once a day: a mail client signing in
+ * many times a day would otherwise write (and fsync) on every sign-in.
+ */
+export function goodNeedsRefresh(goodUntil: Date | null, now: Date): boolean {
+  return !goodUntil || goodUntil.getTime() < now.getTime() + (KNOWN_GOOD_DAYS - 1) * 86_400_000;
 }
 
 export async function rememberGood(db: Db, account: string, ip: string, now: Date): Promise<void> {

@@ -111,6 +111,23 @@ export class FileBlobStore {
   async get(hash: string): Promise<Buffer> {
     return fs.promises.readFile(this.pathOf(hash));
   }
+
+  /** Bytes [start, end) of the file: only they are read, so a part of a 50 MB message costs its own size. */
+  async getRange(hash: string, start: number, end: number): Promise<Buffer> {
+    const fh = await fs.promises.open(this.pathOf(hash), "r");
+    try {
+      const out = Buffer.allocUnsafe(Math.max(0, end - start));
+      let off = 0;
+      while (off < out.length) {
+        const { bytesRead } = await fh.read(out, off, out.length - off, start + off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      return out.subarray(0, off);
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 export interface BlobStoreOptions {
@@ -145,19 +162,7 @@ export class BlobStore {
     const row = await this.db.blob.findUnique({ where: { hash }, select: { data: true } });
     if (row?.data) return Buffer.from(row.data).subarray(start, end);
     if (!this.files) throw new Error(`blob ${hash} is not in the database${row ? "" : " (no Blob row)"}`);
-    const fh = await fs.promises.open(this.files.pathOf(hash), "r");
-    try {
-      const out = Buffer.alloc(Math.max(0, end - start));
-      let off = 0;
-      while (off < out.length) {
-        const { bytesRead } = await fh.read(out, off, out.length - off, start + off);
-        if (bytesRead === 0) break;
-        off += bytesRead;
-      }
-      return out.subarray(0, off);
-    } finally {
-      await fh.close();
-    }
+    return this.files.getRange(hash, start, end);
   }
 
   async get(hash: string): Promise<Buffer> {

@@ -19,9 +19,10 @@ import { createBlobStore, type BlobRef, type BlobStore } from "./blob-store";
 import { StoreError } from "./errors";
 import { ops, type OpArgs, type OpName, type OpResult } from "./ops";
 import type { DeliverArgs, Delivered, DeliveryTarget, QueueRows } from "./ops/deliver";
-import type { SystemFlag } from "./ops/flags";
+import { unpackFlags, type SetFlagsResult, type SystemFlag } from "./ops/flags";
 import { extractSearchText, type SearchText } from "../mime/search-text";
 import { parseForStore, readStructure } from "./parse";
+import type { ImapRendering } from "./imap-cache";
 import { PgRunner, SqliteRunner, type OpRunner } from "./runner";
 
 export type { Delivered, DeliveryTarget } from "./ops/deliver";
@@ -30,7 +31,7 @@ export { StoreError, isStoreError } from "./errors";
 
 /** Parses summaries off the calling thread (the engine's MIME worker). */
 export interface Summariser {
-  parse(raw: Buffer): Promise<{ summary: MessageSummary; structure: string | null; text?: SearchText }>;
+  parse(raw: Buffer): Promise<{ summary: MessageSummary; structure: string | null; imap?: ImapRendering | null; text?: SearchText }>;
 }
 
 export interface DeliveryRequest {
@@ -46,6 +47,8 @@ export interface DeliveryRequest {
   internalDate?: Date;
   summary?: MessageSummary;
   structure?: string | null;
+  /** IMAP ENVELOPE and BODYSTRUCTURE when the caller parsed the message (StoreParse.imap). */
+  imap?: ImapRendering | null;
   /** The words for SEARCH TEXT/BODY when the caller extracted them (StoreParse.text). */
   text?: SearchText;
   quota?: "strict" | "grace";
@@ -122,6 +125,7 @@ export class MailStore {
     const blob = req.blob ?? (await this.blobs.put(req.raw!));
     let summary = req.summary ?? null;
     let structure = req.structure ?? null;
+    let imap = req.imap ?? null;
     let text = req.text;
     // On SQLite small messages are parsed by the writer itself (runner.ts); the rest here,
     // or by the caller while they arrived (streamed DATA).
@@ -131,6 +135,7 @@ export class MailStore {
       const parsed = await (this.summaries ?? { parse: parseForStore }).parse(raw);
       summary = parsed.summary;
       structure = parsed.structure;
+      imap = parsed.imap ?? null;
       text ??= parsed.text;
     }
     // --- search index: the words of a message parsed without its bytes at hand (streamed DATA, the engine's parser thread).
@@ -138,7 +143,7 @@ export class MailStore {
     // --- end search index
     return {
       queueId: req.queueId,
-      blob: { ...blob, structure, text },
+      blob: { ...blob, structure, imap, text },
       summary,
       targets: req.targets,
       queue,
@@ -179,8 +184,8 @@ export class MailStore {
     }
   }
 
-  setFlags(args: OpArgs<"setFlags">) {
-    return this.runner.run("setFlags", args);
+  async setFlags(args: OpArgs<"setFlags">): Promise<SetFlagsResult> {
+    return unpackFlags(await this.runner.run("setFlags", args));
   }
   expunge(args: OpArgs<"expunge">) {
     return this.runner.run("expunge", args);
@@ -205,6 +210,10 @@ export class MailStore {
   }
   claimRecent(args: OpArgs<"claimRecent">) {
     return this.runner.run("claimRecent", args);
+  }
+  /** Stores ENVELOPE and BODYSTRUCTURE renderings FETCH made for blobs delivered before they were kept (imap-cache.ts). */
+  fillImapCache(entries: OpArgs<"fillImapCache">["entries"]) {
+    return this.runner.run("fillImapCache", { entries });
   }
 
   /**

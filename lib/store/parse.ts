@@ -8,11 +8,14 @@ import type { MessageParser, ParsedMessage } from "../mime/message-parser";
 import type { Envelope, MimePart } from "../mime/structure";
 import type { MessageSummary } from "../mime/summary";
 import { extractSearchTextSync, type SearchText } from "../mime/search-text";
+import { renderForImap, type ImapRendering } from "../imap/structure";
 
 export interface StoreParse {
   summary: MessageSummary;
   /** JSON of StoredStructure; null when not available. */
   structure: string | null;
+  /** IMAP ENVELOPE and BODYSTRUCTURE, rendered once (lib/store/imap-cache.ts). */
+  imap?: ImapRendering | null;
   /** The words for SEARCH TEXT/BODY (lib/store/search-index.ts); absent when the bytes were not at hand (streamed: MailStore.deliver reads them). */
   text?: SearchText;
 }
@@ -28,7 +31,16 @@ export interface StoredStructure {
 /** With `raw`, the search text is extracted too (next to the parse, before any transaction). */
 export function toStoreParse(p: ParsedMessage, raw?: Buffer): StoreParse {
   const stored: StoredStructure = { structure: p.structure, envelope: p.envelope, ...(p.reduced ? { reduced: p.reduced } : {}) };
-  return { summary: p.summary, structure: JSON.stringify(stored), ...(raw ? { text: searchTextOf(raw, p.structure, p.envelope) } : {}) };
+  return { summary: p.summary, structure: JSON.stringify(stored), imap: imapOf(stored), ...(raw ? { text: searchTextOf(raw, p.structure, p.envelope) } : {}) };
+}
+
+/** Never fails: without it, FETCH renders from the structure (imap-cache.ts). */
+function imapOf(stored: StoredStructure): ImapRendering | null {
+  try {
+    return renderForImap(stored);
+  } catch {
+    return null;
+  }
 }
 
 /** Never fails: a part that cannot be decoded is left out of the index, not the delivery. */

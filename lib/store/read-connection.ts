@@ -15,6 +15,8 @@ import { SqliteTx, type Dialect } from "./tx";
 export interface Reader {
   dialect: Dialect;
   all<T>(sql: string, params: unknown[]): Promise<T[]>;
+  /** Rows as arrays of column values, in the order selected: no object per row from the driver (thousands of FETCH rows). */
+  arrays(sql: string, params: unknown[]): Promise<unknown[][]>;
 }
 
 /** Lower-cased, for case-insensitive comparison beyond ASCII (also SQLite's mail_fold()). */
@@ -36,7 +38,11 @@ export function reader(store: MailStore): Reader {
       pgReaders.set(store, pool);
     }
     const p = pool;
-    return { dialect: "postgresql", all: async <T>(sql: string, params: unknown[]) => (await p.query({ text: sql, values: params })).rows as T[] };
+    return {
+      dialect: "postgresql",
+      all: async <T>(sql: string, params: unknown[]) => (await p.query({ text: sql, values: params })).rows as T[],
+      arrays: async (sql: string, params: unknown[]) => (await p.query({ text: sql, values: params, rowMode: "array" })).rows as unknown[][],
+    };
   }
   let tx = sqliteReaders.get(store);
   if (!tx) {

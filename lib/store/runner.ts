@@ -44,7 +44,7 @@ async function prepareDelivery(d: OpArgs<"deliver">): Promise<OpArgs<"deliver">>
   if (d.summary || d.targets.length === 0 || !d.blob.inlineData) return d;
   const data = Buffer.isBuffer(d.blob.inlineData) ? d.blob.inlineData : Buffer.from(d.blob.inlineData as Uint8Array);
   const parsed = await parseForStore(data);
-  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure, text: d.blob.text ?? parsed.text }, summary: parsed.summary };
+  return { ...d, blob: { ...d.blob, inlineData: data, structure: d.blob.structure ?? parsed.structure, imap: d.blob.imap ?? parsed.imap, text: d.blob.text ?? parsed.text }, summary: parsed.summary };
 }
 
 interface Job {

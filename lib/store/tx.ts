@@ -16,6 +16,8 @@ export interface StoreTx {
   readonly dialect: Dialect;
   all<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
   get<T = Row>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /** Rows as arrays of column values, in the order selected: no object per row (thousands of rows). */
+  arrays(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: unknown[]): Promise<number>;
 }
@@ -70,6 +72,16 @@ export class SqliteTx implements StoreTx {
     const [s, v] = this.bind(sql, params);
     return s.all(...v) as T[];
   }
+  /** Rows as arrays (better-sqlite3's raw mode: half the cost of an object per row). */
+  async arrays(sql: string, params: unknown[] = []): Promise<unknown[][]> {
+    const [s, v] = this.bind(sql, params);
+    s.raw(true);
+    try {
+      return s.all(...v) as unknown[][];
+    } finally {
+      s.raw(false);
+    }
+  }
   async get<T>(sql: string, params: unknown[] = []): Promise<T | undefined> {
     const [s, v] = this.bind(sql, params);
     return s.get(...v) as T | undefined;
@@ -91,6 +103,9 @@ export class PgTx implements StoreTx {
   }
   async get<T>(sql: string, params: unknown[] = []): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
+  }
+  async arrays(sql: string, params: unknown[] = []): Promise<unknown[][]> {
+    return (await this.client.query({ text: sql, values: params.map(toPg), rowMode: "array" })).rows as unknown[][];
   }
   async run(sql: string, params: unknown[] = []): Promise<number> {
     return (await this.client.query({ text: sql, values: params.map(toPg) })).rowCount ?? 0;

@@ -1,60 +1,37 @@
 /**
- * Response values (RFC 3501 4, 9): NIL, numbers, atoms written as given, strings as a
- * quoted string when they are short 7-bit text without CR, LF, NUL, '"' problems, else
- * as a literal `{n}` followed by the octets; lists in parentheses. A response is built
- * as chunks (text and Buffers) so literals are written as bytes, never re-encoded.
+ * Response values for the engine's commands: the encoder itself is lib/imap/values.ts
+ * (the store renders ENVELOPE and BODYSTRUCTURE with it at delivery); flag lists and
+ * mailbox names here.
  */
-
-/** An IMAP value: null is NIL; a Raw is written as is (atoms, flags, numbers). */
-export type Value = null | number | bigint | Raw | string | Buffer | Value[];
-
-export class Raw {
-  constructor(readonly text: string) {}
-}
-export const raw = (t: string) => new Raw(t);
-
-/** Strings above this length are sent as literals (quoted strings are meant for short text). */
-const MAX_QUOTED = 1024;
-
-function needsLiteral(b: Buffer): boolean {
-  if (b.length > MAX_QUOTED) return true;
-  for (const c of b) if (c === 0 || c === 10 || c === 13 || c >= 0x80) return true;
-  return false;
-}
-
-export function encodeString(v: string | Buffer, out: Array<string | Buffer>): void {
-  const b = typeof v === "string" ? Buffer.from(v, "utf8") : v;
-  if (needsLiteral(b)) {
-    out.push(`{${b.length}}\r\n`);
-    out.push(b);
-    return;
-  }
-  out.push('"' + b.toString("latin1").replace(/[\\"]/g, (c) => "\\" + c) + '"');
-}
-
-export function encode(v: Value, out: Array<string | Buffer> = []): Array<string | Buffer> {
-  if (v === null) out.push("NIL");
-  else if (typeof v === "number" || typeof v === "bigint") out.push(String(v));
-  else if (v instanceof Raw) out.push(v.text);
-  else if (typeof v === "string" || Buffer.isBuffer(v)) encodeString(v, out);
-  else {
-    out.push("(");
-    v.forEach((x, i) => {
-      if (i) out.push(" ");
-      encode(x, out);
-    });
-    out.push(")");
-  }
-  return out;
-}
+export { encode, encodeString, raw, Raw, type Value } from "../../lib/imap/values";
+import type { Value } from "../../lib/imap/values";
 
 /** A mailbox name as an astring (RFC 3501 5.1: names are UTF-8 here, RFC 6855 / 9051 style). */
 export function mailboxName(name: string): Value {
   return name;
 }
 
+/**
+ * Flag lists already built, by flags and keywords: a selected mailbox remembers the list
+ * of each of its messages (SelectedMailbox.flags), and sharing the few distinct ones keeps
+ * a 100,000-message view from holding 100,000 strings. Cleared when it grows past a bound.
+ */
+const built = new Map<string, string>();
+const MAX_BUILT = 4096;
+
 /** The flags of a message as IMAP flag atoms (RFC 3501 2.3.2). */
 export function flagList(m: { seen: boolean; answered: boolean; flagged: boolean; deleted: boolean; draft: boolean; keywords: string }): string {
+  const key = `${+m.seen}${+m.answered}${+m.flagged}${+m.deleted}${+m.draft}${m.keywords}`;
+  let list = built.get(key);
+  if (list === undefined) {
+    if (built.size >= MAX_BUILT) built.clear();
+    list = buildFlagList(m);
+    built.set(key, list);
+  }
+  return list;
+}
+
+function buildFlagList(m: { seen: boolean; answered: boolean; flagged: boolean; deleted: boolean; draft: boolean; keywords: string }): string {
   const out: string[] = [];
   if (m.seen) out.push("\\Seen");
   if (m.answered) out.push("\\Answered");

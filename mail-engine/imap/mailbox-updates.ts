@@ -6,7 +6,7 @@
  * (FLAGS). Session.flushUpdates() serialises the calls.
  */
 import type { AuthenticatedAccount } from "../../lib/auth/authenticate";
-import { fetchRows } from "../../lib/store/fetch-rows";
+import { flagRows } from "../../lib/store/fetch-rows";
 import { fromSequenceSet } from "../../lib/store/sequence-set";
 import { flagList } from "./encode";
 import { FLAG_SELECT, type SelectedMailbox, type Session } from "./session";
@@ -63,7 +63,7 @@ export async function announceChanges(s: Session, sel: SelectedMailbox, account:
     const uids = [...sel.pendingFlags].filter((u) => !sel.pendingExpunge.has(u));
     sel.pendingFlags.clear();
     // Over the store's read connection: after a STORE 1:* this is every message of the mailbox.
-    const rows = await fetchRows(s.ctx.store, account.id, sel.id, uids, false);
+    const rows = await flagRows(s.ctx.store, account.id, sel.id, uids);
     for (const m of rows) {
       const f = flagList(m);
       if (sel.flags.get(m.uid) === f) continue;

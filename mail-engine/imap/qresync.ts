@@ -7,7 +7,7 @@
  * this conservative answer: VANISHED may name UIDs the client never knew).
  */
 import type { Session } from "./session";
-import { inRanges, type Range } from "./parser/sequence";
+import { inRanges, lowerBound, type Range } from "./parser/sequence";
 import { toSequenceSet } from "../../lib/store/sequence-set";
 
 /** The UIDs in `ranges` (every UID when null) expunged after MODSEQ `since`, as a sequence set ("" for none). */
@@ -40,15 +40,4 @@ export async function vanishedSince(s: Session, mailboxId: string, since: bigint
     }
   }
   return gone.join(",");
-}
-
-function lowerBound(sorted: number[], v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -20,7 +20,7 @@ import type { ChangeFeed } from "../../lib/store/change-feed";
 import { toSequenceSet } from "../../lib/store/sequence-set";
 import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/reader";
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
-import { inRanges, mergeRanges, parseSequenceSet } from "./parser/sequence";
+import { inRanges, lowerBound, mergeRanges, parseSequenceSet } from "./parser/sequence";
 import { encode, type Value } from "./encode";
 import { commandTable } from "./commands";
 import { mailboxModSeq } from "../../lib/store/fetch-rows";
@@ -176,12 +176,23 @@ export class Session {
 
   // --- output ---
 
+  /** Responses that go out with the next write: the last of a FETCH's with its tagged OK, one system call instead of two. */
+  private held: Array<string | Buffer> | null = null;
+
+  hold(parts: Array<string | Buffer>): void {
+    if (parts.length) (this.held ??= []).push(...parts);
+  }
+
   /** Writes; resolves when the socket can take more (backpressure for large FETCHes). */
   send(data: string | Buffer | Array<string | Buffer>): Promise<void> {
+    if (this.held) {
+      data = [...this.held, ...(Array.isArray(data) ? data : [data])];
+      this.held = null;
+    }
     if (this.closed || this.socket.destroyed) return Promise.resolve();
     // One write per response: a FETCH line is built from hundreds of small pieces, and a
     // socket.write for each cost more than the whole rest of a large FETCH (bench/imap.ts).
-    const ok = this.socket.write(Array.isArray(data) ? joinChunks(data) : data);
+    const ok = Array.isArray(data) ? this.writeChunks(data) : this.socket.write(data);
     if (ok) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -192,6 +203,30 @@ export class Session {
       this.socket.once("drain", done);
       this.socket.once("close", done);
     });
+  }
+
+  /**
+   * Text joined, literals (Buffers) as they are: one corked write, which the socket sends
+   * with one writev, instead of copying a message's bytes into a new Buffer first.
+   */
+  private writeChunks(chunks: Array<string | Buffer>): boolean {
+    const pieces: Array<string | Buffer> = [];
+    let text: string[] = [];
+    for (const c of chunks) {
+      if (typeof c === "string") text.push(c);
+      else {
+        if (text.length) pieces.push(text.join(""));
+        text = [];
+        pieces.push(c);
+      }
+    }
+    if (text.length) pieces.push(text.join(""));
+    if (pieces.length === 1) return this.socket.write(pieces[0]);
+    this.socket.cork();
+    let ok = true;
+    for (const p of pieces) ok = this.socket.write(p);
+    this.socket.uncork();
+    return ok;
   }
 
   untagged(text: string): Promise<void> {
@@ -440,8 +475,12 @@ export class Session {
     const sel = this.selected!;
     const uids = sel.uids;
     if (byUid) {
-      const ranges = parseSequenceSet(text, uids.length ? uids[uids.length - 1] : 0);
-      return uids.filter((u) => inRanges(u, ranges));
+      // By binary search per range: a one-message UID FETCH must not walk a 100,000-message view.
+      const out: number[] = [];
+      for (const [a, b] of mergeRanges(parseSequenceSet(text, uids.length ? uids[uids.length - 1] : 0))) {
+        for (let i = lowerBound(uids, a); i < uids.length && uids[i] <= b; i++) out.push(uids[i]);
+      }
+      return out;
     }
     if (uids.length === 0) throw bad("the mailbox is empty: no message numbers are valid");
     const ranges = parseSequenceSet(text, uids.length);
@@ -474,6 +513,16 @@ export class Session {
     if (!this.selected) return;
     const mb = await this.ctx.db.mailbox.findUnique({ where: { id: this.selected.id }, select: { highestModSeq: true } });
     if (mb) await this.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] CONDSTORE enabled`);
+  }
+
+  /**
+   * A change this session made and already shows (STORE, FETCH setting \Seen): when it is
+   * the only change since the view's MODSEQ, the view moves past it instead of reading it
+   * back from the journal (after a STORE 1:*, every message of the mailbox).
+   */
+  ownChange(modSeq: string | null): void {
+    const sel = this.selected;
+    if (sel && modSeq !== null && BigInt(modSeq) === sel.modSeq + 1n) sel.modSeq = BigInt(modSeq);
   }
 
   /** Before a FETCH shows keywords the client has not been told of: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6). */
@@ -584,10 +633,4 @@ export const FLAG_SELECT = { uid: true, seen: true, answered: true, flagged: tru
 export function plainIp(ip: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   return m ? m[1] : ip;
-}
-
-/** The pieces of one response as one string, or one Buffer when a piece is binary (a literal). */
-function joinChunks(chunks: Array<string | Buffer>): string | Buffer {
-  if (chunks.every((c) => typeof c === "string")) return (chunks as string[]).join("");
-  return Buffer.concat(chunks.map((c) => (typeof c === "string" ? Buffer.from(c, "utf8") : c)));
 }

@@ -223,6 +223,7 @@ export function createSmtpServer(ctx: EngineContext, kind: ListenerKind): SMTPSe
             blob,
             summary: parsed?.summary,
             structure: parsed?.structure,
+            imap: parsed?.imap,
             queueId: txn.queueId,
             // DMARC quarantine and forged local From go to Junk (authentication.ts).
             targets: verdict?.action === "junk" ? await junkTargets(db, [...txn.local.values()]) : [...txn.local.values()],

@@ -37,6 +37,16 @@ test("a right password signs in, takes back its own count and remembers the addr
   for (let i = 0; i < LIMIT + 2; i++) assert.equal((await attempt("192.0.2.1", "right password")).result, "alice@example.test", "successes never lock");
 });
 
+test("a sign-in from a known-good address writes nothing when there is nothing to clear or refresh", async () => {
+  assert.equal((await attempt("192.0.2.9", "right password")).result, "alice@example.test");
+  const good = await row("good:alice@example.test:192.0.2.9");
+  const address = await row("ip:192.0.2.9");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await attempt("192.0.2.9", "right password")).result, "alice@example.test");
+  assert.deepEqual(await row("good:alice@example.test:192.0.2.9"), good, "the mark is not rewritten on every sign-in");
+  assert.deepEqual(await row("ip:192.0.2.9"), address, "nothing counted for the address");
+});
+
 test("a mail client's many parallel sign-ins from a known-good address all succeed; its failures still lock", async () => {
   await addAccount(t.db, { email: "carol@example.test", password: "carol's password" }, "test");
   assert.equal((await attempt("192.0.2.77", "carol's password", "carol@example.test")).result, "carol@example.test");

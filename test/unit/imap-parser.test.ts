@@ -8,7 +8,8 @@ import { decodeMutf7, encodeMutf7 } from "../../mail-engine/imap/mutf7";
 import { encode, raw } from "../../mail-engine/imap/encode";
 import { patternRegex } from "../../mail-engine/imap/commands/mailboxes";
 import { parseDateTime } from "../../mail-engine/imap/commands/append";
-import { addressList, filterHeader } from "../../mail-engine/imap/render";
+import { filterHeader } from "../../mail-engine/imap/render";
+import { addressList } from "../../lib/imap/structure";
 
 function events(r: CommandReader, input: string | Buffer): ReaderEvent[] {
   r.push(Buffer.isBuffer(input) ? input : Buffer.from(input, "latin1"));

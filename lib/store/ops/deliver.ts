@@ -17,6 +17,7 @@ import { recordChange } from "../journal";
 import { INBOX } from "../mailboxes";
 import type { SearchText } from "../../mime/search-text";
 import { indexBlobText } from "../search-index";
+import { renderingOf, writeImapRendering, type ImapRendering } from "../imap-cache";
 import { inList, type StoreTx } from "../tx";
 import { normaliseKeywords, rememberKeywords, writeKeywordIndex, type SystemFlags } from "./flags";
 
@@ -40,6 +41,8 @@ export interface StoredBlob {
   file?: string | null;
   /** JSON of the MIME structure and envelope (lib/mime), stored once per blob. */
   structure?: string | null;
+  /** IMAP ENVELOPE and BODYSTRUCTURE (imap-cache.ts); rendered from `structure` here when absent. */
+  imap?: ImapRendering | null;
   /** The words for SEARCH TEXT/BODY, indexed once per blob (search-index.ts); absent: not indexed (search scans it). */
   text?: SearchText | null;
 }
@@ -106,6 +109,10 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
   // --- search index (lib/store/search-index.ts): with the Blob row, in the same transaction.
   if (d.targets.length) await indexBlobText(tx, d.blob.hash, d.blob.text ?? null);
   // --- end search index
+  if (d.targets.length) {
+    const imap = d.blob.imap ?? renderingOf(d.blob.structure);
+    if (imap) await writeImapRendering(tx, d.blob.hash, imap);
+  }
 
   const targets = sortTargets(d.targets);
   const out: Delivered[] = [];

@@ -12,6 +12,7 @@ import { createMailbox, deleteMailbox, renameMailbox, setSubscribed } from "./ma
 import { claimRecent } from "./recent";
 import { pruneVanished } from "./vanished";
 import { indexBlobTexts } from "../search-index";
+import { fillImapCache } from "../imap-cache";
 import { claimQueue, finishQueued, recordQueueResults, releaseQueued } from "./queue";
 
 export const ops = {
@@ -29,6 +30,7 @@ export const ops = {
   sweepBlobs,
   dropOrphanFiles,
   indexBlobTexts,
+  fillImapCache,
   claimQueue,
   recordQueueResults,
   finishQueued,

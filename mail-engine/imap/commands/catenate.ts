@@ -7,7 +7,7 @@
  */
 import { sectionRange } from "../../../lib/mime/structure";
 import { readStructure } from "../../../lib/store/parse";
-import { blobRange, fetchRows } from "../../../lib/store/fetch-rows";
+import { blobRange, fetchRows, structuresOf } from "../../../lib/store/fetch-rows";
 import { ParseError, str, type Token } from "../parser/tokens";
 import { parseMessageUrl, UrlError } from "../imap-url";
 import { filterHeader } from "../render";
@@ -65,13 +65,13 @@ async function resolveUrl(s: Session, url: string, room: number): Promise<Buffer
   const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId, name: u.mailbox } }, select: { id: true, uidValidity: true } });
   if (!mb) throw badUrl(url, "no such mailbox");
   if (u.uidValidity !== null && u.uidValidity !== mb.uidValidity) throw badUrl(url, "UIDVALIDITY has changed");
-  const [row] = await fetchRows(s.ctx.store, accountId, mb.id, [u.uid], u.section !== "");
+  const [row] = await fetchRows(s.ctx.store, accountId, mb.id, [u.uid], { hash: true });
   if (!row) throw badUrl(url, `no message with UID ${u.uid}`);
   let start = 0;
   let end = row.size;
   let fields: { names: string[]; not: boolean } | null = null;
   if (u.section !== "") {
-    const st = readStructure(row.structure);
+    const st = readStructure((await structuresOf(s.ctx.store, [row.blobHash])).get(row.blobHash));
     // HEADER.FIELDS (names) / HEADER.FIELDS.NOT (names): a filter over the header (RFC 3501 6.4.5).
     const f = /^(.*?HEADER\.FIELDS(\.NOT)?) ?\(([^()]*)\)$/.exec(u.section);
     const range = st ? sectionRange(st.structure, f ? f[1] : u.section) : null;

@@ -1,98 +1,38 @@
 /**
  * FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2; RFC 3516 BINARY; RFC 7162 MODSEQ).
- * ENVELOPE and BODYSTRUCTURE come from the stored structure; body sections are byte
- * ranges of the stored blob (sectionRange) read with blobRange, large ones in
- * chunks written as the socket drains, so a big message never sits whole in memory.
- * BODY[...] and RFC822(.TEXT) set \Seen unless PEEK or the mailbox is read-only.
+ * ENVELOPE and BODYSTRUCTURE are the text the store rendered at delivery
+ * (lib/store/imap-cache.ts), read with the message rows; BODY (non-extended) and a blob
+ * without a rendering are rendered from the stored structure. Body sections are byte
+ * ranges of the stored blob (sectionRange): a small message's bytes come with its row,
+ * larger ones are read in chunks written as the socket drains, so a big message never
+ * sits whole in memory. BODY[...] and RFC822(.TEXT) set \Seen unless PEEK or the
+ * mailbox is read-only.
+ *
+ * A FETCH of many messages without body sections (a client's first look at a folder)
+ * builds each response line synchronously and writes them in large pieces: no promise
+ * and no socket write per message.
  */
 import { sectionRange, partAt } from "../../../lib/mime/structure";
 import { decodeBody } from "../../../lib/mime/part-body";
+import { bodyStructure, renderForImap, valueText, type ImapRendering } from "../../../lib/imap/structure";
 import { readStructure, type StoredStructure } from "../../../lib/store/parse";
-import { blobRange, fetchRows, type FetchRow } from "../../../lib/store/fetch-rows";
-import { atom, list, ParseError, type Token } from "../parser/tokens";
-import { encode, flagList } from "../encode";
-import { bodyStructure, envelope, filterHeader, internalDate } from "../render";
+import { blobRange, fetchRows, structuresOf, type FetchOptions, type FetchRow, type RowSet } from "../../../lib/store/fetch-rows";
+import { atom, list, ParseError } from "../parser/tokens";
+import { flagList } from "../encode";
+import { filterHeader, internalDate } from "../render";
 import { bad, no, type Session } from "../session";
 import { parseSequenceSet } from "../parser/sequence";
 import { vanishedSince } from "../qresync";
+import { MACROS, parseItem, type Item } from "./fetch-items";
 import { SELECTED, type CommandSpec } from "./types";
-
-interface Item {
-  kind: "FLAGS" | "UID" | "INTERNALDATE" | "RFC822.SIZE" | "ENVELOPE" | "BODYSTRUCTURE" | "BODY" | "MODSEQ" | "SECTION" | "BINARY.SIZE";
-  /** SECTION: BODY / BINARY, the section text, header names, partial, peek. */
-  binary?: boolean;
-  section?: string;
-  fields?: string[];
-  not?: boolean;
-  partial?: [number, number | null];
-  peek?: boolean;
-  /** The name in the response (RFC822 forms answer as themselves). */
-  label?: string;
-}
-
-const MACROS: Record<string, string[]> = {
-  ALL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],
-  FAST: ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
-  FULL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"],
-};
-
-/** One fetch attribute (RFC 3501 6.4.5); also NOTIFY's MessageNew attributes (RFC 5465 5.2). */
-export function parseFetchItem(t: Token): Item {
-  if (t.type !== "atom") throw new ParseError("fetch items are atoms");
-  const name = t.value.toUpperCase();
-  if (t.section !== undefined) {
-    const binary = name === "BINARY" || name === "BINARY.PEEK" || name === "BINARY.SIZE";
-    if (!binary && name !== "BODY" && name !== "BODY.PEEK") throw new ParseError(`${name.slice(0, 40)}[...] is not a fetch item`);
-    const sec = t.section;
-    let section = "";
-    let fields: string[] | undefined;
-    let not = false;
-    if (sec.length) {
-      section = atom(sec[0], "section").toUpperCase();
-      if (/(^|\.)HEADER\.FIELDS(\.NOT)?$/.test(section)) {
-        if (sec.length !== 2 || sec[1].type !== "list" || sec[1].items.length === 0) throw new ParseError("HEADER.FIELDS needs a list of field names");
-        fields = sec[1].items.map((x) => (x.type === "string" ? x.value.toString("latin1") : atom(x, "field name")).toUpperCase());
-        not = section.endsWith(".NOT");
-      } else if (sec.length !== 1) throw new ParseError("bad section");
-      if (!/^(\d+(\.\d+)*)?(\.?(HEADER|HEADER\.FIELDS|HEADER\.FIELDS\.NOT|TEXT|MIME))?$/.test(section) || section.startsWith(".")) throw new ParseError(`bad section ${section.slice(0, 40)}`);
-      if (binary && !/^(\d+(\.\d+)*)?$/.test(section)) throw new ParseError("BINARY takes part numbers only (RFC 3516)");
-      if (section === "MIME") throw new ParseError("MIME needs a part number");
-    }
-    if (name === "BINARY.SIZE") {
-      if (t.partial) throw new ParseError("BINARY.SIZE takes no partial");
-      return { kind: "BINARY.SIZE", section };
-    }
-    if (t.partial && t.partial[1] === 0) throw new ParseError("a partial of 0 octets");
-    return { kind: "SECTION", binary, section, fields, not, partial: t.partial, peek: name.endsWith(".PEEK") };
-  }
-  switch (name) {
-    case "FLAGS":
-    case "UID":
-    case "INTERNALDATE":
-    case "RFC822.SIZE":
-    case "ENVELOPE":
-    case "BODYSTRUCTURE":
-    case "BODY":
-    case "MODSEQ":
-      return { kind: name };
-    case "RFC822":
-      return { kind: "SECTION", section: "", label: "RFC822" };
-    case "RFC822.HEADER":
-      return { kind: "SECTION", section: "HEADER", peek: true, label: "RFC822.HEADER" };
-    case "RFC822.TEXT":
-      return { kind: "SECTION", section: "TEXT", label: "RFC822.TEXT" };
-    default:
-      throw new ParseError(`unknown fetch item ${name.slice(0, 40)}`);
-  }
-}
-
-type Row = FetchRow;
 
 /** Bodies above this are read and written in pieces of this size. */
 const CHUNK = 256 * 1024;
-const BATCH = 200;
+/** Rows read per query: many when only the rows are needed, fewer when they bring the messages' bytes. */
+const BATCH = 1000;
+const BATCH_WITH_BYTES = 50;
 /** Responses are written once this much has been built, so a large FETCH makes few writes. */
-const FLUSH_AT = 64 * 1024;
+const FLUSH_AT = 256 * 1024;
 
 /** FETCH responses collected for one socket write (each write is a system call). */
 class Output {
@@ -100,12 +40,20 @@ class Output {
   private size = 0;
   constructor(private readonly s: Session) {}
 
-  async add(parts: Array<string | Buffer>): Promise<void> {
+  get full(): boolean {
+    return this.size >= FLUSH_AT;
+  }
+
+  push(parts: Array<string | Buffer>): void {
     for (const p of parts) {
       this.parts.push(p);
       this.size += p.length;
     }
-    if (this.size >= FLUSH_AT) await this.flush();
+  }
+
+  line(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
   }
 
   async flush(): Promise<void> {
@@ -114,6 +62,69 @@ class Output {
     this.parts = [];
     this.size = 0;
     await this.s.send(parts);
+  }
+
+  /** The last responses go out with what the session writes next (the tagged OK). */
+  finish(): void {
+    this.s.hold(this.parts);
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** What one message's response is built from, beyond its row: its stored structure, read on demand. */
+class Message {
+  private stored: StoredStructure | null | undefined;
+  private rendering: ImapRendering | null = null;
+
+  constructor(
+    readonly row: FetchRow,
+    private readonly structureJson: string | null | undefined,
+    private readonly fills: Map<string, { hash: string } & ImapRendering>,
+  ) {}
+
+  structure(): StoredStructure {
+    if (this.stored === undefined) this.stored = readStructure(this.structureJson);
+    if (!this.stored) throw no(`message UID ${this.row.uid} has no stored structure; it cannot be shown`, "SERVERBUG");
+    return this.stored;
+  }
+
+  /** ENVELOPE and BODYSTRUCTURE: as stored, or rendered now (and stored after the FETCH). */
+  imap(): ImapRendering {
+    const r = this.row;
+    if (r.envelope != null && r.bodyStructure != null) return { envelope: r.envelope, bodyStructure: r.bodyStructure };
+    if (!this.rendering) {
+      this.rendering = renderForImap(this.structure());
+      this.fills.set(r.blobHash, { hash: r.blobHash, ...this.rendering });
+    }
+    return this.rendering;
+  }
+}
+
+/** What the items need read besides the rows. */
+function planFor(items: Item[]): { rows: FetchOptions; imap: boolean; structure: boolean; bytes: boolean; simple: boolean } {
+  const has = (kind: Item["kind"]) => items.some((i) => i.kind === kind);
+  const sections = items.filter((i) => i.kind === "SECTION" || i.kind === "BINARY.SIZE");
+  const imap = has("ENVELOPE") || has("BODYSTRUCTURE");
+  // Only BODY[] / RFC822 of the whole message needs no structure.
+  const structure = has("BODY") || sections.some((i) => i.section !== "" || i.binary || i.kind === "BINARY.SIZE");
+  const bytes = has("SECTION");
+  return {
+    rows: { imap, internalDate: has("INTERNALDATE"), modSeq: has("MODSEQ"), hash: structure || bytes, bytesUpTo: bytes ? CHUNK : 0 },
+    imap,
+    structure,
+    bytes,
+    simple: sections.length === 0,
+  };
+}
+
+/** The UIDs in batches; a batch that is a run of the view's UIDs is read as a UID range (no list of thousands). */
+function* batches(s: Session, uids: number[], size: number): Generator<RowSet> {
+  for (let i = 0; i < uids.length; i += size) {
+    const batch = uids.slice(i, i + size);
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    yield s.seqOf(last) - s.seqOf(first) === batch.length - 1 ? { from: first, to: last } : batch;
   }
 }
 
@@ -138,8 +149,8 @@ export const FETCH: CommandSpec = {
     }
     let items: Item[];
     if (spec.type === "atom" && MACROS[spec.value.toUpperCase()] && !spec.section) items = MACROS[spec.value.toUpperCase()].map((n) => ({ kind: n as Item["kind"] }));
-    else if (spec.type === "list") items = spec.items.map(parseFetchItem);
-    else items = [parseFetchItem(spec)];
+    else if (spec.type === "list") items = spec.items.map(parseItem);
+    else items = [parseItem(spec)];
     if (items.length === 0) throw new ParseError("FETCH needs items");
     if (byUid && !items.some((i) => i.kind === "UID")) items.unshift({ kind: "UID" });
     if (changedSince !== null && !items.some((i) => i.kind === "MODSEQ")) items.push({ kind: "MODSEQ" });
@@ -151,144 +162,157 @@ export const FETCH: CommandSpec = {
     }
     const uids = s.resolveSet(set, byUid);
     if (uids.length === 0) return;
-    const needStructure = items.some((i) => ["ENVELOPE", "BODYSTRUCTURE", "BODY", "SECTION", "BINARY.SIZE"].includes(i.kind));
+    const plan = planFor(items);
     const setsSeen = !sel.readOnly && items.some((i) => i.kind === "SECTION" && !i.peek);
     const showsFlags = setsSeen || items.some((i) => i.kind === "FLAGS");
+    const store = s.ctx.store;
     const output = new Output(s);
+    const fills = new Map<string, { hash: string } & ImapRendering>();
     try {
-      for (let i = 0; i < uids.length; i += BATCH) {
-        const batch = uids.slice(i, i + BATCH);
-        const rows = await fetchRows(s.ctx.store, s.account!.id, sel.id, batch, needStructure);
-        const list = rows.filter((r) => changedSince === null || r.modSeq > changedSince);
+      for (const batch of batches(s, uids, plan.bytes ? BATCH_WITH_BYTES : BATCH)) {
+        const rows = await fetchRows(store, s.account!.id, sel.id, batch, plan.rows);
+        const list = changedSince === null ? rows : rows.filter((r) => r.modSeq > changedSince!);
         // RFC 3501 7.2.6: a keyword another session just set is in FLAGS before a FETCH shows it.
         if (showsFlags) await s.announceKeywords(list.flatMap((r) => (r.keywords ? r.keywords.split(" ") : [])));
         let newlySeen = new Set<number>();
+        let seenModSeq: string | null = null;
         if (setsSeen) {
           const unseen = list.filter((r) => !r.seen).map((r) => r.uid);
           if (unseen.length) {
-            const r = await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
+            const r = await store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids: unseen, mode: "add", flags: ["seen"] });
             newlySeen = new Set(r.changed.map((c) => c.uid));
             for (const row of list) if (newlySeen.has(row.uid)) row.seen = true;
+            seenModSeq = r.modSeq;
           }
         }
+        // Stored structures, for the messages that need theirs (all of them, or those not rendered yet).
+        const needing = plan.structure ? list : plan.imap ? list.filter((r) => r.envelope == null || r.bodyStructure == null) : [];
+        const structures = needing.length ? await structuresOf(store, [...new Set(needing.map((r) => r.blobHash))]) : null;
         for (const row of list) {
           const n = s.seqOf(row.uid);
           if (!n) continue;
-          await fetchOne(s, n, row, items, newlySeen.has(row.uid), output);
+          const m = new Message(row, structures?.get(row.blobHash), fills);
+          if (plan.simple) output.line(plainResponse(s, n, m, items, newlySeen.has(row.uid)));
+          else output.push(await fullResponse(s, n, m, items, newlySeen.has(row.uid), output));
+          if (output.full) await output.flush();
         }
-        await output.flush();
+        // Every message of the batch now shows its \Seen: the view need not read the change back.
+        s.ownChange(seenModSeq);
       }
     } finally {
       // What was built is sent even when a message fails (its NO follows the others' responses).
-      await output.flush();
+      output.finish();
+      if (fills.size) void store.fillImapCache([...fills.values()]).catch((err) => s.log.warn("imap.cache_fill_failed", { cid: s.cid, err }));
     }
   },
 };
 
-async function fetchOne(s: Session, n: number, row: Row, items: Item[], seenChanged: boolean, output: Output): Promise<void> {
-  const out: Array<string | Buffer> = [`* ${n} FETCH (`];
-  let first = true;
-  const sep = () => {
-    if (!first) out.push(" ");
-    first = false;
-  };
-  let stored: StoredStructure | null | undefined;
-  const structure = (): StoredStructure => {
-    if (stored === undefined) stored = readStructure(row.structure);
-    if (!stored) throw no(`message UID ${row.uid} has no stored structure; it cannot be shown`, "SERVERBUG");
-    return stored;
-  };
-  const flags = flagList(row);
-  let flagsSent = false;
-  for (const it of items) {
-    switch (it.kind) {
-      case "UID":
-        sep();
-        out.push(`UID ${row.uid}`);
-        break;
-      case "FLAGS":
-        sep();
-        out.push(`FLAGS ${s.flagsOut(row.uid, flags)}`);
-        flagsSent = true;
-        break;
-      case "INTERNALDATE":
-        sep();
-        out.push(`INTERNALDATE "${internalDate(row.internalDate)}"`);
-        break;
-      case "RFC822.SIZE":
-        sep();
-        out.push(`RFC822.SIZE ${row.size}`);
-        break;
-      case "MODSEQ":
-        sep();
-        out.push(`MODSEQ (${row.modSeq})`);
-        break;
-      case "ENVELOPE":
-        sep();
-        out.push("ENVELOPE ");
-        encode(envelope(structure().envelope), out);
-        break;
-      case "BODYSTRUCTURE":
-      case "BODY":
-        sep();
-        out.push(`${it.kind} `);
-        encode(bodyStructure(structure().structure, it.kind === "BODYSTRUCTURE"), out);
-        break;
-      case "BINARY.SIZE": {
-        // The size of what BINARY[section] returns (RFC 3516 4.3): the whole message, a
-        // multipart or an embedded message as stored; a leaf part decoded.
-        let size: number;
-        if (it.section === "") size = row.size;
-        else {
-          const part = partAt(structure().structure, it.section!);
-          if (!part) throw no(`no part ${it.section} in message UID ${row.uid}`);
-          if (part.type === "multipart" || part.message) size = part.bodyEnd - part.bodyStart;
-          else {
-            const decoded = decodeBody(await blobRange(s.ctx.store, row.blobHash, part.bodyStart, part.bodyEnd), part.encoding);
-            if (!decoded) throw no(`part ${it.section} has an unknown transfer encoding`, "UNKNOWN-CTE");
-            size = decoded.length;
-          }
-        }
-        sep();
-        out.push(`BINARY.SIZE[${it.section}] ${size}`);
-        break;
-      }
-      case "SECTION": {
-        sep();
-        await section(s, row, it, structure, out, output);
-        break;
-      }
-    }
+/** The text of an item that needs no body bytes, without its leading space. */
+function plainItem(s: Session, m: Message, it: Item, flags: string): string {
+  const row = m.row;
+  switch (it.kind) {
+    case "UID":
+      return `UID ${row.uid}`;
+    case "FLAGS":
+      return `FLAGS ${s.flagsOut(row.uid, flags)}`;
+    case "INTERNALDATE":
+      return `INTERNALDATE "${internalDate(row.internalDate)}"`;
+    case "RFC822.SIZE":
+      return `RFC822.SIZE ${row.size}`;
+    case "MODSEQ":
+      return `MODSEQ (${row.modSeq})`;
+    case "ENVELOPE":
+      return `ENVELOPE ${m.imap().envelope}`;
+    case "BODYSTRUCTURE":
+      return `BODYSTRUCTURE ${m.imap().bodyStructure}`;
+    case "BODY":
+      return `BODY ${valueText(bodyStructure(m.structure().structure, false))}`;
+    default:
+      throw new Error(`${it.kind} needs the message's bytes`);
   }
-  // RFC 3501 6.4.5: \Seen set by this FETCH is told with the response.
-  if (seenChanged && !flagsSent) {
-    sep();
-    out.push(`FLAGS ${flags}`);
-  }
-  if (seenChanged || flagsSent) s.selected?.flags.set(row.uid, flags);
-  out.push(")\r\n");
-  await output.add(out);
 }
 
-async function section(s: Session, row: Row, it: Item, structure: () => StoredStructure, out: Array<string | Buffer>, output: Output): Promise<void> {
+/** RFC 3501 6.4.5: \Seen set by this FETCH is told with the response; the flags told are remembered. */
+function finish(s: Session, row: FetchRow, flags: string, flagsSent: boolean, seenChanged: boolean): string {
+  if (seenChanged || flagsSent) s.selected?.flags.set(row.uid, flags);
+  return seenChanged && !flagsSent ? ` FLAGS ${flags})\r\n` : ")\r\n";
+}
+
+/** One response line of items that need no body bytes. */
+function plainResponse(s: Session, n: number, m: Message, items: Item[], seenChanged: boolean): string {
+  const flags = flagList(m.row);
+  let line = `* ${n} FETCH (`;
+  let flagsSent = false;
+  for (let i = 0; i < items.length; i++) {
+    if (i) line += " ";
+    line += plainItem(s, m, items[i], flags);
+    if (items[i].kind === "FLAGS") flagsSent = true;
+  }
+  return line + finish(s, m.row, flags, flagsSent, seenChanged);
+}
+
+/** One response with body sections: their bytes read from the row or the blob store. */
+async function fullResponse(s: Session, n: number, m: Message, items: Item[], seenChanged: boolean, output: Output): Promise<Array<string | Buffer>> {
+  const row = m.row;
+  const flags = flagList(row);
+  const out: Array<string | Buffer> = [`* ${n} FETCH (`];
+  let flagsSent = false;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (i) out.push(" ");
+    if (it.kind === "SECTION") await section(s, m, it, out, output);
+    else if (it.kind === "BINARY.SIZE") out.push(`BINARY.SIZE[${it.section}] ${await binarySize(s, m, it.section!)}`);
+    else {
+      out.push(plainItem(s, m, it, flags));
+      if (it.kind === "FLAGS") flagsSent = true;
+    }
+  }
+  out.push(finish(s, row, flags, flagsSent, seenChanged));
+  return out;
+}
+
+/** Bytes [start, end) of the message: from its row when they came with it, else from the blob store. */
+function bytes(s: Session, row: FetchRow, start: number, end: number): Promise<Buffer> {
+  if (row.data) return Promise.resolve(row.data.subarray(start, end));
+  const files = s.ctx.store.blobs.files;
+  if (row.inFile && files) return files.getRange(row.blobHash, start, end);
+  return blobRange(s.ctx.store, row.blobHash, start, end);
+}
+
+/**
+ * The size of what BINARY[section] returns (RFC 3516 4.3): the whole message, a
+ * multipart or an embedded message as stored; a leaf part decoded.
+ */
+async function binarySize(s: Session, m: Message, sec: string): Promise<number> {
+  if (sec === "") return m.row.size;
+  const part = partAt(m.structure().structure, sec);
+  if (!part) throw no(`no part ${sec} in message UID ${m.row.uid}`);
+  if (part.type === "multipart" || part.message) return part.bodyEnd - part.bodyStart;
+  const decoded = decodeBody(await bytes(s, m.row, part.bodyStart, part.bodyEnd), part.encoding);
+  if (!decoded) throw no(`part ${sec} has an unknown transfer encoding`, "UNKNOWN-CTE");
+  return decoded.length;
+}
+
+async function section(s: Session, m: Message, it: Item, out: Array<string | Buffer>, output: Output): Promise<void> {
+  const row = m.row;
   const sec = it.section!;
   const origin = it.partial ? `<${it.partial[0]}>` : "";
   const label = it.label ?? `${it.binary ? "BINARY" : "BODY"}[${sec}${it.fields ? ` (${it.fields.join(" ")})` : ""}]${origin}`;
   let range: { start: number; end: number } | null;
   if (sec === "" && !it.binary) range = { start: 0, end: row.size };
-  else range = sectionRange(structure().structure, sec);
+  else range = sectionRange(m.structure().structure, sec);
   if (!range) {
     // RFC 3501 6.4.5: a section that names nothing is empty, not an error.
     out.push(`${label} ""`);
     return;
   }
   let content: Buffer | null = null;
-  if (it.fields) content = filterHeader(await blobRange(s.ctx.store, row.blobHash, range.start, range.end), it.fields, !!it.not);
+  if (it.fields) content = filterHeader(await bytes(s, row, range.start, range.end), it.fields, !!it.not);
   else if (it.binary && sec !== "") {
-    const part = partAt(structure().structure, sec)!;
-    if (part.type === "multipart" || part.message) content = await blobRange(s.ctx.store, row.blobHash, range.start, range.end);
+    const part = partAt(m.structure().structure, sec)!;
+    if (part.type === "multipart" || part.message) content = await bytes(s, row, range.start, range.end);
     else {
-      content = decodeBody(await blobRange(s.ctx.store, row.blobHash, range.start, range.end), part.encoding);
+      content = decodeBody(await bytes(s, row, range.start, range.end), part.encoding);
       if (!content) throw no(`part ${sec} has an unknown transfer encoding`, "UNKNOWN-CTE");
     }
   }
@@ -302,11 +326,11 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
   if (!it.binary && !content && end - start <= CHUNK) {
     // RFC 3501 9: a literal holds no NUL (CHAR8). A binary part is shown in base64 (as
     // BINARY would decode it back); NULs anywhere else become spaces.
-    const bytes = await blobRange(s.ctx.store, row.blobHash, start, end);
-    if (bytes.includes(0)) {
-      const part = sec && sec !== "TEXT" && /^[\d.]+$/.test(sec) ? partAt(structure().structure, sec) : null;
-      content = part && part.type !== "multipart" && !part.message && !it.partial ? Buffer.from(bytes.toString("base64").replace(/.{76}/g, "$&\r\n") + "\r\n") : withoutNul(bytes);
-    } else content = bytes;
+    const b = await bytes(s, row, start, end);
+    if (b.includes(0)) {
+      const part = sec && sec !== "TEXT" && /^[\d.]+$/.test(sec) ? partAt(m.structure().structure, sec) : null;
+      content = part && part.type !== "multipart" && !part.message && !it.partial ? Buffer.from(b.toString("base64").replace(/.{76}/g, "$&\r\n") + "\r\n") : withoutNul(b);
+    } else content = b;
     start = 0;
     end = content.length;
   }
@@ -318,14 +342,14 @@ async function section(s: Session, row: Row, it: Item, structure: () => StoredSt
     return;
   }
   if (size <= CHUNK) {
-    out.push(await blobRange(s.ctx.store, row.blobHash, start, end));
+    out.push(await bytes(s, row, start, end));
     return;
   }
   // Large: write what is built (earlier messages' responses first), then stream the body in pieces.
   await output.flush();
   await s.send(out.splice(0, out.length));
   for (let off = start; off < end; off += CHUNK) {
-    const piece = await blobRange(s.ctx.store, row.blobHash, off, Math.min(end, off + CHUNK));
+    const piece = await bytes(s, row, off, Math.min(end, off + CHUNK));
     await s.send(it.binary ? piece : withoutNul(piece));
     if (s.isClosed) return;
   }

@@ -11,7 +11,7 @@ import { atom, list, ParseError, type Token } from "../parser/tokens";
 import { bad, no } from "../session";
 import { MAILBOX_EVENTS, MESSAGE_EVENTS, Notifier, type EventGroup, type Filter } from "../notify";
 import { mailboxArg } from "./mailboxes";
-import { parseFetchItem } from "./fetch";
+import { parseItem } from "./fetch-items";
 import { AUTHED, type CommandSpec } from "./types";
 
 const SUPPORTED = [...MESSAGE_EVENTS, ...MAILBOX_EVENTS];
@@ -49,7 +49,7 @@ function parseGroup(s: Parameters<CommandSpec["run"]>[0], items: Token[]): Event
       if (!selected) throw bad("MessageNew fetch attributes are for the selected mailbox only");
       group.fetch = list(names[++j], "fetch attributes");
       if (!group.fetch.length) throw new ParseError("empty fetch attribute list");
-      group.fetch.forEach(parseFetchItem);
+      group.fetch.forEach(parseItem);
     }
   }
   return group;

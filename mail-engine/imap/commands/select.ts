@@ -8,7 +8,8 @@ import { inRanges, parseSequenceSet, type Range } from "../parser/sequence";
 import { vanishedSince } from "../qresync";
 import { flagList } from "../encode";
 import { bad, no, SYSTEM_FLAGS as SYSTEM, type Session } from "../session";
-import { fetchRows } from "../../../lib/store/fetch-rows";
+import { flagRows, folderByName, type FlagRow } from "../../../lib/store/fetch-rows";
+import { cachedView, rememberView } from "../view-cache";
 import { AUTHED, SELECTED, type CommandSpec } from "./types";
 import { mailboxArg } from "./mailboxes";
 
@@ -27,26 +28,34 @@ function select(readOnly: boolean): CommandSpec {
       s.selected = null;
       s.state = "authenticated";
       const accountId = s.account!.id;
-      const mb = await s.ctx.db.mailbox.findUnique({ where: { accountId_name: { accountId, name } } });
+      const mb = await folderByName(s.ctx.store, accountId, name);
       if (!mb) throw no(`no such mailbox: ${name}`, "NONEXISTENT");
-      const rows = await fetchRows(s.ctx.store, accountId, mb.id, "all", false);
-      // A keyword set between the two reads is in a row but not in the FLAGS read before: read them again (RFC 3501 7.2.6).
-      const known = new Set(mb.keywords.split(" "));
-      if (rows.some((r) => r.keywords && r.keywords.split(" ").some((k) => !known.has(k)))) {
-        mb.keywords = (await s.ctx.db.mailbox.findUnique({ where: { id: mb.id }, select: { keywords: true } }))?.keywords ?? mb.keywords;
+      // MODSEQ of every message only for QRESYNC's report of what changed; else the view may be one read before at this HIGHESTMODSEQ.
+      let view = qresync ? undefined : cachedView(mb.id, mb.highestModSeq);
+      let rows: FlagRow[] = [];
+      if (!view) {
+        rows = await flagRows(s.ctx.store, accountId, mb.id, "all", !!qresync);
+        view = { modSeq: mb.highestModSeq, uids: rows.map((r) => r.uid), flags: rows.map((r) => flagList(r)) };
+        rememberView(mb.id, view);
+        // A keyword set between the two reads is in a row but not in the FLAGS read before: read them again (RFC 3501 7.2.6).
+        const known = new Set(mb.keywords.split(" "));
+        if (rows.some((r) => r.keywords && r.keywords.split(" ").some((k) => !known.has(k)))) {
+          mb.keywords = (await folderByName(s.ctx.store, accountId, name))?.keywords ?? mb.keywords;
+        }
       }
       const flags = new Map<number, string>();
       let firstUnseen = 0;
-      rows.forEach((r, i) => {
-        flags.set(r.uid, flagList(r));
-        if (!firstUnseen && !r.seen) firstUnseen = i + 1;
-      });
+      const uids = view.uids;
+      for (let i = 0; i < uids.length; i++) {
+        flags.set(uids[i], view.flags[i]);
+        if (!firstUnseen && !view.flags[i].includes("\\Seen")) firstUnseen = i + 1;
+      }
       s.selected = {
         id: mb.id,
         name: mb.name,
         readOnly,
         uidValidity: mb.uidValidity,
-        uids: rows.map((r) => r.uid),
+        uids: uids.slice(),
         flags,
         modSeq: mb.highestModSeq,
         pendingExpunge: new Set(),
@@ -55,22 +64,21 @@ function select(readOnly: boolean): CommandSpec {
         recent: new Set(),
       };
       s.state = "selected";
-      if (!s.rev2 && rows.length && rows[rows.length - 1].uid > mb.recentUid) {
-        if (readOnly) for (const r of rows) if (r.uid > mb.recentUid) s.selected.recent.add(r.uid);
-        if (!readOnly) await s.takeRecent(rows[rows.length - 1].uid);
+      const last = uids.length ? uids[uids.length - 1] : 0;
+      if (!s.rev2 && last > mb.recentUid) {
+        if (readOnly) for (const u of uids) if (u > mb.recentUid) s.selected.recent.add(u);
+        if (!readOnly) await s.takeRecent(last);
       }
       const keywords = mb.keywords ? " " + mb.keywords : "";
-      await s.untagged(`FLAGS (${SYSTEM}${keywords})`);
-      await s.untagged(`OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}`);
-      await s.untagged(`${rows.length} EXISTS`);
+      // One write for the lot.
+      const out = [`* FLAGS (${SYSTEM}${keywords})\r\n`, `* OK [PERMANENTFLAGS (${readOnly ? "" : SYSTEM + keywords + " \\*"})] ${readOnly ? "read-only" : "flags and keywords are kept"}\r\n`, `* ${uids.length} EXISTS\r\n`];
       // RFC 9051 (appendix E): IMAP4rev2 has neither RECENT nor the UNSEEN response code.
       if (!s.rev2) {
-        await s.untagged(`${s.selected.recent.size} RECENT`);
-        if (firstUnseen) await s.untagged(`OK [UNSEEN ${firstUnseen}] first unseen message`);
+        out.push(`* ${s.selected.recent.size} RECENT\r\n`);
+        if (firstUnseen) out.push(`* OK [UNSEEN ${firstUnseen}] first unseen message\r\n`);
       }
-      await s.untagged(`OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid`);
-      await s.untagged(`OK [UIDNEXT ${mb.uidNext}] predicted next UID`);
-      await s.untagged(`OK [HIGHESTMODSEQ ${mb.highestModSeq}] highest`);
+      out.push(`* OK [UIDVALIDITY ${mb.uidValidity}] UIDs valid\r\n`, `* OK [UIDNEXT ${mb.uidNext}] predicted next UID\r\n`, `* OK [HIGHESTMODSEQ ${mb.highestModSeq}] highest\r\n`);
+      await s.send(out);
       if (qresync && qresync.uidValidity === mb.uidValidity) await resync(s, rows, qresync);
       return { text: `${readOnly ? "EXAMINE" : "SELECT"} completed`, code: readOnly ? "READ-ONLY" : "READ-WRITE" };
     },
@@ -108,10 +116,16 @@ function selectParams(s: Session, params: Token[]): QresyncParams | null {
 /** RFC 7162 3.2.5.1: what changed since the client's MODSEQ: flags as FETCH, expunges as VANISHED (EARLIER). */
 async function resync(s: Session, rows: Array<{ uid: number; modSeq: bigint }>, q: QresyncParams): Promise<void> {
   const sel = s.selected!;
+  let lines: string[] = [];
   for (const r of rows) {
     if (r.modSeq <= q.modSeq || (q.knownUids && !inRanges(r.uid, q.knownUids))) continue;
-    await s.untagged(`${s.seqOf(r.uid)} FETCH (UID ${r.uid} FLAGS ${s.flagsOut(r.uid, sel.flags.get(r.uid)!)} MODSEQ (${r.modSeq}))`);
+    lines.push(`* ${s.seqOf(r.uid)} FETCH (UID ${r.uid} FLAGS ${s.flagsOut(r.uid, sel.flags.get(r.uid)!)} MODSEQ (${r.modSeq}))\r\n`);
+    if (lines.length >= 1000) {
+      await s.send(lines);
+      lines = [];
+    }
   }
+  if (lines.length) await s.send(lines);
   const gone = await vanishedSince(s, sel.id, q.modSeq, q.knownUids);
   if (gone) await s.untagged(`VANISHED (EARLIER) ${gone}`);
 }

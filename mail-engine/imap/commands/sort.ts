@@ -11,7 +11,7 @@ import { baseSubject, compareKey } from "../../../lib/mime/base-subject";
 import { decodeHeaderValue } from "../../../lib/mime/search-text";
 import { atom, list, ParseError } from "../parser/tokens";
 import { bad, type Session } from "../session";
-import { addressList } from "../render";
+import { addressList } from "../../../lib/imap/structure";
 import { checkCharset, parseReturn, parseSearch } from "./search";
 import { esearchHead } from "../search-context";
 import { SELECTED, type CommandSpec } from "./types";

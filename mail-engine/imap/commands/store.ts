@@ -34,9 +34,11 @@ export const STORE: CommandSpec = {
       ? await s.ctx.store.setFlags({ accountId: s.account!.id, mailboxId: sel.id, uids, mode, flags, keywords, unchangedSince })
       : { changed: [], modified: [], modSeq: null };
     for (const c of r.changed) {
-      const f = flagList({ ...Object.fromEntries(c.flags.map((x) => [x, true])), keywords: c.keywords.join(" ") } as never);
+      const has = (x: (typeof c.flags)[number]) => c.flags.includes(x);
+      const f = flagList({ seen: has("seen"), answered: has("answered"), flagged: has("flagged"), deleted: has("deleted"), draft: has("draft"), keywords: c.keywords.join(" ") });
       sel.flags.set(c.uid, f);
     }
+    s.ownChange(r.modSeq);
     await s.announceKeywords(r.changed.flatMap((c) => c.keywords));
     const modified = new Set(r.modified);
     const condstore = s.enabled.has("CONDSTORE");
@@ -66,7 +68,7 @@ export const STORE: CommandSpec = {
           lines = [];
         }
       }
-      if (lines.length) await s.send(lines);
+      s.hold(lines); // with the tagged OK
     }
     if (r.modified.length) {
       const list = byUid ? r.modified : r.modified.map((u) => s.seqOf(u)).filter(Boolean);

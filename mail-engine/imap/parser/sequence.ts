@@ -47,3 +47,15 @@ export function mergeRanges(ranges: Range[]): Range[] {
 export function isSequenceSet(text: string): boolean {
   return text.split(",").every((p) => SEQ.test(p));
 }
+
+/** The index of the first element of `sorted` (ascending) that is at least `v`. */
+export function lowerBound(sorted: number[], v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
