@@ -191,4 +191,6 @@ export async function fetchNew(s: Session, uids: number[]): Promise<void> {
   // The FETCH command module is loaded on use: it imports the session module, which imports this one.
   const { FETCH } = await import("./commands/fetch");
   await FETCH.run(s, { tag: "*", name: "FETCH", args: [{ type: "atom", value: toSequenceSet(uids) }, { type: "list", items }] }, true);
+  // FETCH keeps its last responses for the tagged OK that follows a command; here none follows.
+  await s.flushHeld();
 }

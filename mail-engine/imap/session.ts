@@ -183,6 +183,11 @@ export class Session {
     if (parts.length) (this.held ??= []).push(...parts);
   }
 
+  /** Writes what hold() kept when no tagged response follows (NOTIFY's unsolicited FETCHes). */
+  flushHeld(): Promise<void> {
+    return this.held ? this.send([]) : Promise.resolve();
+  }
+
   /** Writes; resolves when the socket can take more (backpressure for large FETCHes). */
   send(data: string | Buffer | Array<string | Buffer>): Promise<void> {
     if (this.held) {
@@ -522,7 +527,9 @@ export class Session {
    */
   ownChange(modSeq: string | null): void {
     const sel = this.selected;
-    if (sel && modSeq !== null && BigInt(modSeq) === sel.modSeq + 1n) sel.modSeq = BigInt(modSeq);
+    // With SEARCH RETURN (UPDATE) contexts the change is read back as any other, so their
+    // results are run again (RFC 5267 4.3: the client's own STORE counts too).
+    if (sel && !sel.contexts?.length && modSeq !== null && BigInt(modSeq) === sel.modSeq + 1n) sel.modSeq = BigInt(modSeq);
   }
 
   /** Before a FETCH shows keywords the client has not been told of: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6). */
