@@ -89,19 +89,13 @@ async function moveGroups(store: MailStore, accountId: string, groups: Array<{ m
   for (const g of groups) {
     const dest = to(g.mailboxId);
     if (dest === g.mailboxId) continue;
-    const newUids: number[] = [];
-    for (const part of chunks(g.ids)) {
-      const r = await store.move({ accountId, fromMailboxId: g.mailboxId, messageIds: part, to: { id: dest } });
-      newUids.push(...r.mapping.map(([, d]) => d));
-    }
-    if (newUids.length === 0) continue;
     // A move gives the messages new rows (RFC 6851: new UIDs): the undo addresses those.
     const ids: string[] = [];
-    for (const part of chunks(newUids, READ_CHUNK)) {
-      const rows = await store.db.message.findMany({ where: { accountId, mailboxId: dest, uid: { in: part } }, select: { id: true } });
-      ids.push(...rows.map((r) => r.id));
+    for (const part of chunks(g.ids)) {
+      const r = await store.move({ accountId, fromMailboxId: g.mailboxId, messageIds: part, to: { id: dest } });
+      ids.push(...r.messageIds);
     }
-    moved.push({ mailboxId: dest, ids, back: g.mailboxId });
+    if (ids.length) moved.push({ mailboxId: dest, ids, back: g.mailboxId });
   }
   return moved;
 }
