@@ -10,8 +10,8 @@ import { getDb, type Db } from "../db/client";
 import type { BlobStore } from "../store/blob-store";
 import { openStore, type MailStore } from "../store";
 import { ChangeFeed } from "../store/change-feed";
-import { getMessage, type MessageDetail } from "../store/read";
-import { extractAttachment, renderMessage, type RenderedAttachment, type RenderedMessage } from "../mime/render";
+import { getMessage, listThread, type MessageDetail, type ThreadItem } from "../store/read";
+import { extractAttachment, htmlDocument, renderMessage, type RenderedAttachment, type RenderedMessage } from "../mime/render";
 import { attachments, partAt, type AttachmentInfo, type MimePart } from "../mime/structure";
 import { decodeBody } from "../mime/part-body";
 import { readStructure } from "../store/parse";
@@ -69,6 +69,49 @@ export async function openMessage(accountId: string, messageId: string, opts: { 
   const stored = await storedAttachments(db, message.blobHash);
   if (stored) rendered.attachments = toRendered(stored.list);
   return { message, rendered };
+}
+
+/** Dates as ISO text: what JSON carries. */
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+/**
+ * An opened message as the list's pane shows it (GET /api/messages/<id>): the fields the
+ * message page renders, the frame's document made here (the HTML sanitised on the
+ * server, as for the page), and its conversation. Remote images stay blocked: "Show
+ * images" loads the message page.
+ */
+export interface MessagePaneData {
+  id: string;
+  folder: string;
+  subject: string;
+  seen: boolean;
+  flagged: boolean;
+  inJunk: boolean;
+  date: string;
+  /** Without the HTML itself (it is in srcDoc): "" when there is one. */
+  rendered: Json<RenderedMessage>;
+  srcDoc: string;
+  thread: Array<Json<ThreadItem>>;
+}
+
+export async function openMessagePane(accountId: string, messageId: string): Promise<MessagePaneData | null> {
+  const opened = await openMessage(accountId, messageId);
+  if (!opened) return null;
+  const { message: m, rendered } = opened;
+  const { db } = await getStore();
+  const [thread, box] = await Promise.all([listThread(db, accountId, m.threadId), db.mailbox.findUnique({ where: { id: m.mailboxId }, select: { specialUse: true } })]);
+  return {
+    id: m.id,
+    folder: m.mailboxName,
+    subject: m.subject,
+    seen: m.seen,
+    flagged: m.flagged,
+    inJunk: box?.specialUse === "\\Junk",
+    date: (m.sentDate ?? m.internalDate).toISOString(),
+    rendered: { ...rendered, html: rendered.html === null ? null : "", date: rendered.date?.toISOString() ?? null },
+    srcDoc: rendered.html === null ? "" : htmlDocument(rendered.html),
+    thread: thread.map((t) => ({ ...t, internalDate: t.internalDate.toISOString(), sentDate: t.sentDate?.toISOString() ?? null })),
+  };
 }
 
 /**

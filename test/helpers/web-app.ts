@@ -71,7 +71,7 @@ export interface WebApp {
 }
 
 /** Builds when stale, serves the app over `t`'s database with `env` added, and launches Chromium. */
-export async function startWebApp(t: TestEngine, env: Record<string, string> = {}): Promise<WebApp> {
+export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<string, string> = {}): Promise<WebApp> {
   buildWebAppIfStale();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

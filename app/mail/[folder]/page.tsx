@@ -55,7 +55,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
       <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
-      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
+      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5" data-list-header="">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}
           {page.folder.unread > 0 && <span className="ml-2 text-sm font-normal text-slate-500">{page.folder.unread} unread</span>}
@@ -79,7 +79,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
         <MessageList folder={page.folder} folders={folders} messages={page.messages} now={now} />
       )}
       {more && (
-        <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2">
+        <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2" data-list-header="">
           <Pagination {...pager} />
         </div>
       )}

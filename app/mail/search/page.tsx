@@ -28,7 +28,7 @@ export default async function SearchPage({ searchParams }: Props) {
   return (
     <AppShell account={account} folders={folders} query={q}>
       <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
-      <div className="border-b border-slate-200 bg-white px-4 py-2.5">
+      <div className="border-b border-slate-200 bg-white px-4 py-2.5" data-list-header="">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           Search
           {result && (
