@@ -107,12 +107,7 @@ function MessagePane({ data, onBack, neighbours }: { data: MessagePaneData; onBa
   const [now] = useState(() => new Date());
   return (
     <OpenMessage
-      id={data.id}
-      folder={data.folder}
-      subject={data.subject}
-      seen={data.seen}
-      flagged={data.flagged}
-      inJunk={data.inJunk}
+      {...data}
       date={new Date(data.date)}
       rendered={{ ...data.rendered, date: data.rendered.date ? new Date(data.rendered.date) : null }}
       srcDoc={data.srcDoc}

@@ -6,6 +6,7 @@
 import Link from "next/link";
 import type { RenderedMessage } from "@/lib/mime/render";
 import type { ThreadItem } from "@/lib/store/read";
+import type { MessageSummary } from "@/lib/web/mail";
 import { folderHref, folderLabel, messageHref } from "@/lib/web/format";
 import { markUnreadAction } from "@/app/mail/actions";
 import { ArrowLeftIcon, EnvelopeOpenIcon } from "../ui/icons";
@@ -14,13 +15,7 @@ import { MessageActions, type ListNeighbours } from "./message-actions";
 import { MessageView } from "./message-view";
 import { Thread } from "./thread";
 
-export interface OpenMessageProps {
-  id: string;
-  folder: string;
-  subject: string;
-  seen: boolean;
-  flagged: boolean;
-  inJunk: boolean;
+export interface OpenMessageProps extends MessageSummary {
   /** The Date header's, else the arrival's. */
   date: Date;
   rendered: RenderedMessage;

@@ -71,6 +71,20 @@ export async function openMessage(accountId: string, messageId: string, opts: { 
   return { message, rendered };
 }
 
+/** What an open message's toolbar needs to know of it (the message page and the list's pane). */
+export interface MessageSummary {
+  id: string;
+  folder: string;
+  subject: string;
+  seen: boolean;
+  flagged: boolean;
+  inJunk: boolean;
+}
+
+export function messageSummary(m: MessageDetail, inJunk: boolean): MessageSummary {
+  return { id: m.id, folder: m.mailboxName, subject: m.subject, seen: m.seen, flagged: m.flagged, inJunk };
+}
+
 /** Dates as ISO text: what JSON carries. */
 type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
@@ -80,13 +94,7 @@ type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date 
  * server, as for the page), and its conversation. Remote images stay blocked: "Show
  * images" loads the message page.
  */
-export interface MessagePaneData {
-  id: string;
-  folder: string;
-  subject: string;
-  seen: boolean;
-  flagged: boolean;
-  inJunk: boolean;
+export interface MessagePaneData extends MessageSummary {
   date: string;
   /** Without the HTML itself (it is in srcDoc): "" when there is one. */
   rendered: Json<RenderedMessage>;
@@ -101,12 +109,7 @@ export async function openMessagePane(accountId: string, messageId: string): Pro
   const { db } = await getStore();
   const [thread, box] = await Promise.all([listThread(db, accountId, m.threadId), db.mailbox.findUnique({ where: { id: m.mailboxId }, select: { specialUse: true } })]);
   return {
-    id: m.id,
-    folder: m.mailboxName,
-    subject: m.subject,
-    seen: m.seen,
-    flagged: m.flagged,
-    inJunk: box?.specialUse === "\\Junk",
+    ...messageSummary(m, box?.specialUse === "\\Junk"),
     date: (m.sentDate ?? m.internalDate).toISOString(),
     rendered: { ...rendered, html: rendered.html === null ? null : "", date: rendered.date?.toISOString() ?? null },
     srcDoc: rendered.html === null ? "" : htmlDocument(rendered.html),

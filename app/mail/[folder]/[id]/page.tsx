@@ -3,7 +3,7 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
-import { getStore, openMessage } from "@/lib/web/mail";
+import { getStore, messageSummary, openMessage } from "@/lib/web/mail";
 import { adjacentMessages, listFolders, listMessages, listThread, type ListSort } from "@/lib/store/read";
 import { cookies } from "next/headers";
 import { SideList } from "@/components/mail/side-list";
@@ -60,12 +60,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
       <div className="flex min-h-full">
         {side && <SideList folder={message.mailboxName} rows={toRows(side.messages, side.folder, folders, new Date())} current={message.id} />}
         <OpenMessage
-          id={message.id}
-          folder={message.mailboxName}
-          subject={message.subject}
-          seen={message.seen}
-          flagged={message.flagged}
-          inJunk={folders.find((f) => f.name === message.mailboxName)?.specialUse === "\\Junk"}
+          {...messageSummary(message, folders.find((f) => f.name === message.mailboxName)?.specialUse === "\\Junk")}
           date={message.sentDate ?? message.internalDate}
           rendered={rendered}
           srcDoc={htmlDocument(rendered.html ?? "", remoteImages)}
