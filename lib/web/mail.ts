@@ -118,6 +118,16 @@ export async function openMessagePane(accountId: string, messageId: string): Pro
 }
 
 /**
+ * The title of a list page with a message open in its pane (`?open=<id>`): the message's
+ * subject, as its own page's title, so a refresh of the list keeps it. Null without one.
+ */
+export async function openedTitle(accountId: string, open: string | undefined): Promise<string | null> {
+  if (!open || !isMessageId(open)) return null;
+  const m = await getMessage((await getStore()).db, accountId, open);
+  return m ? m.subject.trim() || "(no subject)" : null;
+}
+
+/**
  * The attachments of a message from the MIME structure stored with its blob (no parse
  * of the message); null when the blob predates stored structures.
  */

@@ -246,8 +246,9 @@ test("a message opens in place of the list (its JSON needs the session and the o
   assert.equal(await page.locator(`[data-testid="message-body"][data-message-id="${id}"]`).count(), 1);
   assert.equal(await page.getByTestId("message-list").isVisible(), false, "the list is kept, hidden");
   assert.equal(await page.getByTestId("folder-title").isVisible(), false);
-  assert.equal(await page.title(), "Organise three · Mail");
   await waitFor("the opened message to be marked read", async () => (await t.db.message.findFirst({ where: { id }, select: { seen: true } }))?.seen === true);
+  // The title is the message's, also once the list refreshed after marking it read (the server's title follows ?open=).
+  await page.waitForFunction(() => document.title === "Organise three · Mail", undefined, { timeout: WAIT_MS });
 
   await page.goBack();
   await page.waitForURL(/\/mail\/INBOX$/);
@@ -259,6 +260,7 @@ test("a message opens in place of the list (its JSON needs the session and the o
   await page.reload();
   await page.getByTestId("message-subject-heading").filter({ hasText: "Organise three" }).waitFor();
   assert.equal(await page.getByTestId("message-list").isVisible(), false);
+  assert.equal(await page.title(), "Organise three · Mail", "the server's title follows ?open=");
 
   // j and k: the message below and above, in the pane; on the message's own page, its page.
   await keysReady(page);
@@ -380,10 +382,13 @@ test("drag messages onto a folder moves them (undo brings them back); timings of
   await page.goto("/login");
   await page.fill('input[name="email"]', "alice@example.test");
   await page.fill('input[name="password"]', PASSWORD);
+  const loaded: string[] = [];
+  page.on("request", (r) => r.isNavigationRequest() && loaded.push(new URL(r.url()).pathname));
   const t0 = Date.now();
   await page.click('button[type="submit"]');
   await rows(page).first().waitFor();
   const signIn = Date.now() - t0;
+  assert.deepEqual(loaded, ["/mail/INBOX"], "signed in, the browser goes straight to the Inbox (not through / and its redirect)");
   await keysReady(page);
   const subject = "Organise two";
   await row(page, subject).dragTo(page.getByTestId("folder-Archive"));

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
-import { getStore } from "@/lib/web/mail";
+import { getStore, openedTitle } from "@/lib/web/mail";
 import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE, type ListSort } from "@/lib/store/read";
 import { cookies } from "next/headers";
 import { ViewToggle } from "@/components/mail/view-toggle";
@@ -21,9 +21,11 @@ type Props = { params: Promise<{ folder: string }>; searchParams: Promise<Search
 
 const folderInfo = cache(async (accountId: string, name: string) => findFolder((await getStore()).db, accountId, name));
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
   const account = await currentAccount();
   if (!account) return {};
+  const opened = await openedTitle(account.id, firstParam((await searchParams).open));
+  if (opened) return { title: opened };
   const folder = await folderInfo(account.id, folderFromParam((await params).folder));
   if (!folder) return { title: "Not found" };
   return { title: `${folderLabel(folder.name)}${folder.unread > 0 ? ` (${folder.unread})` : ""}` };

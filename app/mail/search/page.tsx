@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import crypto from "node:crypto";
-import { requireSession } from "@/app/_lib/session";
-import { getStore } from "@/lib/web/mail";
+import { currentAccount, requireSession } from "@/app/_lib/session";
+import { getStore, openedTitle } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
 import { searchMail } from "@/lib/web/search";
 import { firstParam, type SearchParams } from "@/lib/web/params";
@@ -13,6 +13,9 @@ import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
 type Props = { searchParams: Promise<SearchParams> };
 
 export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
+  const account = await currentAccount();
+  const opened = account && (await openedTitle(account.id, firstParam((await searchParams).open)));
+  if (opened) return { title: opened };
   const q = (firstParam((await searchParams).q) ?? "").trim();
   return { title: q ? `Search: ${q.slice(0, 80)}` : "Search" };
 }
