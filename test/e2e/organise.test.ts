@@ -398,7 +398,7 @@ test("drag messages onto a folder moves them (undo brings them back); timings of
   await page.keyboard.press("z");
   await waitFor("the undo", async () => (await folderOf(subject))[0] === "INBOX");
 
-  // Back under a new id (a move makes new rows): the refreshed list links to it.
+  // Back in the Inbox (under a new UID, the same id): the refreshed list links to it.
   await row(page, subject).waitFor();
   const t1 = Date.now();
   await row(page, subject).click();
