@@ -109,7 +109,12 @@ export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<str
     await sleep(250);
   }
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"], timeout: 30_000 });
+  const browser = await chromium
+    .launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"], timeout: 30_000 })
+    .catch((err: unknown) => {
+      web.kill("SIGTERM"); // no browser (not installed?): the server would outlive the run
+      throw err;
+    });
   return {
     base,
     port,
