@@ -31,7 +31,7 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     load: () => import("./imap"),
   },
   web: {
-    summary: "the webmail's server side on a 100,000-message Inbox: first and mid-folder list page, open, search across folders, bulk move of 1,000 and its undo",
+    summary: "the webmail on a 100,000-message Inbox: first and mid-folder list page, open, search across folders, bulk move of 1,000 and its undo; then in Chromium: JavaScript for the Inbox, click to body, sign-in to Inbox",
     load: () => import("./web"),
   },
   memory: {

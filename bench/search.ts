@@ -34,6 +34,9 @@ export function specHelp(spec: Record<string, OptionSpec>): string {
  * The suite's scratch database (a temporary SQLite file, or a new PostgreSQL database
  * dropped afterwards) with a store and one account; null (after saying why) for a bad --db.
  */
+export const BENCH_EMAIL = "bench@example.test";
+export const BENCH_PASSWORD = "correct horse battery";
+
 export async function scratchAccount(opts: Record<string, unknown>) {
   if (opts.db === "postgresql") {
     process.env.TEST_DB = "postgresql";
@@ -46,7 +49,7 @@ export async function scratchAccount(opts: Record<string, unknown>) {
   const t = await testDatabase();
   const store = openStore(t.config, t.db);
   await addDomain(t.db, "example.test", "bench");
-  const account = (await addAccount(t.db, { email: "bench@example.test", password: "correct horse battery" }, "bench")).id;
+  const account = (await addAccount(t.db, { email: BENCH_EMAIL, password: BENCH_PASSWORD }, "bench")).id;
   /** Closes the store; drops the database unless --keep. */
   const release = async () => {
     await closeReadConnection(store);

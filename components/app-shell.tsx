@@ -35,7 +35,7 @@ export async function AppShell({
     <div className="flex min-h-full flex-col">
       <header className="sticky top-0 z-20 border-b print:hidden border-slate-200 bg-white/95 backdrop-blur">
         <div className="flex h-14 items-center gap-3 px-3 sm:px-5">
-          <Link href="/mail/INBOX" className="flex items-center gap-2 font-semibold text-slate-800" aria-label="Mail home">
+          <Link prefetch={false} href="/mail/INBOX" className="flex items-center gap-2 font-semibold text-slate-800" aria-label="Mail home">
             <span className="flex h-8 w-8 items-center justify-center rounded-lg bg-blue-600 text-white">
               <MailIcon className="h-5 w-5" />
             </span>
@@ -58,6 +58,7 @@ export async function AppShell({
           </form>
           <nav className="flex items-center gap-1 text-sm" aria-label="Sections">
             <Link
+              prefetch={false}
               href="/setup"
               data-testid="setup-link"
               className={`rounded-md px-2.5 py-1.5 font-medium ${section === "setup" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
@@ -65,6 +66,7 @@ export async function AppShell({
               Mail apps
             </Link>
             <Link
+              prefetch={false}
               href="/settings"
               data-testid="settings-link"
               className={`rounded-md px-2.5 py-1.5 font-medium ${section === "settings" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}
@@ -73,6 +75,7 @@ export async function AppShell({
             </Link>
             {account.role === "admin" && (
               <Link
+                prefetch={false}
                 href="/admin"
                 data-testid="admin-link"
                 className={`rounded-md px-2.5 py-1.5 font-medium ${section === "admin" ? "bg-slate-100 text-slate-900" : "text-slate-600 hover:bg-slate-100"}`}

@@ -11,9 +11,11 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const callbackUrl = safeCallbackPath(first(sp.callbackUrl));
+  // "/" only redirects to the Inbox: going there straight saves a round trip after signing in.
+  const callback = safeCallbackPath(first(sp.callbackUrl));
+  const callbackUrl = callback === "/" ? "/mail/INBOX" : callback;
   // Signed in already (the session row is checked, not just the cookie): go on.
-  if (await currentAccount()) redirect(callbackUrl === "/" ? "/mail/INBOX" : callbackUrl);
+  if (await currentAccount()) redirect(callbackUrl);
   return (
     <main className="flex min-h-full items-center justify-center bg-gradient-to-b from-slate-100 to-slate-200 p-4">
       <div className="w-full max-w-sm">

@@ -32,6 +32,7 @@ export function FolderList({ folders, current }: { folders: FolderInfo[]; curren
           return (
             <FolderDrop key={f.id} name={f.name}>
               <Link
+                prefetch={false}
                 href={folderHref(f.name)}
                 aria-current={active ? "page" : undefined}
                 data-testid={`folder-${f.name}`}

@@ -14,6 +14,7 @@ import type { BulkAction } from "@/lib/web/organise";
 import { LocalTime } from "./local-time";
 import { useKeys } from "./keys";
 import { notify } from "./undo-toast";
+import { useMessagePane } from "./list-pane";
 import { PaperclipIcon, StarIcon } from "../ui/icons";
 
 export interface ListRow {
@@ -94,6 +95,7 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
   // Rows gone after a refresh (moved elsewhere) leave the selection.
   const live = useMemo(() => new Set([...selected].filter((id) => ids.includes(id))), [selected, ids]);
   const cur = Math.min(cursor, Math.max(0, rows.length - 1));
+  const pane = useMessagePane(rows);
 
   const toggle = (i: number, range: boolean) => {
     const next = new Set(live);
@@ -133,7 +135,8 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
   };
 
   useKeys((key) => {
-    if (rows.length === 0) return false;
+    // An open message has its own keys (message-actions.tsx).
+    if (rows.length === 0 || pane.showing) return false;
     const focusRow = (i: number) => {
       setCursor(i);
       document.querySelector<HTMLElement>(`[data-row-index="${i}"] a`)?.focus();
@@ -147,7 +150,7 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
         return true;
       case "o":
       case "Enter":
-        router.push(rows[cur].href);
+        void pane.open(rows[cur].href, rows[cur].id);
         return true;
       case "x":
         toggle(cur, false);
@@ -188,148 +191,160 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
   const button = "rounded-md px-2.5 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100 disabled:opacity-50";
 
   return (
-    <div>
-      <div className="sticky top-14 z-10 flex flex-wrap items-center gap-1 border-b border-slate-200 bg-white px-3 py-1.5" role="toolbar" aria-label="Selected messages">
-        <input
-          type="checkbox"
-          aria-label={allShown ? "Select none" : "Select all shown"}
-          checked={allShown}
-          onChange={() => {
-            setAllMatching(false);
-            setSelected(allShown ? new Set() : new Set(ids));
-          }}
-          className="mr-2 h-4 w-4"
-          data-testid="select-all"
-        />
-        {count > 0 ? (
-          <>
-            <span className="mr-2 text-sm text-slate-600" data-testid="selected-count">
-              {count} selected
-            </span>
-            <button type="button" className={button} disabled={busy} onClick={() => act("archive")} data-testid="bulk-archive">
-              Archive
-            </button>
-            <button type="button" className={button} disabled={busy} onClick={() => act("trash")} data-testid="bulk-trash">
-              Delete
-            </button>
-            <button type="button" className={button} disabled={busy} onClick={() => act(inJunk ? "notjunk" : "junk")} data-testid="bulk-junk">
-              {inJunk ? "Not junk" : "Junk"}
-            </button>
-            <button type="button" className={button} disabled={busy} onClick={() => act("read")} data-testid="bulk-read">
-              Mark read
-            </button>
-            <button type="button" className={button} disabled={busy} onClick={() => act("unread")} data-testid="bulk-unread">
-              Mark unread
-            </button>
-            <button type="button" className={button} disabled={busy} onClick={() => act(starAction())} data-testid="bulk-star">
-              Star
-            </button>
-            <label className="ml-1 text-sm text-slate-600">
-              <span className="sr-only">Move to folder</span>
-              <select
-                className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
-                value=""
-                disabled={busy}
-                data-testid="bulk-move"
-                onChange={(e) => e.target.value && act({ move: e.target.value })}
-              >
-                <option value="">Move to…</option>
-                {moveTargets.map((f) => (
-                  <option key={f.name} value={f.name}>
-                    {f.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </>
-        ) : (
-          <span className="hidden text-sm text-slate-500 sm:inline">Select messages to act on them, or press ? for keyboard shortcuts</span>
-        )}
-      </div>
-      {allShown && total > rows.length && (
-        <div className="border-b border-slate-200 bg-blue-50 px-4 py-2 text-center text-sm text-blue-900">
-          {allMatching ? (
-            <>All {total} messages are selected. </>
-          ) : (
+    <>
+      {pane.element}
+      <div hidden={pane.showing}>
+        <div className="sticky top-14 z-10 flex flex-wrap items-center gap-1 border-b border-slate-200 bg-white px-3 py-1.5" role="toolbar" aria-label="Selected messages">
+          <input
+            type="checkbox"
+            aria-label={allShown ? "Select none" : "Select all shown"}
+            checked={allShown}
+            onChange={() => {
+              setAllMatching(false);
+              setSelected(allShown ? new Set() : new Set(ids));
+            }}
+            className="mr-2 h-4 w-4"
+            data-testid="select-all"
+          />
+          {count > 0 ? (
             <>
-              All {rows.length} messages shown are selected.{" "}
-              <button type="button" className="font-semibold underline" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
-                Select all {total} messages
+              <span className="mr-2 text-sm text-slate-600" data-testid="selected-count">
+                {count} selected
+              </span>
+              <button type="button" className={button} disabled={busy} onClick={() => act("archive")} data-testid="bulk-archive">
+                Archive
               </button>
+              <button type="button" className={button} disabled={busy} onClick={() => act("trash")} data-testid="bulk-trash">
+                Delete
+              </button>
+              <button type="button" className={button} disabled={busy} onClick={() => act(inJunk ? "notjunk" : "junk")} data-testid="bulk-junk">
+                {inJunk ? "Not junk" : "Junk"}
+              </button>
+              <button type="button" className={button} disabled={busy} onClick={() => act("read")} data-testid="bulk-read">
+                Mark read
+              </button>
+              <button type="button" className={button} disabled={busy} onClick={() => act("unread")} data-testid="bulk-unread">
+                Mark unread
+              </button>
+              <button type="button" className={button} disabled={busy} onClick={() => act(starAction())} data-testid="bulk-star">
+                Star
+              </button>
+              <label className="ml-1 text-sm text-slate-600">
+                <span className="sr-only">Move to folder</span>
+                <select
+                  className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
+                  value=""
+                  disabled={busy}
+                  data-testid="bulk-move"
+                  onChange={(e) => e.target.value && act({ move: e.target.value })}
+                >
+                  <option value="">Move to…</option>
+                  {moveTargets.map((f) => (
+                    <option key={f.name} value={f.name}>
+                      {f.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
             </>
+          ) : (
+            <span className="hidden text-sm text-slate-500 sm:inline">Select messages to act on them, or press ? for keyboard shortcuts</span>
           )}
         </div>
-      )}
-      <ul className="divide-y divide-slate-200" data-testid="message-list" aria-label="Messages">
-        {rows.map((m, i) => {
-          const unread = !m.seen;
-          const checked = live.has(m.id);
-          return (
-            <li
-              key={m.id}
-              data-row-index={i}
-              draggable
-              onDragStart={(e) => {
-                const drag = (checked ? rows.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
-                e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
-                e.dataTransfer.effectAllowed = "move";
-              }}
-              className={`group flex items-center ${checked ? "bg-blue-50" : unread ? "bg-white" : "bg-slate-50"} ${i === cur ? "shadow-[inset_3px_0_0_#2563eb]" : ""}`}
-            >
-              <input
-                type="checkbox"
-                className="ml-3 h-4 w-4 shrink-0"
-                aria-label={`Select: ${m.subject.trim() || "(no subject)"}`}
-                checked={checked}
-                onChange={() => undefined}
-                onClick={(e) => {
-                  setCursor(i);
-                  toggle(i, e.shiftKey);
+        {allShown && total > rows.length && (
+          <div className="border-b border-slate-200 bg-blue-50 px-4 py-2 text-center text-sm text-blue-900">
+            {allMatching ? (
+              <>All {total} messages are selected. </>
+            ) : (
+              <>
+                All {rows.length} messages shown are selected.{" "}
+                <button type="button" className="font-semibold underline" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
+                  Select all {total} messages
+                </button>
+              </>
+            )}
+          </div>
+        )}
+        <ul className="divide-y divide-slate-200" data-testid="message-list" aria-label="Messages">
+          {rows.map((m, i) => {
+            const unread = !m.seen;
+            const checked = live.has(m.id);
+            return (
+              <li
+                key={m.id}
+                data-row-index={i}
+                draggable
+                onDragStart={(e) => {
+                  const drag = (checked ? rows.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
+                  e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
+                  e.dataTransfer.effectAllowed = "move";
                 }}
-                data-testid="row-select"
-              />
-              <Link
-                href={m.href}
-                onFocus={() => setCursor(i)}
-                data-testid="message-row"
-                data-unread={unread ? "true" : "false"}
-                className={`flex min-w-0 flex-1 flex-col gap-0.5 px-3 py-2.5 focus:outline-2 focus:-outline-offset-2 focus:outline-blue-600 sm:flex-row sm:items-center sm:gap-3 ${unread ? "text-slate-900" : "text-slate-600"}`}
+                className={`group flex items-center ${checked ? "bg-blue-50" : unread ? "bg-white" : "bg-slate-50"} ${i === cur ? "shadow-[inset_3px_0_0_#2563eb]" : ""}`}
               >
-                <div className="flex min-w-0 items-center gap-2 sm:w-56 sm:shrink-0">
-                  <span className={`h-2 w-2 shrink-0 rounded-full ${unread ? "bg-blue-600" : "bg-transparent"}`} aria-hidden="true" />
-                  {unread && <span className="sr-only">Unread,</span>}
-                  {m.flagged && <StarIcon className="h-4 w-4 shrink-0 fill-amber-400 text-amber-500" aria-label="Starred" />}
-                  <span className={`truncate ${unread ? "font-bold" : "font-normal"}`} data-testid="message-sender">
-                    <Highlighted text={m.who} terms={highlight} />
-                  </span>
-                  {m.count !== undefined && m.count > 1 && (
-                    <span className="shrink-0 text-xs text-slate-600" aria-label={`${m.count} messages`} data-testid="thread-count">
-                      {m.count}
+                <input
+                  type="checkbox"
+                  className="ml-3 h-4 w-4 shrink-0"
+                  aria-label={`Select: ${m.subject.trim() || "(no subject)"}`}
+                  checked={checked}
+                  onChange={() => undefined}
+                  onClick={(e) => {
+                    setCursor(i);
+                    toggle(i, e.shiftKey);
+                  }}
+                  data-testid="row-select"
+                />
+                <Link
+                  prefetch={false}
+                  href={m.href}
+                  onFocus={() => setCursor(i)}
+                  onClick={(e) => {
+                    // A plain click opens it here; with a modifier (new tab, window) the browser does.
+                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                    e.preventDefault();
+                    setCursor(i);
+                    void pane.open(m.href, m.id);
+                  }}
+                  data-testid="message-row"
+                  data-message-id={m.id}
+                  data-unread={unread ? "true" : "false"}
+                  className={`flex min-w-0 flex-1 flex-col gap-0.5 px-3 py-2.5 focus:outline-2 focus:-outline-offset-2 focus:outline-blue-600 sm:flex-row sm:items-center sm:gap-3 ${unread ? "text-slate-900" : "text-slate-600"}`}
+                >
+                  <div className="flex min-w-0 items-center gap-2 sm:w-56 sm:shrink-0">
+                    <span className={`h-2 w-2 shrink-0 rounded-full ${unread ? "bg-blue-600" : "bg-transparent"}`} aria-hidden="true" />
+                    {unread && <span className="sr-only">Unread,</span>}
+                    {m.flagged && <StarIcon className="h-4 w-4 shrink-0 fill-amber-400 text-amber-500" aria-label="Starred" />}
+                    <span className={`truncate ${unread ? "font-bold" : "font-normal"}`} data-testid="message-sender">
+                      <Highlighted text={m.who} terms={highlight} />
                     </span>
-                  )}
-                  <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`ml-auto shrink-0 pl-2 text-xs sm:hidden ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
-                </div>
-                <div className="min-w-0 flex-1 truncate pl-4 text-sm sm:pl-0">
-                  {showFolder && <span className="mr-2 rounded bg-slate-200 px-1.5 py-0.5 text-xs text-slate-700" data-testid="message-folder">{m.folder === "INBOX" ? "Inbox" : m.folder}</span>}
-                  <span className={unread ? "font-bold" : "font-normal"} data-testid="message-subject">
-                    <Highlighted text={m.subject.trim() || "(no subject)"} terms={highlight} />
-                  </span>
-                  {m.snippet && (
-                    <span className="font-normal text-slate-500">
-                      {" "}
-                      — <Highlighted text={m.snippet} terms={highlight} />
+                    {m.count !== undefined && m.count > 1 && (
+                      <span className="shrink-0 text-xs text-slate-600" aria-label={`${m.count} messages`} data-testid="thread-count">
+                        {m.count}
+                      </span>
+                    )}
+                    <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`ml-auto shrink-0 pl-2 text-xs sm:hidden ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
+                  </div>
+                  <div className="min-w-0 flex-1 truncate pl-4 text-sm sm:pl-0">
+                    {showFolder && <span className="mr-2 rounded bg-slate-200 px-1.5 py-0.5 text-xs text-slate-700" data-testid="message-folder">{m.folder === "INBOX" ? "Inbox" : m.folder}</span>}
+                    <span className={unread ? "font-bold" : "font-normal"} data-testid="message-subject">
+                      <Highlighted text={m.subject.trim() || "(no subject)"} terms={highlight} />
                     </span>
-                  )}
-                </div>
-                <div className="hidden shrink-0 items-center gap-2 sm:flex">
-                  {m.hasAttachments && <PaperclipIcon className="h-4 w-4 text-slate-500" aria-label="Has attachments" />}
-                  <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`w-20 text-right text-xs tabular-nums ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
-                </div>
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </div>
+                    {m.snippet && (
+                      <span className="font-normal text-slate-500">
+                        {" "}
+                        — <Highlighted text={m.snippet} terms={highlight} />
+                      </span>
+                    )}
+                  </div>
+                  <div className="hidden shrink-0 items-center gap-2 sm:flex">
+                    {m.hasAttachments && <PaperclipIcon className="h-4 w-4 text-slate-500" aria-label="Has attachments" />}
+                    <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`w-20 text-right text-xs tabular-nums ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
+                  </div>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </>
   );
 }

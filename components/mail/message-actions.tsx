@@ -2,7 +2,8 @@
 
 /**
  * The open message's toolbar and keys: archive (e), delete (#), junk (!), star (s),
- * unread (Shift+u), back (u), reply / reply all / forward (r / a / f, the compose page).
+ * unread (Shift+u), back (u), the next / previous message of the list (j / k), reply /
+ * reply all / forward (r / a / f, the compose page).
  * After a move it goes back to the list; the toast offers undo (z).
  */
 import { useRouter } from "next/navigation";
@@ -10,13 +11,38 @@ import type { BulkAction } from "@/lib/web/organise";
 import { runAction } from "./mail-list";
 import { useKeys } from "./keys";
 
-export function MessageActions({ id, messageHref, folderHref, flagged, inJunk }: { id: string; messageHref: string; folderHref: string; flagged: boolean; inJunk: boolean }) {
+/** The message below (j) and above (k) the open one in its list: a function (the list's pane) or a page to load. */
+export interface ListNeighbours {
+  next?: string | (() => void) | null;
+  prev?: string | (() => void) | null;
+}
+
+export function MessageActions({
+  id,
+  messageHref,
+  folderHref,
+  flagged,
+  inJunk,
+  neighbours = {},
+}: {
+  id: string;
+  messageHref: string;
+  folderHref: string;
+  flagged: boolean;
+  inJunk: boolean;
+  neighbours?: ListNeighbours;
+}) {
   const router = useRouter();
   const act = (action: BulkAction, leave: boolean) =>
     void runAction({ ids: [id] }, action, () => {
       if (leave) router.push(folderHref);
       router.refresh();
     });
+  const go = (to: string | (() => void) | null | undefined) => {
+    if (typeof to === "function") to();
+    else if (to) router.push(to);
+    return !!to;
+  };
   const compose = (param: "reply" | "replyAll" | "forward") => router.push(`/mail/compose?${param}=${encodeURIComponent(id)}`);
 
   useKeys((key) => {
@@ -39,6 +65,10 @@ export function MessageActions({ id, messageHref, folderHref, flagged, inJunk }:
       case "u":
         router.push(folderHref);
         return true;
+      case "j":
+        return go(neighbours.next);
+      case "k":
+        return go(neighbours.prev);
       case "r":
         compose("reply");
         return true;

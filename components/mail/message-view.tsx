@@ -1,7 +1,9 @@
-/** One opened message: header fields, body (sanitised HTML in a sandboxed frame, or text), attachments. */
+/**
+ * One opened message: header fields, body (sanitised HTML in a sandboxed frame, or text),
+ * attachments. Imports nothing of the server's, so the list's client-side pane shows it too.
+ */
 import Link from "next/link";
 import type { RenderedAddress, RenderedMessage } from "@/lib/mime/render";
-import { htmlDocument } from "@/lib/mime/render";
 import { formatFullDate, formatSize, fullAddress, personName } from "@/lib/web/format";
 import { safeFilename } from "@/lib/web/download";
 import { LocalTime } from "./local-time";
@@ -39,8 +41,11 @@ export function MessageView({
   imagesHref,
   remoteImages = false,
   senderAllowed = false,
+  srcDoc,
 }: {
   rendered: RenderedMessage;
+  /** The frame's document for the HTML body (lib/mime/render htmlDocument, made on the server). */
+  srcDoc: string;
   fallbackSubject: string;
   fallbackDate: Date;
   view: "html" | "text";
@@ -103,7 +108,7 @@ export function MessageView({
       {messageId && (
         <nav className="mt-3 flex flex-wrap gap-2 text-sm" aria-label="Answer">
           {([["reply", "Reply"], ["replyAll", "Reply all"], ["forward", "Forward"], ["forwardAttachment", "Forward as attachment"]] as const).map(([param, label]) => (
-            <Link key={param} href={`/mail/compose?${param}=${encodeURIComponent(messageId)}`} className="rounded-full border border-slate-300 bg-white px-3 py-1 font-medium text-slate-700 hover:bg-slate-50" data-testid={`compose-${param}`}>
+            <Link prefetch={false} key={param} href={`/mail/compose?${param}=${encodeURIComponent(messageId)}`} className="rounded-full border border-slate-300 bg-white px-3 py-1 font-medium text-slate-700 hover:bg-slate-50" data-testid={`compose-${param}`}>
               {label}
             </Link>
           ))}
@@ -114,6 +119,7 @@ export function MessageView({
         <div className="mt-4 flex items-center gap-1 text-sm" role="tablist" aria-label="Message format">
           {(["html", "text"] as const).map((v) => (
             <Link
+              prefetch={false}
               key={v}
               href={viewHref(v)}
               replace
@@ -140,9 +146,9 @@ export function MessageView({
         />
       )}
 
-      <div className="mt-4 overflow-x-auto rounded-xl border border-slate-200 bg-white">
+      <div className="mt-4 overflow-x-auto rounded-xl border border-slate-200 bg-white" data-testid="message-body" data-message-id={messageId}>
         {showHtml ? (
-          <MessageFrame srcDoc={htmlDocument(rendered.html ?? "", remoteImages)} />
+          <MessageFrame srcDoc={srcDoc} />
         ) : hasText ? (
           <div className="p-5">
             <PlainText text={rendered.text ?? ""} />

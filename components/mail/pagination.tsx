@@ -32,7 +32,7 @@ export function Pagination({
         {label ?? `${total === 0 ? "0" : `${first}–${last}`} of ${total}`}
       </span>
       {prev ? (
-        <Link href={pageHref(folder, page - 1, prev)} className={`${button} hover:bg-slate-200`} aria-label="Previous page" rel="prev" data-testid="page-prev">
+        <Link prefetch={false} href={pageHref(folder, page - 1, prev)} className={`${button} hover:bg-slate-200`} aria-label="Previous page" rel="prev" data-testid="page-prev">
           <ChevronLeftIcon />
         </Link>
       ) : (
@@ -41,7 +41,7 @@ export function Pagination({
         </span>
       )}
       {next ? (
-        <Link href={pageHref(folder, page + 1, next)} className={`${button} hover:bg-slate-200`} aria-label="Next page" rel="next" data-testid="page-next">
+        <Link prefetch={false} href={pageHref(folder, page + 1, next)} className={`${button} hover:bg-slate-200`} aria-label="Next page" rel="next" data-testid="page-next">
           <ChevronRightIcon />
         </Link>
       ) : (

@@ -20,6 +20,7 @@ export function Thread({ items, current, now }: { items: ThreadItem[]; current: 
           return (
             <li key={m.id}>
               <Link
+                prefetch={false}
                 href={messageHref(m.mailboxName, m.id)}
                 aria-current={open ? "page" : undefined}
                 className={`flex items-baseline gap-3 px-4 py-2 text-sm ${open ? "bg-blue-50" : "hover:bg-slate-50"}`}

@@ -222,6 +222,24 @@ export async function listMessages(
   };
 }
 
+/**
+ * The messages on either side of one in its folder's date order (the open message's j
+ * and k): the next older and the next newer, by the list's keyset (internal date, UID).
+ */
+export async function adjacentMessages(db: Db, accountId: string, mailboxId: string, at: { internalDate: Date; uid: number }): Promise<{ older: string | null; newer: string | null }> {
+  const side = (cmp: "lt" | "gt") => {
+    const dir = cmp === "lt" ? "desc" : "asc";
+    return db.message.findFirst({
+      // As listMessages: the bound on internalDate alone enters the index at the message.
+      where: { accountId, mailboxId, internalDate: { [`${cmp}e`]: at.internalDate }, OR: [{ internalDate: { [cmp]: at.internalDate } }, { internalDate: at.internalDate, uid: { [cmp]: at.uid } }] },
+      orderBy: [{ internalDate: dir }, { uid: dir }],
+      select: { id: true },
+    });
+  };
+  const [older, newer] = await Promise.all([side("lt"), side("gt")]);
+  return { older: older?.id ?? null, newer: newer?.id ?? null };
+}
+
 /** One message of the account, or null (also when the id belongs to another account). */
 export async function getMessage(db: Db, accountId: string, messageId: string): Promise<MessageDetail | null> {
   if (typeof messageId !== "string" || messageId.length === 0 || messageId.length > 64) return null;

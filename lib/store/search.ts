@@ -158,7 +158,7 @@ class Compiler {
       case "and": {
         const parts = k.keys.map((x) => this.compile(x));
         if (parts.length === 0) return { sql: "1=1" };
-        if (parts.every((x) => "sql" in x)) return { sql: `(${parts.map((x) => (x as { sql: string }).sql).join(" AND ")})` };
+        if (parts.every((x) => "sql" in x)) return { sql: `(${cheapFirst(parts.map((x) => (x as { sql: string }).sql)).join(" AND ")})` };
         const evals = parts.map((x) => this.toEval(x));
         return {
           js: async (r) => {
@@ -428,6 +428,17 @@ export function headerDay(value: string): string | null {
   return `${String(year).padStart(4, "0")}-${String(month + 1).padStart(2, "0")}-${m[1].padStart(2, "0")}`;
 }
 
+/**
+ * AND-ed conditions with the column comparisons before those holding a subquery (a
+ * stored envelope read per row for from:/to:/cc:): SQLite tests them in the order
+ * written and stops at the first false, so `from:x is:unread has:attachment` reads the
+ * envelopes of the unread messages with attachments only, not of the whole folder.
+ */
+export function cheapFirst(conds: string[]): string[] {
+  const costly = (c: string) => /\bSELECT\b/.test(c);
+  return [...conds.filter((c) => !costly(c)), ...conds.filter(costly)];
+}
+
 function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -534,7 +545,7 @@ export async function searchMessages(store: MailStore, accountId: string, mailbo
   c.params.push(accountId, mailboxId);
   // The conditions SQL can decide go in WHERE; the rest is tested on the rows they leave.
   const top = key.op === "and" ? key.keys.map((k) => c.compile(k)) : [c.compile(key)];
-  const where = top.filter((n): n is { sql: string } => "sql" in n).map((n) => n.sql);
+  const where = cheapFirst(top.filter((n): n is { sql: string } => "sql" in n).map((n) => n.sql));
   const tests = top.filter((n): n is { js: Eval } => "js" in n).map((n) => n.js);
   const cols = [`m."uid"`, `m."blobHash"`, ...c.columns];
   const rows = await db.all<Row>(`SELECT ${cols.join(", ")} FROM "Message" m WHERE ${[scope, ...where].join(" AND ")} ORDER BY m."uid"`, c.params);

@@ -10,11 +10,12 @@ import { getDb, type Db } from "../db/client";
 import type { BlobStore } from "../store/blob-store";
 import { openStore, type MailStore } from "../store";
 import { ChangeFeed } from "../store/change-feed";
-import { getMessage, type MessageDetail } from "../store/read";
-import { extractAttachment, renderMessage, type RenderedAttachment, type RenderedMessage } from "../mime/render";
+import { getMessage, listThread, type MessageDetail, type ThreadItem } from "../store/read";
+import { extractAttachment, htmlDocument, renderMessage, type RenderedAttachment, type RenderedMessage } from "../mime/render";
 import { attachments, partAt, type AttachmentInfo, type MimePart } from "../mime/structure";
 import { decodeBody } from "../mime/part-body";
 import { readStructure } from "../store/parse";
+import { isImageSender } from "./image-senders";
 
 export interface Store {
   config: Config;
@@ -69,6 +70,69 @@ export async function openMessage(accountId: string, messageId: string, opts: { 
   const stored = await storedAttachments(db, message.blobHash);
   if (stored) rendered.attachments = toRendered(stored.list);
   return { message, rendered };
+}
+
+/** What an open message's toolbar needs to know of it (the message page and the list's pane). */
+export interface MessageSummary {
+  id: string;
+  folder: string;
+  subject: string;
+  seen: boolean;
+  flagged: boolean;
+  inJunk: boolean;
+}
+
+export function messageSummary(m: MessageDetail, inJunk: boolean): MessageSummary {
+  return { id: m.id, folder: m.mailboxName, subject: m.subject, seen: m.seen, flagged: m.flagged, inJunk };
+}
+
+/** Dates as ISO text: what JSON carries. */
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+/**
+ * An opened message as the list's pane shows it (GET /api/messages/<id>): the fields the
+ * message page renders, the frame's document made here (the HTML sanitised on the
+ * server, as for the page), and its conversation. Remote images stay blocked: "Show
+ * images" loads the message page.
+ */
+export interface MessagePaneData extends MessageSummary {
+  date: string;
+  /** Without the HTML itself (it is in srcDoc): "" when there is one. */
+  rendered: Json<RenderedMessage>;
+  srcDoc: string;
+  thread: Array<Json<ThreadItem>>;
+  /** The sender is on the "always show images" list: the pane cannot widen the list page's CSP, so the message page shows it. */
+  senderAllowed: boolean;
+}
+
+export async function openMessagePane(accountId: string, messageId: string): Promise<MessagePaneData | null> {
+  const opened = await openMessage(accountId, messageId);
+  if (!opened) return null;
+  const { message: m, rendered } = opened;
+  const { db } = await getStore();
+  const [thread, box, senderAllowed] = await Promise.all([
+    listThread(db, accountId, m.threadId),
+    db.mailbox.findUnique({ where: { id: m.mailboxId }, select: { specialUse: true } }),
+    isImageSender(db, accountId, m.fromAddress),
+  ]);
+  return {
+    ...messageSummary(m, box?.specialUse === "\\Junk"),
+    date: (m.sentDate ?? m.internalDate).toISOString(),
+    rendered: { ...rendered, html: rendered.html === null ? null : "", date: rendered.date?.toISOString() ?? null },
+    srcDoc: rendered.html === null ? "" : htmlDocument(rendered.html),
+    thread: thread.map((t) => ({ ...t, internalDate: t.internalDate.toISOString(), sentDate: t.sentDate?.toISOString() ?? null })),
+    senderAllowed,
+  };
+}
+
+/**
+ * The title of a list page with a message open in its pane (`?open=<id>`): the message's
+ * subject, as its own page's title, so a refresh of the list keeps it. Null without one.
+ */
+export async function openedTitle(accountId: string, open: string | undefined): Promise<string | null> {
+  if (!open || !isMessageId(open)) return null;
+  const m = await getMessage((await getStore()).db, accountId, open);
+  return m ? m.subject.trim() || "(no subject)" : null;
 }
 
 /**

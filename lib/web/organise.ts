@@ -83,25 +83,19 @@ async function setFlag(store: MailStore, accountId: string, groups: Array<{ mail
   return changed;
 }
 
-/** Moves each group to `to` (a folder id); returns, per destination group, the new ids and where they came from. */
+/** Moves each group to `to` (a folder id); returns, per destination group, the moved ids and where they came from. */
 async function moveGroups(store: MailStore, accountId: string, groups: Array<{ mailboxId: string; ids: string[] }>, to: (from: string) => string) {
   const moved: Array<{ mailboxId: string; ids: string[]; back: string }> = [];
   for (const g of groups) {
     const dest = to(g.mailboxId);
     if (dest === g.mailboxId) continue;
-    const newUids: number[] = [];
+    // The undo addresses them by id: a move gives them new UIDs (RFC 6851) and keeps their ids.
+    const ids: string[] = [];
     for (const part of chunks(g.ids)) {
       const r = await store.move({ accountId, fromMailboxId: g.mailboxId, messageIds: part, to: { id: dest } });
-      newUids.push(...r.mapping.map(([, d]) => d));
+      ids.push(...r.messageIds);
     }
-    if (newUids.length === 0) continue;
-    // A move gives the messages new rows (RFC 6851: new UIDs): the undo addresses those.
-    const ids: string[] = [];
-    for (const part of chunks(newUids, READ_CHUNK)) {
-      const rows = await store.db.message.findMany({ where: { accountId, mailboxId: dest, uid: { in: part } }, select: { id: true } });
-      ids.push(...rows.map((r) => r.id));
-    }
-    moved.push({ mailboxId: dest, ids, back: g.mailboxId });
+    if (ids.length) moved.push({ mailboxId: dest, ids, back: g.mailboxId });
   }
   return moved;
 }

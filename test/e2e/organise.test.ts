@@ -228,6 +228,83 @@ test("an open page shows mail an IMAP client appends, within two seconds, withou
   await ctx.close();
 });
 
+test("a message opens in place of the list (its JSON needs the session and the owner); Back shows the list as it was, Forward and a reload open it again; j and k move to the next and previous message", async () => {
+  const { ctx, page } = await openInbox();
+  await page.locator("li", { has: row(page, "Organise four") }).getByTestId("row-select").click();
+  await page.getByTestId("selected-count").filter({ hasText: "1 selected" }).waitFor();
+  const id = (await row(page, "Organise three").getAttribute("data-message-id")) ?? "";
+  assert.match(id, /^[a-z0-9]+$/);
+  // The rows below and above it, for j and k.
+  const listed = await rows(page).evaluateAll((els) => els.map((e) => ({ id: e.getAttribute("data-message-id") ?? "", subject: e.querySelector('[data-testid="message-subject"]')?.textContent ?? "" })));
+  const at = listed.findIndex((r) => r.id === id);
+  const [below, above] = [listed[at + 1], listed[at - 1]];
+  assert.ok(below && above, "Organise three has a row below and above it");
+
+  await row(page, "Organise three").click();
+  await page.getByTestId("message-subject-heading").filter({ hasText: "Organise three" }).waitFor();
+  await page.waitForURL(new RegExp(`/mail/INBOX\\?open=${id}$`));
+  assert.equal(await page.locator(`[data-testid="message-body"][data-message-id="${id}"]`).count(), 1);
+  assert.equal(await page.getByTestId("message-list").isVisible(), false, "the list is kept, hidden");
+  assert.equal(await page.getByTestId("folder-title").isVisible(), false);
+  await waitFor("the opened message to be marked read", async () => (await t.db.message.findFirst({ where: { id }, select: { seen: true } }))?.seen === true);
+  // The title is the message's, also once the list refreshed after marking it read (the server's title follows ?open=).
+  await page.waitForFunction(() => document.title === "Organise three · Mail", undefined, { timeout: WAIT_MS });
+
+  await page.goBack();
+  await page.waitForURL(/\/mail\/INBOX$/);
+  await page.getByTestId("message-list").waitFor();
+  assert.equal(await page.getByTestId("selected-count").textContent(), "1 selected", "the list was not loaded again");
+  await page.locator(`[data-testid="message-row"][data-message-id="${id}"][data-unread="false"]`).waitFor();
+  await page.goForward();
+  await page.getByTestId("message-subject-heading").filter({ hasText: "Organise three" }).waitFor();
+  await page.reload();
+  await page.getByTestId("message-subject-heading").filter({ hasText: "Organise three" }).waitFor();
+  assert.equal(await page.getByTestId("message-list").isVisible(), false);
+  assert.equal(await page.title(), "Organise three · Mail", "the server's title follows ?open=");
+
+  // j and k: the message below and above, in the pane; on the message's own page, its page.
+  await keysReady(page);
+  await page.keyboard.press("j");
+  await page.getByTestId("message-subject-heading").filter({ hasText: below.subject }).waitFor();
+  await page.waitForURL(new RegExp(`open=${below.id}$`));
+  await page.keyboard.press("k");
+  await page.getByTestId("message-subject-heading").filter({ hasText: "Organise three" }).waitFor();
+  await page.keyboard.press("k");
+  await page.getByTestId("message-subject-heading").filter({ hasText: above.subject }).waitFor();
+  await page.goto(`/mail/INBOX/${id}`);
+  await keysReady(page);
+  await page.keyboard.press("j");
+  await page.waitForURL(new RegExp(`/mail/INBOX/${below.id}$`));
+  await page.getByTestId("message-subject-heading").filter({ hasText: below.subject }).waitFor();
+  // The new page's keys are live once its effects ran: press again until it goes (bounded by waitFor).
+  await waitFor("k to go back up", async () => {
+    if (new URL(page.url()).pathname === `/mail/INBOX/${id}`) return true;
+    await page.keyboard.press("k");
+    await page.waitForURL(new RegExp(`/mail/INBOX/${id}$`), { timeout: 1000 }).catch(() => undefined);
+    return new URL(page.url()).pathname === `/mail/INBOX/${id}`;
+  });
+
+  // The pane's source: the signed-in owner's message only, never cached.
+  const res = await page.request.get(`/api/messages/${id}`);
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()["cache-control"], "no-store");
+  const body = (await res.json()) as { id: string; subject: string; srcDoc: string; rendered: { html: string | null } };
+  assert.equal(body.subject, "Organise three");
+  assert.equal(body.id, id);
+  assert.equal(body.rendered.html, null, "a text-only message has no HTML, so no frame document");
+  assert.equal(body.srcDoc, "");
+  assert.equal((await page.request.get("/api/messages/doesnotexist")).status(), 404);
+  const bob = await app.newContext();
+  await app.signIn(await bob.newPage(), "bob@example.test", PASSWORD);
+  await waitFor("bob to be signed in", async () => (await bob.cookies()).some((c) => c.name.includes("session-token")));
+  assert.equal((await bob.request.get(`/api/messages/${id}`)).status(), 404, "another account's message is not found");
+  await bob.close();
+  const anonymous = await app.newContext();
+  assert.equal((await anonymous.request.get(`/api/messages/${id}`)).status(), 401);
+  await anonymous.close();
+  await ctx.close();
+});
+
 test("a phone-sized screen: one pane, the folder bar scrolls and fades where more folders follow, no sideways page", async () => {
   const { ctx, page } = await openInbox({ width: 390, height: 844 });
   const bar = page.getByTestId("folder-bar");
@@ -237,7 +314,7 @@ test("a phone-sized screen: one pane, the folder bar scrolls and fades where mor
   await shot(page, "phone-inbox");
   await axe(page, "phone Inbox");
   await rows(page).first().click();
-  await page.waitForURL(/\/mail\/INBOX\/[^/]+$/);
+  await page.waitForURL(/\/mail\/INBOX\?open=[a-z0-9]+$/);
   await page.getByTestId("message-subject-heading").waitFor();
   await shot(page, "phone-message");
   await axe(page, "phone message");
@@ -247,7 +324,7 @@ test("a phone-sized screen: one pane, the folder bar scrolls and fades where mor
 test("wide screen: three panes (folders, list, message); dark theme by choice; show original as text", async () => {
   const { ctx, page } = await openInbox({ width: 1440, height: 900 });
   await rows(page).first().press("Enter");
-  await page.waitForURL(/\/mail\/INBOX\/[^/]+$/);
+  await page.waitForURL(/\/mail\/INBOX\?open=[a-z0-9]+$/);
   const heading = page.getByTestId("message-subject-heading");
   await heading.waitFor();
   const folders = await page.getByRole("navigation", { name: "Folders" }).boundingBox();
@@ -305,10 +382,13 @@ test("drag messages onto a folder moves them (undo brings them back); timings of
   await page.goto("/login");
   await page.fill('input[name="email"]', "alice@example.test");
   await page.fill('input[name="password"]', PASSWORD);
+  const loaded: string[] = [];
+  page.on("request", (r) => r.isNavigationRequest() && loaded.push(new URL(r.url()).pathname));
   const t0 = Date.now();
   await page.click('button[type="submit"]');
   await rows(page).first().waitFor();
   const signIn = Date.now() - t0;
+  assert.deepEqual(loaded, ["/mail/INBOX"], "signed in, the browser goes straight to the Inbox (not through / and its redirect)");
   await keysReady(page);
   const subject = "Organise two";
   await row(page, subject).dragTo(page.getByTestId("folder-Archive"));
@@ -318,7 +398,7 @@ test("drag messages onto a folder moves them (undo brings them back); timings of
   await page.keyboard.press("z");
   await waitFor("the undo", async () => (await folderOf(subject))[0] === "INBOX");
 
-  // Back under a new id (a move makes new rows): the refreshed list links to it.
+  // Back in the Inbox (under a new UID, the same id): the refreshed list links to it.
   await row(page, subject).waitFor();
   const t1 = Date.now();
   await row(page, subject).click();

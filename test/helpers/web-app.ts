@@ -71,7 +71,7 @@ export interface WebApp {
 }
 
 /** Builds when stale, serves the app over `t`'s database with `env` added, and launches Chromium. */
-export async function startWebApp(t: TestEngine, env: Record<string, string> = {}): Promise<WebApp> {
+export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<string, string> = {}): Promise<WebApp> {
   buildWebAppIfStale();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -109,7 +109,12 @@ export async function startWebApp(t: TestEngine, env: Record<string, string> = {
     await sleep(250);
   }
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"], timeout: 30_000 });
+  const browser = await chromium
+    .launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"], timeout: 30_000 })
+    .catch((err: unknown) => {
+      web.kill("SIGTERM"); // no browser (not installed?): the server would outlive the run
+      throw err;
+    });
   return {
     base,
     port,

@@ -11,7 +11,7 @@ import { testDatabase, type TestDatabase } from "../helpers/db";
 import { addAccount, addDomain } from "../../lib/directory";
 import { openStore, type MailStore } from "../../lib/store";
 import { newQueueId } from "../../lib/domain/ids";
-import { findFolder, getMessage, listFolders, listMessages, PAGE_SIZE } from "../../lib/store/read";
+import { adjacentMessages, findFolder, getMessage, listFolders, listMessages, PAGE_SIZE } from "../../lib/store/read";
 import { createWebSession, endWebSession, findSessionAccount } from "../../lib/web/web-sessions";
 import { webSecret } from "../../lib/web/secret";
 
@@ -154,6 +154,25 @@ test("cursor paging (keyset): older and newer pages, same minute ties by UID, ba
   for (const bad of ["x", "o", "o1.", "o99999999999999999.1", "n1.99999999999", 7]) {
     assert.equal((await listMessages(t.db, alice, folder, { pageSize: 5, cursor: bad }))?.messages[0]?.subject, "k 11", String(bad));
   }
+});
+
+test("the messages either side of one (j / k on an open message): by date, same-minute ties by UID, none past the ends, none of another folder or account", async () => {
+  const box = await store.createMailbox({ accountId: alice, name: "Adjacent" });
+  const a = await put(alice, "adj a", { minute: 500, mailbox: "Adjacent" });
+  const b = await put(alice, "adj b", { minute: 501, mailbox: "Adjacent" });
+  const c = await put(alice, "adj c", { minute: 501, mailbox: "Adjacent" }); // same minute as b, a higher UID: newer
+  const d = await put(alice, "adj d", { minute: 502, mailbox: "Adjacent" });
+  await put(alice, "elsewhere", { minute: 501 });
+  const at = async (id: string) => {
+    const m = (await getMessage(t.db, alice, id))!;
+    return adjacentMessages(t.db, alice, box.id, m);
+  };
+  assert.deepEqual(await at(a), { older: null, newer: b });
+  assert.deepEqual(await at(b), { older: a, newer: c });
+  assert.deepEqual(await at(c), { older: b, newer: d });
+  assert.deepEqual(await at(d), { older: c, newer: null });
+  const m = (await getMessage(t.db, alice, b))!;
+  assert.deepEqual(await adjacentMessages(t.db, bob, box.id, m), { older: null, newer: null }, "another account sees nothing of the folder");
 });
 
 test("markSeen clears the unread count and gives the message a new MODSEQ, once", async () => {

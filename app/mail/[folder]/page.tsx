@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
-import { getStore } from "@/lib/web/mail";
+import { getStore, openedTitle } from "@/lib/web/mail";
 import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE, type ListSort } from "@/lib/store/read";
 import { cookies } from "next/headers";
 import { ViewToggle } from "@/components/mail/view-toggle";
@@ -21,9 +21,11 @@ type Props = { params: Promise<{ folder: string }>; searchParams: Promise<Search
 
 const folderInfo = cache(async (accountId: string, name: string) => findFolder((await getStore()).db, accountId, name));
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
+export async function generateMetadata({ params, searchParams }: Props): Promise<Metadata> {
   const account = await currentAccount();
   if (!account) return {};
+  const opened = await openedTitle(account.id, firstParam((await searchParams).open));
+  if (opened) return { title: opened };
   const folder = await folderInfo(account.id, folderFromParam((await params).folder));
   if (!folder) return { title: "Not found" };
   return { title: `${folderLabel(folder.name)}${folder.unread > 0 ? ` (${folder.unread})` : ""}` };
@@ -55,7 +57,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
       <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
-      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5">
+      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5" data-list-header="">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}
           {page.folder.unread > 0 && <span className="ml-2 text-sm font-normal text-slate-500">{page.folder.unread} unread</span>}
@@ -79,7 +81,7 @@ export default async function FolderPage({ params, searchParams }: Props) {
         <MessageList folder={page.folder} folders={folders} messages={page.messages} now={now} />
       )}
       {more && (
-        <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2">
+        <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2" data-list-header="">
           <Pagination {...pager} />
         </div>
       )}

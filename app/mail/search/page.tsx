@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import crypto from "node:crypto";
-import { requireSession } from "@/app/_lib/session";
-import { getStore } from "@/lib/web/mail";
+import { currentAccount, requireSession } from "@/app/_lib/session";
+import { getStore, openedTitle } from "@/lib/web/mail";
 import { listFolders } from "@/lib/store/read";
 import { searchMail } from "@/lib/web/search";
 import { firstParam, type SearchParams } from "@/lib/web/params";
@@ -13,6 +13,9 @@ import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
 type Props = { searchParams: Promise<SearchParams> };
 
 export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
+  const account = await currentAccount();
+  const opened = account && (await openedTitle(account.id, firstParam((await searchParams).open)));
+  if (opened) return { title: opened };
   const q = (firstParam((await searchParams).q) ?? "").trim();
   return { title: q ? `Search: ${q.slice(0, 80)}` : "Search" };
 }
@@ -28,7 +31,7 @@ export default async function SearchPage({ searchParams }: Props) {
   return (
     <AppShell account={account} folders={folders} query={q}>
       <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
-      <div className="border-b border-slate-200 bg-white px-4 py-2.5">
+      <div className="border-b border-slate-200 bg-white px-4 py-2.5" data-list-header="">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           Search
           {result && (

@@ -1,14 +1,16 @@
 /**
  * COPY and MOVE (RFC 3501 6.4.7, RFC 6851, RFC 4315 COPYUID): the destination gets the
  * messages under new UIDs, in source UID order, with their flags, keywords and internal
- * dates, sharing the same blob. A move expunges the sources in the same transaction.
+ * dates, sharing the same blob. A copy inserts new rows (one statement for all of them);
+ * a move re-files the rows themselves (move.ts), expunging them from the source in the
+ * same transaction.
  */
 import { createId } from "../../domain/ids";
 import { StoreError } from "../errors";
 import { recordChange } from "../journal";
 import { inList, type StoreTx } from "../tx";
-import { expungeLocked } from "./expunge";
-import { writeKeywordIndex, rememberKeywords } from "./flags";
+import { moveRows, type SourceRow } from "./move";
+import { insertKeywordIndex, rememberKeywords } from "./flags";
 import { bumpMailbox, lockMailbox, type LockedMailbox } from "./lock";
 
 export interface CopyArgs {
@@ -27,6 +29,8 @@ export interface CopyResult {
   toMailboxId: string;
   /** [source UID, destination UID] in source UID order (COPYUID). */
   mapping: Array<[number, number]>;
+  /** The new messages' ids, in the order of `mapping`. */
+  messageIds: string[];
   /** Source UIDs expunged by a move. */
   expunged: number[];
 }
@@ -44,42 +48,55 @@ export async function copyMessages(tx: StoreTx, a: CopyArgs): Promise<CopyResult
     src = await lockMailbox(tx, a.accountId, { id: a.fromMailboxId });
   }
   const byUid = a.uids !== undefined;
-  const rows = await tx.all<{ id: string; uid: number; size: number; keywords: string }>(
-    `SELECT "id", "uid", "size", "keywords" FROM "Message" WHERE "mailboxId" = $1 AND "accountId" = $2 AND ${byUid ? `"uid" ${inList(tx, 3, "int")}` : `"id" ${inList(tx, 3)}`} ORDER BY "uid"`,
+  const rows = await tx.all<SourceRow>(
+    `SELECT "id", "uid", "size", "seen", "keywords" FROM "Message" WHERE "mailboxId" = $1 AND "accountId" = $2 AND ${byUid ? `"uid" ${inList(tx, 3, "int")}` : `"id" ${inList(tx, 3)}`} ORDER BY "uid"`,
     [src.id, a.accountId, byUid ? a.uids! : a.messageIds ?? []],
   );
-  if (rows.length === 0) return { uidValidity: dest.uidValidity, toMailboxId: dest.id, mapping: [], expunged: [] };
-  if (src.id === dest.id && a.move) return { uidValidity: dest.uidValidity, toMailboxId: dest.id, mapping: [], expunged: [] };
-  if (!a.move) {
-    const acc = await tx.get<{ quotaBytes: number | string; usedBytes: number | string }>(`SELECT "quotaBytes", "usedBytes" FROM "Account" WHERE "id" = $1`, [a.accountId]);
-    const need = rows.reduce((n, r) => n + Number(r.size), 0);
-    if (acc && Number(acc.quotaBytes) > 0 && Number(acc.usedBytes) + need > Number(acc.quotaBytes)) {
-      throw new StoreError("over-quota", `copying ${rows.length} message(s) would exceed the quota`);
-    }
+  if (rows.length === 0 || (src.id === dest.id && a.move)) return { uidValidity: dest.uidValidity, toMailboxId: dest.id, mapping: [], messageIds: [], expunged: [] };
+  if (a.move) return moveRows(tx, a.accountId, src, dest, rows);
+  const acc = await tx.get<{ quotaBytes: number | string; usedBytes: number | string }>(`SELECT "quotaBytes", "usedBytes" FROM "Account" WHERE "id" = $1`, [a.accountId]);
+  const need = rows.reduce((n, r) => n + Number(r.size), 0);
+  if (acc && Number(acc.quotaBytes) > 0 && Number(acc.usedBytes) + need > Number(acc.quotaBytes)) {
+    throw new StoreError("over-quota", `copying ${rows.length} message(s) would exceed the quota`);
   }
   const { modSeq, firstUid } = await bumpMailbox(tx, dest.id, rows.length);
-  const mapping: Array<[number, number]> = [];
-  let uid = firstUid;
-  for (const r of rows) {
-    const id = createId();
-    await tx.run(
-      `INSERT INTO "Message" ("id", "mailboxId", "accountId", "uid", "modSeq", "blobHash", "size", "internalDate", "seen", "answered", "flagged", "deleted", "draft", "keywords",
-        "fromAddress", "fromName", "toAddresses", "ccAddresses", "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId")
-       SELECT $1, $2, "accountId", $3, $4, "blobHash", "size", "internalDate", "seen", "answered", "flagged", "deleted", "draft", "keywords",
-        "fromAddress", "fromName", "toAddresses", "ccAddresses", "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId"
-       FROM "Message" WHERE "id" = $5`,
-      [id, dest.id, uid, modSeq, r.id],
-    );
-    const kw = r.keywords ? r.keywords.split(" ") : [];
-    if (kw.length) {
-      await writeKeywordIndex(tx, dest.id, id, kw, []);
-      await rememberKeywords(tx, dest.id, kw);
+  const mapping: Array<[number, number]> = rows.map((r, i) => [Number(r.uid), firstUid + i]);
+  const ids = rows.map(() => createId());
+  const newRows = triples(tx, 3, rows.map((r, i) => [r.id, ids[i], mapping[i][1]]));
+  // One statement for all the rows (a thousand-message copy is one INSERT, not a thousand).
+  await tx.run(
+    `INSERT INTO "Message" ("id", "mailboxId", "accountId", "uid", "modSeq", ${COPIED.join(", ")})
+     SELECT n."id", $1, m."accountId", n."uid", $2, ${COPIED.map((c) => `m.${c}`).join(", ")}
+     FROM ${newRows.sql} JOIN "Message" m ON m."id" = n."src"`,
+    [dest.id, modSeq, ...newRows.params],
+  );
+  const kwRows: Array<[string, string]> = [];
+  const kwAll = new Set<string>();
+  rows.forEach((r, i) => {
+    for (const k of r.keywords ? r.keywords.split(" ") : []) {
+      kwRows.push([ids[i], k]);
+      kwAll.add(k);
     }
-    mapping.push([Number(r.uid), uid]);
-    uid++;
+  });
+  if (kwRows.length) {
+    await insertKeywordIndex(tx, dest.id, kwRows);
+    await rememberKeywords(tx, dest.id, [...kwAll]);
   }
   await recordChange(tx, { accountId: a.accountId, mailboxId: dest.id, modSeq, kind: "append", uids: mapping.map((m) => m[1]) });
-  let expunged: number[] = [];
-  if (a.move) expunged = (await expungeLocked(tx, a.accountId, src.id, { messageIds: rows.map((r) => r.id), onlyDeleted: false })).uids;
-  return { uidValidity: dest.uidValidity, toMailboxId: dest.id, mapping, expunged };
+  return { uidValidity: dest.uidValidity, toMailboxId: dest.id, mapping, messageIds: ids, expunged: [] };
+}
+
+/** The columns a copy takes from its source row unchanged. */
+const COPIED = [
+  "blobHash", "size", "internalDate", "seen", "answered", "flagged", "deleted", "draft", "keywords", "fromAddress", "fromName", "toAddresses", "ccAddresses",
+  "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId",
+].map((c) => `"${c}"`);
+
+/** [source id, new id, new UID] for each copy as a table n("src", "id", "uid"), its parameters from $n on. */
+function triples(tx: StoreTx, n: number, list: Array<[string, string, number]>): { sql: string; params: unknown[] } {
+  if (tx.dialect === "sqlite") {
+    // One JSON array of triples: one pass of json_each (joining three would be quadratic).
+    return { sql: `(SELECT j.value ->> 0 AS "src", j.value ->> 1 AS "id", j.value ->> 2 AS "uid" FROM json_each($${n}) j) n`, params: [list] };
+  }
+  return { sql: `unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::integer[]) AS n("src", "id", "uid")`, params: [list.map((t) => t[0]), list.map((t) => t[1]), list.map((t) => t[2])] };
 }

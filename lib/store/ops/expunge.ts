@@ -44,12 +44,29 @@ export async function expungeLocked(tx: StoreTx, accountId: string, mailboxId: s
   }
   const rows = await tx.all<{ id: string; uid: number }>(`SELECT "id", "uid" FROM "Message" WHERE ${where} ORDER BY "uid"`, params);
   if (rows.length === 0) return { uids: [], modSeq: null };
-  const { modSeq } = await bumpMailbox(tx, mailboxId);
-  for (const r of rows) {
-    await tx.run(`INSERT INTO "ExpungedMessage" ("id", "mailboxId", "uid", "modSeq") VALUES ($1, $2, $3, $4)`, [createId(), mailboxId, r.uid, modSeq]);
-  }
-  await tx.run(`DELETE FROM "Message" WHERE "id" ${inList(tx, 1)}`, [rows.map((r) => r.id)]);
   const uids = rows.map((r) => Number(r.uid));
-  await recordChange(tx, { accountId, mailboxId, modSeq, kind: "expunge", uids });
+  const modSeq = await recordExpunged(tx, accountId, mailboxId, uids, () => tx.run(`DELETE FROM "Message" WHERE "id" ${inList(tx, 1)}`, [rows.map((r) => r.id)]));
   return { uids, modSeq: modSeq.toString() };
+}
+
+/**
+ * The bookkeeping of UIDs leaving a mailbox (an expunge, or a move's source): a new
+ * MODSEQ, their ExpungedMessage rows (one statement however many) and the journal entry;
+ * `remove` takes the rows away in between.
+ */
+export async function recordExpunged(tx: StoreTx, accountId: string, mailboxId: string, uids: number[], remove: () => Promise<unknown>): Promise<bigint> {
+  const { modSeq } = await bumpMailbox(tx, mailboxId);
+  const ids = uids.map(() => createId());
+  if (tx.dialect === "sqlite") {
+    await tx.run(`INSERT INTO "ExpungedMessage" ("id", "mailboxId", "uid", "modSeq") SELECT j.value ->> 0, $1, j.value ->> 1, $2 FROM json_each($3) j`, [
+      mailboxId,
+      modSeq,
+      uids.map((u, i) => [ids[i], u]),
+    ]);
+  } else {
+    await tx.run(`INSERT INTO "ExpungedMessage" ("id", "mailboxId", "uid", "modSeq") SELECT n.id, $1, n.uid, $2 FROM unnest($3::text[], $4::integer[]) AS n(id, uid)`, [mailboxId, modSeq, ids, uids]);
+  }
+  await remove();
+  await recordChange(tx, { accountId, mailboxId, modSeq, kind: "expunge", uids });
+  return modSeq;
 }

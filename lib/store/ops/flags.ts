@@ -185,6 +185,20 @@ export async function writeKeywordIndex(tx: StoreTx, mailboxId: string, messageI
   for (const k of removed) await tx.run(`DELETE FROM "MessageKeyword" WHERE "messageId" = $1 AND "keyword" = $2`, [messageId, k]);
 }
 
+/** Index entries for many messages at once: [message id, keyword] pairs, one statement. */
+export async function insertKeywordIndex(tx: StoreTx, mailboxId: string, pairs: Array<[string, string]>): Promise<void> {
+  if (pairs.length === 0) return;
+  if (tx.dialect === "sqlite") {
+    await tx.run(`INSERT INTO "MessageKeyword" ("messageId", "mailboxId", "keyword") SELECT j.value ->> 0, $1, j.value ->> 1 FROM json_each($2) j WHERE true ON CONFLICT DO NOTHING`, [mailboxId, pairs]);
+  } else {
+    await tx.run(`INSERT INTO "MessageKeyword" ("messageId", "mailboxId", "keyword") SELECT n.id, $1, n.kw FROM unnest($2::text[], $3::text[]) AS n(id, kw) ON CONFLICT DO NOTHING`, [
+      mailboxId,
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    ]);
+  }
+}
+
 /** Adds keywords to the mailbox's known set (never shrinks: clients cache FLAGS). */
 export async function rememberKeywords(tx: StoreTx, mailboxId: string, keywords: string[]): Promise<void> {
   if (keywords.length === 0) return;

@@ -1,23 +1,20 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
-import { getStore, openMessage } from "@/lib/web/mail";
-import { getMessage, listFolders, listMessages, listThread } from "@/lib/store/read";
+import { getStore, messageSummary, openMessage } from "@/lib/web/mail";
+import { adjacentMessages, getMessage, listFolders, listMessages, listThread, type ListSort } from "@/lib/store/read";
 import { isImageSender } from "@/lib/web/image-senders";
-import { Thread } from "@/components/mail/thread";
+import { cookies } from "next/headers";
 import { SideList } from "@/components/mail/side-list";
-import { folderHref, folderLabel, messageHref } from "@/lib/web/format";
+import { toRows } from "@/components/mail/message-list";
+import { messageHref } from "@/lib/web/format";
 import { firstParam, folderFromParam, type SearchParams } from "@/lib/web/params";
 import { AppShell } from "@/components/app-shell";
-import { MessageView } from "@/components/mail/message-view";
+import { OpenMessage } from "@/components/mail/open-message";
+import { htmlDocument } from "@/lib/mime/render";
 import { MailboxWatcher } from "@/components/mail/mailbox-watcher";
-import { MarkRead } from "@/components/mail/mark-read";
-import { MessageActions } from "@/components/mail/message-actions";
-import { ArrowLeftIcon, EnvelopeOpenIcon } from "@/components/ui/icons";
-import { markUnreadAction } from "../../actions";
 
 type Props = { params: Promise<{ folder: string; id: string }>; searchParams: Promise<SearchParams> };
 
@@ -52,54 +49,34 @@ export default async function MessagePage({ params, searchParams }: Props) {
   if (!opened) notFound();
   const { message, rendered } = opened;
   if (message.mailboxName !== folder) redirect(messageHref(message.mailboxName, message.id));
-  const [folders, side, thread] = await Promise.all([
+  // The list's order (the user's choice, as the folder page reads it): j is the message below, k the one above.
+  const sort: ListSort = (await cookies()).get("listSort")?.value === "oldest" ? "oldest" : "newest";
+  const [folders, side, thread, adjacent] = await Promise.all([
     listFolders(db, account.id),
-    listMessages(db, account.id, message.mailboxName),
+    listMessages(db, account.id, message.mailboxName, { sort }),
     listThread(db, account.id, message.threadId),
+    adjacentMessages(db, account.id, message.mailboxId, message),
   ]);
-  const base = messageHref(message.mailboxName, message.id);
+  const href = (id: string | null) => (id ? messageHref(message.mailboxName, id) : null);
+  const [below, above] = sort === "oldest" ? [adjacent.newer, adjacent.older] : [adjacent.older, adjacent.newer];
 
   return (
     <AppShell account={account} folders={folders} currentFolder={message.mailboxName}>
       <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
-      <MarkRead messageId={message.id} seen={message.seen} />
       <div className="flex min-h-full">
-        {side && <SideList folder={message.mailboxName} messages={side.messages} current={message.id} now={new Date()} />}
-        <div className="min-w-0 flex-1">
-          <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 print:hidden">
-            <Link
-              href={folderHref(message.mailboxName)}
-              className="flex items-center gap-2 rounded-full px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
-              data-testid="back-to-folder"
-            >
-              <ArrowLeftIcon className="h-4 w-4" />
-              {folderLabel(message.mailboxName)}
-            </Link>
-            <MessageActions id={message.id} messageHref={base} folderHref={folderHref(message.mailboxName)} flagged={message.flagged} inJunk={folders.find((f) => f.name === message.mailboxName)?.specialUse === "\\Junk"} />
-            <form action={markUnreadAction} className="ml-auto">
-              <input type="hidden" name="id" value={message.id} />
-              <button type="submit" className="flex items-center gap-2 rounded-full px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100" data-testid="mark-unread">
-                <EnvelopeOpenIcon className="h-4 w-4" />
-                Mark as unread
-              </button>
-            </form>
-          </div>
-          <div className="p-3 sm:p-6">
-            <Thread items={thread} current={message.id} now={new Date()} />
-            <MessageView
-              rendered={rendered}
-              fallbackSubject={message.subject}
-              fallbackDate={message.sentDate ?? message.internalDate}
-              view={view}
-              viewHref={(v) => (v === "text" ? `${base}?view=text` : base)}
-              attachmentHref={(i) => `${base}/attachments/${i}`}
-              messageId={message.id}
-              imagesHref={remoteImages ? undefined : `${base}?images=1`}
-              remoteImages={remoteImages}
-              senderAllowed={senderAllowed}
-            />
-          </div>
-        </div>
+        {side && <SideList folder={message.mailboxName} rows={toRows(side.messages, side.folder, folders, new Date())} current={message.id} />}
+        <OpenMessage
+          {...messageSummary(message, folders.find((f) => f.name === message.mailboxName)?.specialUse === "\\Junk")}
+          date={message.sentDate ?? message.internalDate}
+          rendered={rendered}
+          srcDoc={htmlDocument(rendered.html ?? "", remoteImages)}
+          thread={thread}
+          view={view}
+          remoteImages={remoteImages}
+          senderAllowed={senderAllowed}
+          now={new Date()}
+          neighbours={{ next: href(below), prev: href(above) }}
+        />
       </div>
     </AppShell>
   );
