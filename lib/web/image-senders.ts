@@ -3,9 +3,11 @@
  * messages open with their remote images (RemoteImageSender rows). Every function takes
  * the session's account id, so one account never reads or changes another's list.
  *
- * The From address is what the message says, so a forger who knows an address on the
- * list gets their images loaded too (they learn that and when the message was read,
- * nothing more: scripts and remote styles stay blocked whatever the list says).
+ * The From address is what the message says, so the list applies only to messages whose
+ * From the MX authenticated: mail checked on arrival carries our Authentication-Results
+ * (mail-engine/smtp/authentication.ts) and must say dmarc=pass; mail that was not checked
+ * (submission, local delivery, TRUSTED_NETWORKS) carries none of ours and counts as
+ * authentic. A forger of a listed address gets the usual blocked notice.
  */
 import type { Db } from "@/lib/db/client";
 
@@ -38,4 +40,22 @@ export async function removeImageSender(db: Db, accountId: string, address: stri
 
 export async function listImageSenders(db: Db, accountId: string): Promise<{ address: string; createdAt: Date }[]> {
   return db.remoteImageSender.findMany({ where: { accountId }, orderBy: { address: "asc" }, select: { address: true, createdAt: true } });
+}
+
+/**
+ * Whether the From of this message was authenticated on arrival: the first
+ * Authentication-Results field under our host name (RFC 8601; the MX removes forged ones
+ * and puts its own on top) says dmarc=pass, or there is none because the message was not
+ * checked. Reads the header section only.
+ */
+export function fromAuthenticated(raw: Buffer, hostname: string): boolean {
+  let end = raw.indexOf("\r\n\r\n");
+  if (end < 0) end = raw.indexOf("\n\n");
+  const header = raw.subarray(0, end < 0 ? raw.length : end).toString("latin1");
+  const host = hostname.toLowerCase();
+  for (const field of header.split(/\r?\n(?![ \t])/)) {
+    const m = /^authentication-results[ \t]*:\s*(?:\([^)]*\)\s*)?([^;\s(]+)([\s\S]*)$/i.exec(field);
+    if (m && m[1].toLowerCase() === host) return /(^|[;\s])dmarc\s*=\s*pass\b/i.test(m[2]);
+  }
+  return true;
 }

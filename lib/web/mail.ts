@@ -15,7 +15,7 @@ import { extractAttachment, htmlDocument, renderMessage, type RenderedAttachment
 import { attachments, partAt, type AttachmentInfo, type MimePart } from "../mime/structure";
 import { decodeBody } from "../mime/part-body";
 import { readStructure } from "../store/parse";
-import { isImageSender } from "./image-senders";
+import { fromAuthenticated, isImageSender } from "./image-senders";
 
 export interface Store {
   config: Config;
@@ -72,6 +72,13 @@ export async function openMessage(accountId: string, messageId: string, opts: { 
   return { message, rendered };
 }
 
+/** Whether the message opens with its remote images by the account's sender list: a listed From, authenticated on arrival (image-senders.ts). */
+export async function imagesAllowedFor(accountId: string, message: { fromAddress: string; blobHash: string }): Promise<boolean> {
+  const { config, db, blobs } = await getStore();
+  if (!(await isImageSender(db, accountId, message.fromAddress))) return false;
+  return fromAuthenticated(await blobs.get(message.blobHash), config.hostname);
+}
+
 /** What an open message's toolbar needs to know of it (the message page and the list's pane). */
 export interface MessageSummary {
   id: string;
@@ -113,7 +120,7 @@ export async function openMessagePane(accountId: string, messageId: string): Pro
   const [thread, box, senderAllowed] = await Promise.all([
     listThread(db, accountId, m.threadId),
     db.mailbox.findUnique({ where: { id: m.mailboxId }, select: { specialUse: true } }),
-    isImageSender(db, accountId, m.fromAddress),
+    imagesAllowedFor(accountId, m),
   ]);
   return {
     ...messageSummary(m, box?.specialUse === "\\Junk"),

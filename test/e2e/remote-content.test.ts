@@ -74,6 +74,14 @@ before(async () => {
   await send({ from: "News <news@sender.example>", to: "alice@example.test, bob@example.test", subject: "Newsletter 1", html: newsletter(1) });
   await send({ from: "news@sender.example", to: "alice@example.test", subject: "Newsletter 2", html: newsletter(2) });
   await send({ from: "other@elsewhere.example", to: "alice@example.test", subject: "Other sender", html: `<p>other</p><img src="${remoteUrl}/other.png">` });
+  // The sender's address, but DMARC failed when the MX checked it (the header ours would write).
+  await send({
+    from: "news@sender.example",
+    to: "alice@example.test",
+    subject: "Forged newsletter",
+    html: newsletter(9),
+    headers: { "Authentication-Results": `${t.config.hostname}; spf=fail smtp.mailfrom=forger.example; dmarc=fail (p=none) header.from=sender.example` },
+  });
   await send({ from: "styles@elsewhere.example", to: "alice@example.test", subject: "Styles only", html: `<p style="background:url(${remoteUrl}/only-style.png)">styles</p>` });
   const words = "The quarterly figures are in and the team would like to walk through them together before the meeting on Thursday.";
   const paragraphs = Array.from({ length: 40 }, (_, i) => `<p>Paragraph ${i + 1}. ${words} ${words}</p>`).join("");
@@ -193,6 +201,12 @@ test("always show images from a sender: kept for the account, applied to its oth
     await page.goto(`/mail/INBOX/${await messageId("Other sender")}`);
     await page.getByTestId("remote-blocked").waitFor();
     assert.ok(!hits.includes("/other.png"));
+    // The same From, but DMARC failed on arrival: the list does not vouch for a forgery.
+    await page.goto(`/mail/INBOX/${await messageId("Forged newsletter")}`);
+    await page.getByTestId("remote-blocked").waitFor();
+    assert.ok(!page.url().includes("images=1"));
+    await sleep(300);
+    assert.ok(!hits.some((h) => h.endsWith("-9.png") || h.endsWith("n=9")), "nothing of the forged message was fetched");
 
     // The list in settings; removing the sender blocks its images again.
     await page.goto("/settings");

@@ -84,6 +84,8 @@ export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<str
       NEXT_TELEMETRY_DISABLED: "1",
       DATA_DIR: t.config.dataDir,
       DATABASE_URL: t.config.databaseUrl,
+      // The same host name as the engine, as one .env gives both in production (the web reads our Authentication-Results by it).
+      MAIL_HOSTNAME: t.config.hostname,
       NEXTAUTH_URL: base,
       NEXTAUTH_SECRET: "",
       LOG_LEVEL: "warn",

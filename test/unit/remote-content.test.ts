@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describeBlocked, isTrackingPixel } from "../../lib/mime/remote-content";
 import { sanitizeEmailHtml } from "../../lib/mime/render";
 import { safeFilename } from "../../lib/web/download";
-import { senderKey } from "../../lib/web/image-senders";
+import { fromAuthenticated, senderKey } from "../../lib/web/image-senders";
 
 test("tracking pixels: tiny, hidden, or from a known open-tracking URL; an ordinary image is not one", () => {
   assert.equal(isTrackingPixel("https://n.example/a.gif", { width: "1", height: "1" }), true);
@@ -39,4 +39,17 @@ test("senderKey: a lower-case address or nothing", () => {
   assert.equal(senderKey(""), null);
   assert.equal(senderKey("not an address"), null);
   assert.equal(senderKey(`${"a".repeat(400)}@x.example`), null);
+});
+
+test("the sender list trusts a From our MX authenticated (dmarc=pass) or did not check; not one that failed, nor results under another name", () => {
+  const host = "mx.example.net";
+  const msg = (...fields: string[]) => Buffer.from([...fields, "From: news@sender.example", "Subject: s", "", "dmarc=pass in the body counts for nothing", ""].join("\r\n"));
+  assert.equal(fromAuthenticated(msg(`Authentication-Results: ${host};\r\n spf=pass smtp.mailfrom=sender.example;\r\n dmarc=pass header.from=sender.example`), host), true);
+  assert.equal(fromAuthenticated(msg(`Authentication-Results: ${host}; spf=pass smtp.mailfrom=x.example; dmarc=fail (p=none) header.from=sender.example`), host), false);
+  assert.equal(fromAuthenticated(msg(`Authentication-Results: ${host}; dmarc=none header.from=sender.example`), host), false);
+  assert.equal(fromAuthenticated(msg(`Authentication-Results: MX.EXAMPLE.NET; dmarc=fail`), host), false, "the authserv-id compares without case");
+  // Ours is the first one under our name: one further down (or another server's) says nothing.
+  assert.equal(fromAuthenticated(msg(`Authentication-Results: ${host}; dmarc=fail`, `Authentication-Results: ${host}; dmarc=pass`), host), false);
+  assert.equal(fromAuthenticated(msg("Authentication-Results: other.example; dmarc=fail"), host), true, "not checked by us: local or trusted mail");
+  assert.equal(fromAuthenticated(msg(), host), true);
 });

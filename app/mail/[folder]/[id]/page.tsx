@@ -3,9 +3,8 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
-import { getStore, messageSummary, openMessage } from "@/lib/web/mail";
+import { getStore, imagesAllowedFor, messageSummary, openMessage } from "@/lib/web/mail";
 import { adjacentMessages, getMessage, listFolders, listMessages, listThread, type ListSort } from "@/lib/store/read";
-import { isImageSender } from "@/lib/web/image-senders";
 import { cookies } from "next/headers";
 import { SideList } from "@/components/mail/side-list";
 import { toRows } from "@/components/mail/message-list";
@@ -43,7 +42,7 @@ export default async function MessagePage({ params, searchParams }: Props) {
   // A sender on the account's "always show images" list: the page is asked again with
   // ?images=1, so proxy.ts widens the page's img-src for it as for "Show images".
   const head = await getMessage(db, account.id, id);
-  const senderAllowed = head ? await isImageSender(db, account.id, head.fromAddress) : false;
+  const senderAllowed = head ? await imagesAllowedFor(account.id, head) : false;
   if (head && senderAllowed && !remoteImages) redirect(`${messageHref(head.mailboxName, head.id)}?images=1${view === "text" ? "&view=text" : ""}`);
   const opened = await load(account.id, id, remoteImages);
   if (!opened) notFound();
