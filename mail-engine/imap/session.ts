@@ -22,6 +22,7 @@ import { CommandReader, DEFAULT_LIMITS, tagOf, type RawCommand } from "./parser/
 import { parseCommand, ParseError, type ParsedCommand } from "./parser/tokens";
 import { inRanges, lowerBound, mergeRanges, parseSequenceSet } from "./parser/sequence";
 import { encode, type Value } from "./encode";
+import { writeChunks } from "./write-chunks";
 import { commandTable } from "./commands";
 import { mailboxModSeq } from "../../lib/store/fetch-rows";
 import { announceChanges } from "./mailbox-updates";
@@ -197,7 +198,7 @@ export class Session {
     if (this.closed || this.socket.destroyed) return Promise.resolve();
     // One write per response: a FETCH line is built from hundreds of small pieces, and a
     // socket.write for each cost more than the whole rest of a large FETCH (bench/imap.ts).
-    const ok = Array.isArray(data) ? this.writeChunks(data) : this.socket.write(data);
+    const ok = Array.isArray(data) ? writeChunks(this.socket, data) : this.socket.write(data);
     if (ok) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -208,30 +209,6 @@ export class Session {
       this.socket.once("drain", done);
       this.socket.once("close", done);
     });
-  }
-
-  /**
-   * Text joined, literals (Buffers) as they are: one corked write, which the socket sends
-   * with one writev, instead of copying a message's bytes into a new Buffer first.
-   */
-  private writeChunks(chunks: Array<string | Buffer>): boolean {
-    const pieces: Array<string | Buffer> = [];
-    let text: string[] = [];
-    for (const c of chunks) {
-      if (typeof c === "string") text.push(c);
-      else {
-        if (text.length) pieces.push(text.join(""));
-        text = [];
-        pieces.push(c);
-      }
-    }
-    if (text.length) pieces.push(text.join(""));
-    if (pieces.length === 1) return this.socket.write(pieces[0]);
-    this.socket.cork();
-    let ok = true;
-    for (const p of pieces) ok = this.socket.write(p);
-    this.socket.uncork();
-    return ok;
   }
 
   untagged(text: string): Promise<void> {
@@ -497,15 +474,8 @@ export class Session {
 
   seqOf(uid: number): number {
     const uids = this.selected!.uids;
-    let lo = 0,
-      hi = uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (uids[mid] === uid) return mid + 1;
-      if (uids[mid] < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return 0;
+    const i = lowerBound(uids, uid);
+    return uids[i] === uid ? i + 1 : 0;
   }
 
   /**
