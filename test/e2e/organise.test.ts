@@ -34,6 +34,9 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** axe-core in the page (evaluated over the DevTools protocol: the page's CSP allows no injected script). */
 async function axe(page: Page, screen: string): Promise<void> {
+  // The title arrives with the page's metadata, which a refresh (marking the message read)
+  // streams again: wait for it, as a screen reader announces it once it is there.
+  await page.waitForFunction(() => document.title.trim() !== "", undefined, { timeout: WAIT_MS });
   await page.evaluate(AXE);
   const found = (await page.evaluate(`axe.run(document, { resultTypes: ["violations"] }).then(r => r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 3) })))`)) as Array<{ id: string; impact: string; nodes: string[] }>;
   const bad = found.filter((v) => v.impact === "serious" || v.impact === "critical");
