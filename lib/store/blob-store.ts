@@ -112,22 +112,41 @@ export class FileBlobStore {
     return fs.promises.readFile(this.pathOf(hash));
   }
 
+  /**
+   * One open file for many ranges (a message's text parts one after another): a message
+   * of 20,000 parts costs one open, not 20,000. close() when done.
+   */
+  async rangeReader(hash: string): Promise<RangeReader> {
+    const fh = await fs.promises.open(this.pathOf(hash), "r");
+    return { read: (start, end) => readRange(fh, start, end), close: () => fh.close() };
+  }
+
   /** Bytes [start, end) of the file: only they are read, so a part of a 50 MB message costs its own size. */
   async getRange(hash: string, start: number, end: number): Promise<Buffer> {
     const fh = await fs.promises.open(this.pathOf(hash), "r");
     try {
-      const out = Buffer.allocUnsafe(Math.max(0, end - start));
-      let off = 0;
-      while (off < out.length) {
-        const { bytesRead } = await fh.read(out, off, out.length - off, start + off);
-        if (bytesRead === 0) break;
-        off += bytesRead;
-      }
-      return out.subarray(0, off);
+      return await readRange(fh, start, end);
     } finally {
       await fh.close();
     }
   }
+}
+
+/** Reads ranges of one blob through one open file (or its row's bytes). */
+export interface RangeReader {
+  read(start: number, end: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+async function readRange(fh: fs.promises.FileHandle, start: number, end: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(Math.max(0, end - start));
+  let off = 0;
+  while (off < out.length) {
+    const { bytesRead } = await fh.read(out, off, out.length - off, start + off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return out.subarray(0, off);
 }
 
 export interface BlobStoreOptions {
@@ -163,6 +182,17 @@ export class BlobStore {
     if (row?.data) return Buffer.from(row.data).subarray(start, end);
     if (!this.files) throw new Error(`blob ${hash} is not in the database${row ? "" : " (no Blob row)"}`);
     return this.files.getRange(hash, start, end);
+  }
+
+  /** Ranges of one blob, its row looked up once (see FileBlobStore.rangeReader). */
+  async rangeReader(hash: string): Promise<RangeReader> {
+    const row = await this.db.blob.findUnique({ where: { hash }, select: { data: true } });
+    if (row?.data) {
+      const data = Buffer.from(row.data);
+      return { read: async (start, end) => data.subarray(start, end), close: async () => {} };
+    }
+    if (!this.files) throw new Error(`blob ${hash} is not in the database${row ? "" : " (no Blob row)"}`);
+    return this.files.rangeReader(hash);
   }
 
   async get(hash: string): Promise<Buffer> {

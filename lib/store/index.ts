@@ -158,10 +158,14 @@ export class MailStore {
   private async searchText(blob: BlobRef, raw: Buffer | null, structure: string): Promise<SearchText | undefined> {
     const st = readStructure(structure);
     if (!st) return undefined;
+    const ranges = raw ? null : await this.blobs.rangeReader(blob.hash).catch(() => null);
+    if (!raw && !ranges) return undefined;
     try {
-      return await extractSearchText(st.structure, st.envelope, async (start, end) => (raw ? raw.subarray(start, end) : this.blobs.getRange(blob.hash, start, end)));
+      return await extractSearchText(st.structure, st.envelope, async (start, end) => (raw ? raw.subarray(start, end) : ranges!.read(start, end)));
     } catch {
       return undefined; // searched by scanning instead (lib/store/search.ts)
+    } finally {
+      await ranges?.close();
     }
   }
 

@@ -90,14 +90,24 @@ class RowData {
     if (this.searchable && this.searchableHead === withHeader) return this.searchable;
     this.searchableHead = withHeader;
     return (this.searchable = this.getStructure().then((st) =>
-      st ? searchableText(st.structure, (s, e) => this.store.blobs.getRange(this.row.blobHash, s, e), withHeader).catch(() => null) : null,
+      st ? this.readParts((read) => searchableText(st.structure, read, withHeader)).catch(() => null) : null,
     ));
+  }
+
+  /** The message's parts read through one open blob (one file open for all its text parts). */
+  private async readParts<T>(fn: (read: (start: number, end: number) => Promise<Buffer>) => Promise<T>): Promise<T> {
+    const ranges = await this.store.blobs.rangeReader(this.row.blobHash);
+    try {
+      return await fn((s, e) => ranges.read(s, e));
+    } finally {
+      await ranges.close();
+    }
   }
 
   getText(): Promise<{ head: Set<string>; body: Set<string> } | null> {
     return (this.text ??= this.getStructure().then(async (st) => {
       if (!st) return null;
-      const t = await extractSearchText(st.structure, st.envelope, (s, e) => this.store.blobs.getRange(this.row.blobHash, s, e)).catch(() => null);
+      const t = await this.readParts((read) => extractSearchText(st.structure, st.envelope, read)).catch(() => null);
       return t && { head: new Set(t.head.split(" ")), body: new Set(t.body.split(" ")) };
     }));
   }
