@@ -122,6 +122,12 @@ async function axe(page: Page, screen: string): Promise<void> {
   assert.deepEqual(bad, [], `${screen}: ${JSON.stringify(bad)}`);
 }
 
+/** Screenshots for looking at the UI: WEB_TEST_SCREENSHOTS=<dir>. */
+async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.WEB_TEST_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: path.join(dir, `preview-${name}.png`) });
+}
+
 /** Hydrated (the keys are live: components/mail/shortcuts.tsx) and a moment for late chunks; the event stream never lets the network idle. */
 async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => document.documentElement.dataset.keys === "ready", undefined, { timeout: WAIT_MS });
@@ -201,6 +207,7 @@ test("a PNG previews in a dialog: decoded, labelled, keyboard-closable, axe-clea
     const labelledBy = (await dialog.getAttribute("aria-labelledby")) ?? "";
     assert.equal(await page.locator(`[id="${labelledBy}"]`).textContent(), "picture.png");
     assert.equal(await dialog.getByTestId("preview-download").getAttribute("href"), `${messagePath}/attachments/0`);
+    await shot(page, "image");
     await axe(page, "image preview");
 
     // Focus starts in the dialog and stays in it while tabbing (the page behind is inert).
@@ -257,6 +264,7 @@ test("a 2-page PDF is drawn by pdf.js on a canvas, page by page; the download st
     assert.ok(first.inked > 1000, `page 1 is drawn (${first.inked} inked pixels)`);
     assert.ok(first.centre[2] > 150 && first.centre[0] < 100, `page 1's rectangle is blue: ${first.centre}`);
     assert.equal(await page.getByTestId("pdf-previous").isDisabled(), true);
+    await shot(page, "pdf");
     await axe(page, "PDF preview");
 
     await page.getByTestId("pdf-next").click();
@@ -297,6 +305,7 @@ test("on a phone-sized screen the dialog fills the screen and its controls are r
     }
     const canvas = await page.getByTestId("pdf-canvas").boundingBox();
     assert.ok(canvas && canvas.width <= 375, `the page fits the width: ${JSON.stringify(canvas)}`);
+    await shot(page, "phone-pdf");
     await axe(page, "phone PDF preview");
     await page.keyboard.press("Escape");
     await page.getByTestId("preview-dialog").waitFor({ state: "detached" });
