@@ -75,7 +75,8 @@ function makePdf(colours: string[]): Buffer {
 }
 
 const PDF = makePdf(["0.1 0.3 0.9", "0.9 0.1 0.1"]);
-const ATTACHMENTS = ["picture.png", "report.pdf", "drawing.svg", "fake.png"];
+const BROKEN_PDF = "%PDF-1.4\n% a header and nothing of a PDF after it\n";
+const ATTACHMENTS = ["picture.png", "report.pdf", "drawing.svg", "fake.png", "broken.pdf"];
 let messagePath = "";
 
 before(async () => {
@@ -86,13 +87,14 @@ before(async () => {
       from: "scanner@remote.example",
       to: "alice@example.test",
       subject: SUBJECT,
-      text: "Four attachments.",
+      text: "Five attachments.",
       attachments: [
         { filename: ATTACHMENTS[0], content: PNG, contentType: "image/png" },
         { filename: ATTACHMENTS[1], content: PDF, contentType: "application/pdf" },
         { filename: ATTACHMENTS[2], content: SVG, contentType: "image/svg+xml" },
         // HTML in disguise: declared image/png and named .png, its bytes are markup.
         { filename: ATTACHMENTS[3], content: FAKE_PNG, contentType: "image/png" },
+        { filename: ATTACHMENTS[4], content: BROKEN_PDF, contentType: "application/pdf" },
       ],
     })
     .finally(() => tr.close());
@@ -156,7 +158,7 @@ test("only real raster images and PDFs get Preview; the inline route serves veri
     await page.goto(messagePath);
     await page.getByTestId("attachments").waitFor();
     assert.deepEqual(await page.getByTestId("attachment-name").allTextContents(), ATTACHMENTS);
-    for (const [name, previewable] of [["picture.png", true], ["report.pdf", true], ["drawing.svg", false], ["fake.png", false]] as const) {
+    for (const [name, previewable] of [["picture.png", true], ["report.pdf", true], ["drawing.svg", false], ["fake.png", false], ["broken.pdf", true]] as const) {
       assert.equal(await attachmentRow(page, name).getByTestId("attachment-preview").count(), previewable ? 1 : 0, name);
       assert.equal(await attachmentRow(page, name).getByTestId("attachment-download").count(), 1, `${name} stays downloadable`);
     }
@@ -172,7 +174,7 @@ test("only real raster images and PDFs get Preview; the inline route serves veri
     assert.deepEqual(Buffer.from(await png.body()), PNG);
 
     // Not raster images by their bytes: refused inline, whatever they were declared or named.
-    for (const index of [1, 2, 3]) {
+    for (const index of [1, 2, 3, 4]) {
       const res = await page.request.get(`${messagePath}/attachments/${index}?inline=1`);
       assert.equal(res.status(), 415, ATTACHMENTS[index]);
       assert.equal(res.headers()["x-content-type-options"], "nosniff");
@@ -285,6 +287,14 @@ test("a 2-page PDF is drawn by pdf.js on a canvas, page by page; the download st
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused/i.test(e)), [], "no CSP refusals");
 
     await page.getByTestId("preview-close").click();
+    await page.getByTestId("preview-dialog").waitFor({ state: "detached" });
+
+    // A file that only starts like a PDF: pdf.js cannot read it, the dialog says so and keeps Download.
+    await attachmentRow(page, "broken.pdf").getByTestId("attachment-preview").click();
+    await page.locator('[data-testid="pdf-preview"][data-status="error"]').waitFor({ timeout: WAIT_MS });
+    assert.match((await page.getByTestId("pdf-preview").getByRole("alert").textContent()) ?? "", /cannot be shown here/);
+    assert.equal(await page.getByTestId("preview-download").getAttribute("href"), `${messagePath}/attachments/4`);
+    await page.keyboard.press("Escape");
     await page.getByTestId("preview-dialog").waitFor({ state: "detached" });
   } finally {
     await close();
