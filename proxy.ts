@@ -43,6 +43,8 @@ function contentSecurityPolicy(nonce: string, remoteImages = false): string {
     `img-src 'self' data:${remoteImages ? " http: https:" : ""}`,
     "font-src 'self'",
     "connect-src 'self'",
+    // pdf.js's worker (the attachment preview), from our own origin only: no blob: or data: workers.
+    "worker-src 'self'",
     "frame-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

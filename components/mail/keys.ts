@@ -2,11 +2,13 @@
 
 import { useEffect, useRef } from "react";
 
-/** Whether a key press belongs to a text field (typing there is never a shortcut). */
+/** Whether a key press belongs to a text field or an open dialog (never a shortcut there). */
 function typing(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   if (!t) return false;
-  return t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT";
+  if (t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT") return true;
+  // Keys pressed in a modal dialog (the attachment preview) are the dialog's, not the list's.
+  return !!t.closest?.("dialog[open]");
 }
 
 /**

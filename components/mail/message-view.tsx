@@ -11,6 +11,7 @@ import { PlainText } from "./plain-text";
 import { MessageFrame } from "./message-frame";
 import { FullLoad } from "./full-load";
 import { RemoteContentNotice } from "./remote-content-notice";
+import { AttachmentPreview } from "./attachment-preview";
 import { DownloadIcon, PaperclipIcon } from "../ui/icons";
 
 function AddressLine({ label, list, testId }: { label: string; list: RenderedAddress[]; testId: string }) {
@@ -175,6 +176,7 @@ export function MessageView({
                     {a.contentType} · {formatSize(a.size)}
                   </p>
                 </div>
+                {a.preview && <AttachmentPreview kind={a.preview} filename={a.filename} href={attachmentHref(a.index)} />}
                 <a
                   href={attachmentHref(a.index)}
                   download={a.filename}

@@ -15,6 +15,7 @@
 import { simpleParser, type AddressObject, type Attachment } from "mailparser";
 import sanitizeHtml from "sanitize-html";
 import { isTrackingPixel, noneBlocked, REMOTE_URL, totalBlocked, type BlockedRemoteContent } from "./remote-content";
+import type { PreviewKind } from "./magic";
 
 export interface RenderedAddress {
   name: string;
@@ -30,6 +31,8 @@ export interface RenderedAttachment {
   contentId: string | null;
   /** An inline part the HTML refers to (cid:), not listed as a download. */
   inline: boolean;
+  /** What its first bytes say can be previewed (lib/mime/magic.ts); absent: nothing. */
+  preview?: PreviewKind | null;
 }
 
 export interface RenderedMessage {

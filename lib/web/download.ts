@@ -1,4 +1,5 @@
 /** Headers for serving an attachment as a download, safe whatever its name and type. */
+import type { RasterImageType } from "../mime/magic";
 
 /**
  * Bidirectional formatting characters (RLO, LRE, isolates, marks): an RLO turns
@@ -23,11 +24,11 @@ export function safeFilename(name: string | null | undefined, fallback = "attach
 }
 
 /** RFC 6266 Content-Disposition: an ASCII fallback and the UTF-8 name (RFC 8187). */
-export function attachmentDisposition(filename: string): string {
+export function attachmentDisposition(filename: string, type: "attachment" | "inline" = "attachment"): string {
   const safe = safeFilename(filename);
   const ascii = safe.replace(/[^\x20-\x7e]/g, "_").replace(/[%;\\"]/g, "_");
   const encoded = encodeURIComponent(safe).replace(/['()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /**
@@ -51,13 +52,22 @@ export function safeContentType(type: string | null | undefined): string {
   return ACTIVE_TYPE.test(t) ? "application/octet-stream" : t;
 }
 
-export function downloadHeaders(filename: string, contentType: string, size: number): Record<string, string> {
+export function downloadHeaders(filename: string, contentType: string, size: number, disposition: "attachment" | "inline" = "attachment"): Record<string, string> {
   return {
     "content-type": safeContentType(contentType),
     "content-length": String(size),
-    "content-disposition": attachmentDisposition(filename),
+    "content-disposition": attachmentDisposition(filename, disposition),
     "x-content-type-options": "nosniff",
     "content-security-policy": ATTACHMENT_CSP,
     "cache-control": "private, no-store",
   };
+}
+
+/**
+ * A raster image shown in place (the preview's <img>): `type` is the one its bytes were
+ * verified to be (lib/mime/magic.ts rasterImageType), never the declared one; the same
+ * nosniff, sandbox policy and no caching as a download.
+ */
+export function inlineImageHeaders(filename: string, type: RasterImageType, size: number): Record<string, string> {
+  return downloadHeaders(filename, type, size, "inline");
 }

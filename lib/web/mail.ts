@@ -15,6 +15,7 @@ import { extractAttachment, htmlDocument, renderMessage, type RenderedAttachment
 import { attachments, partAt, type AttachmentInfo, type MimePart } from "../mime/structure";
 import { decodeBody } from "../mime/part-body";
 import { readStructure } from "../store/parse";
+import { MAGIC_LENGTH, previewKind } from "../mime/magic";
 import { fromAuthenticated, isImageSender } from "./image-senders";
 
 export interface Store {
@@ -68,7 +69,7 @@ export async function openMessage(accountId: string, messageId: string, opts: { 
   const rendered = await renderMessage(await blobs.get(message.blobHash), opts);
   // The list (and its download indices) from the stored structure, as openAttachment reads it.
   const stored = await storedAttachments(db, message.blobHash);
-  if (stored) rendered.attachments = toRendered(stored.list);
+  if (stored) rendered.attachments = await withPreviews(blobs, message.blobHash, stored);
   return { message, rendered };
 }
 
@@ -161,6 +162,25 @@ function toRendered(list: AttachmentInfo[]): RenderedAttachment[] {
     contentId: a.contentId || null,
     inline: a.inline,
   }));
+}
+
+/**
+ * The listed attachments with what each can be previewed as, from the first bytes of its
+ * content (a few bytes of the blob each, decoded: enough for lib/mime/magic.ts). The
+ * attachment route checks the bytes again when it serves one inline.
+ */
+async function withPreviews(blobs: BlobStore, blobHash: string, stored: { list: AttachmentInfo[]; root: MimePart }): Promise<RenderedAttachment[]> {
+  // Base64 needs 4 characters for 3 bytes plus line breaks, quoted-printable up to 3 a byte.
+  const ENCODED_HEAD = MAGIC_LENGTH * 4;
+  return Promise.all(
+    toRendered(stored.list).map(async (a) => {
+      const part = a.inline ? null : partAt(stored.root, stored.list[a.index].section);
+      if (!part) return a;
+      const raw = await blobs.getRange(blobHash, part.bodyStart, Math.min(part.bodyEnd, part.bodyStart + ENCODED_HEAD));
+      const head = decodeBody(raw, part.encoding);
+      return { ...a, preview: head ? previewKind(head) : null };
+    }),
+  );
 }
 
 /**
