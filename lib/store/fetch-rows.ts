@@ -93,12 +93,10 @@ export async function flagRows(store: MailStore, accountId: string, mailboxId: s
   return out;
 }
 
-/** The rows of `set` in the account's mailbox, ascending by UID. */
-export async function fetchRows(store: MailStore, accountId: string, mailboxId: string, set: RowSet, opts: FetchOptions = {}): Promise<FetchRow[]> {
-  const db = reader(store);
-  const pg = db.dialect === "postgresql";
-  const w = where(pg, set);
-  const upTo = Math.floor(opts.bytesUpTo ?? 0);
+/** FETCH's statements by what they read: built once, not on every one-message FETCH. */
+const fetchSql = new Map<string, string>();
+
+function rowsSql(pg: boolean, opts: FetchOptions, upTo: number, whereSql: string): string {
   const cols = [`m."uid"`, `m."seen"`, `m."answered"`, `m."flagged"`, `m."deleted"`, `m."draft"`, `m."keywords"`, `m."size"`];
   cols.push(opts.internalDate ? (pg ? `m."internalDate"::text` : `m."internalDate"`) : "NULL");
   cols.push(opts.modSeq ? (pg ? `m."modSeq"::text` : `m."modSeq"`) : "NULL");
@@ -106,10 +104,32 @@ export async function fetchRows(store: MailStore, accountId: string, mailboxId: 
   cols.push(opts.hash || upTo > 0 || !opts.imap ? `m."blobHash"` : `CASE WHEN c."hash" IS NULL THEN m."blobHash" END`);
   cols.push(...(opts.imap ? [`c."envelope"`, `c."bodyStructure"`] : ["NULL", "NULL"]));
   cols.push(...(upTo > 0 ? [`CASE WHEN m."size" <= ${upTo} THEN b."data" END`, `CASE WHEN b."data" IS NULL THEN 1 ELSE 0 END`] : ["NULL", "0"]));
-  const sql = `SELECT ${cols.join(", ")}
+  // Uncorrelated: evaluated once per statement, not per row.
+  cols.push(`(SELECT x."highestModSeq"${pg ? "::text" : ""} FROM "Mailbox" x WHERE x."id" = $2)`);
+  return `SELECT ${cols.join(", ")}
     FROM "Message" m${opts.imap ? ` LEFT JOIN "BlobImap" c ON c."hash" = m."blobHash"` : ""}${upTo > 0 ? ` LEFT JOIN "Blob" b ON b."hash" = m."blobHash"` : ""}
-    WHERE m."accountId" = $1 AND m."mailboxId" = $2${w.sql}
+    WHERE m."accountId" = $1 AND m."mailboxId" = $2${whereSql}
     ORDER BY m."uid"`;
+}
+
+/** The rows of `set` in the account's mailbox, ascending by UID. */
+export async function fetchRows(store: MailStore, accountId: string, mailboxId: string, set: RowSet, opts: FetchOptions = {}): Promise<FetchRow[]> {
+  return (await fetchRowsAndModSeq(store, accountId, mailboxId, set, opts)).rows;
+}
+
+/**
+ * The rows, and the mailbox's HIGHESTMODSEQ read by the same statement (one snapshot; null
+ * when no row matched): a session that sees it has not moved need not read it again after
+ * the command (one read transaction per one-message FETCH instead of two).
+ */
+export async function fetchRowsAndModSeq(store: MailStore, accountId: string, mailboxId: string, set: RowSet, opts: FetchOptions = {}): Promise<{ rows: FetchRow[]; highestModSeq: bigint | null }> {
+  const db = reader(store);
+  const pg = db.dialect === "postgresql";
+  const w = where(pg, set);
+  const upTo = Math.floor(opts.bytesUpTo ?? 0);
+  const key = `${pg ? 1 : 0}${opts.internalDate ? 1 : 0}${opts.modSeq ? 1 : 0}${opts.hash ? 1 : 0}${opts.imap ? 1 : 0} ${upTo} ${w.sql}`;
+  let sql = fetchSql.get(key);
+  if (sql === undefined) fetchSql.set(key, (sql = rowsSql(pg, opts, upTo, w.sql)));
   const rows = await db.arrays(sql, [accountId, mailboxId, ...w.params]);
   const out: FetchRow[] = new Array(rows.length);
   const epoch = new Date(0);
@@ -133,7 +153,7 @@ export async function fetchRows(store: MailStore, accountId: string, mailboxId: 
       inFile: Number(r[14]) === 1,
     };
   }
-  return out;
+  return { rows: out, highestModSeq: rows.length ? BigInt(rows[0][15] as string | number) : null };
 }
 
 function asBuffer(v: unknown): Buffer | null {

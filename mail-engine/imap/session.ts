@@ -114,6 +114,11 @@ export class Session {
   idling = false;
   private flushing: Promise<void> = Promise.resolve();
   private changed = false;
+  /** The selected mailbox's HIGHESTMODSEQ as the running command read it (sawModSeq), for the check after it. */
+  private readModSeq: { sel: SelectedMailbox; modSeq: bigint } | null = null;
+  /** Updates and NOTIFY deliveries under way (serialised). */
+  private serialRunning = 0;
+  private timerMs = 0;
   private closed = false;
   readonly upgrade?: (socket: net.Socket) => tls.TLSSocket;
 
@@ -361,16 +366,19 @@ export class Session {
       await this.tagged(cmd.tag, "BAD", `${name} is not allowed now: ${why}`);
       return;
     }
+    this.readModSeq = null;
     try {
       const text = await spec.run(this, cmd, uid);
       if (this.state === "logout" && name === "LOGOUT") return;
       // RFC 3501 7.4.1: EXPUNGE may not be sent during FETCH, STORE or SEARCH (but may with UID); RFC 5256 5 adds SORT and THREAD.
       const mayExpunge = uid || !["FETCH", "STORE", "SEARCH", "SORT", "THREAD"].includes(name);
-      if (this.selected && !spec.noUpdates) await this.flushUpdates(mayExpunge);
+      // The check after the command, unless the command's own read found the mailbox where the view is (sawModSeq).
+      if (this.selected && !spec.noUpdates && !this.unmovedSinceRead()) await this.flushUpdates(mayExpunge);
       if (this.notifier) await this.serialised(() => this.notifier?.deliver() ?? Promise.resolve());
       const t = typeof text === "string" ? { text } : text ?? { text: `${name} completed` };
       await this.tagged(cmd.tag, "OK", t.text, t.code);
     } catch (err) {
+      this.readModSeq = null; // what a failed command read is not used later
       if (err instanceof Silent) return;
       if (err instanceof ParseError) await this.answerBad(cmd.tag, err.message);
       else if (err instanceof CommandError) await this.tagged(cmd.tag, err.status, err.message, err.code);
@@ -399,8 +407,14 @@ export class Session {
   // --- life cycle ---
 
   touch(): void {
-    if (this.timer) clearTimeout(this.timer);
     const ms = this.state === "not-authenticated" ? this.ctx.config.imapLoginTimeoutMs : AUTH_TIMEOUT_MS;
+    // On every read from the client: the same timer restarted, not a new one each time.
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = ms;
     this.timer = setTimeout(() => {
       void this.untagged("BYE autologout: idle for too long").then(() => this.end());
     }, ms);
@@ -502,6 +516,29 @@ export class Session {
     if (sel && !sel.contexts?.length && modSeq !== null && BigInt(modSeq) === sel.modSeq + 1n) sel.modSeq = BigInt(modSeq);
   }
 
+  /**
+   * The selected mailbox's HIGHESTMODSEQ as the running command read it with its own rows
+   * (a FETCH that changed nothing): when the view is already there, the check after the
+   * command is not made again. A change committed after that read is told at the next
+   * command, as one committed just after the check would be (RFC 3501 5.2 asks for no
+   * more; RFC 7162 3.2.10 neither).
+   */
+  sawModSeq(modSeq: bigint | null): void {
+    this.readModSeq = modSeq !== null && this.selected ? { sel: this.selected, modSeq } : null;
+  }
+
+  /**
+   * Whether the running command read the selected mailbox's HIGHESTMODSEQ where the view
+   * is, with nothing pending to tell, no change reported by the feed since, and no update
+   * under way (its responses must come first): then there is nothing to check after it.
+   */
+  private unmovedSinceRead(): boolean {
+    const read = this.readModSeq;
+    this.readModSeq = null;
+    const sel = this.selected;
+    return !!read && read.sel === sel && read.modSeq <= sel.modSeq && !this.changed && this.serialRunning === 0 && !sel.pendingExpunge.size && !sel.pendingFlags.size;
+  }
+
   /** Before a FETCH shows keywords the client has not been told of: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6). */
   async announceKeywords(keywords: Iterable<string>): Promise<void> {
     const sel = this.selected;
@@ -573,7 +610,8 @@ export class Session {
 
   /** Runs `fn` after every update already under way: unsolicited responses never interleave. */
   private serialised(fn: () => Promise<void>): Promise<void> {
-    const run = this.flushing.then(fn);
+    this.serialRunning++;
+    const run = this.flushing.then(fn).finally(() => this.serialRunning--);
     this.flushing = run.catch((err) => this.log.warn("imap.update_failed", { cid: this.cid, err }));
     return this.flushing;
   }
@@ -581,6 +619,7 @@ export class Session {
   private async doFlush(mayExpunge: boolean): Promise<void> {
     const sel = this.selected;
     if (!sel || this.closed || !this.account) return;
+    this.readModSeq = null;
     this.changed = false;
     if (!sel.pendingExpunge.size && !sel.pendingFlags.size) {
       // Every change raises the mailbox's HIGHESTMODSEQ: when it has not moved there is

@@ -3,7 +3,9 @@
  * written at delivery, equal to what rendering the stored structure gives; a blob
  * delivered before the table existed is rendered at its first FETCH, answered the same,
  * and stored for the next; the rows go with their blob. Also the paths a FETCH of many
- * messages takes (UID ranges, several batches) against a plain per-message FETCH.
+ * messages takes (UID ranges, several batches) against a plain per-message FETCH, and a
+ * one-message FETCH, which reads the mailbox's HIGHESTMODSEQ with its row instead of after
+ * it, still telling what another session changed.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -158,4 +160,31 @@ test("a SELECT after a change made elsewhere shows it (a view kept from an earli
   await append(b, "Views", "Subject: three\r\n\r\n3\r\n");
   assert.match((await c.command("SELECT Views")).text, /\* 3 EXISTS\r\n/);
   for (const x of [a, b, c]) x.close();
+});
+
+test("a one-message FETCH tells what another session changed before it; with nothing changed, only its own answer", async () => {
+  const a = await rawSignedIn(t.imapPort, "bob@example.test");
+  assert.equal((await a.command("CREATE Told")).status, "OK");
+  await append(a, "Told", "Subject: one\r\n\r\n1\r\n");
+  await append(a, "Told", "Subject: two\r\n\r\n2\r\n");
+  assert.match((await a.command("SELECT Told")).text, /\* 2 EXISTS\r\n/);
+  const b = await rawSignedIn(t.imapPort, "bob@example.test");
+  assert.equal((await b.command("SELECT Told")).status, "OK");
+  assert.equal((await b.command("STORE 1 +FLAGS.SILENT (\\Flagged)")).status, "OK");
+  await append(b, "Told", "Subject: three\r\n\r\n3\r\n");
+  // The FETCH reads the mailbox's HIGHESTMODSEQ with its row: it has moved, so the changes are told after the answer (RFC 3501 7.4.1).
+  const told = await a.command("UID FETCH 2 BODY.PEEK[]");
+  assert.equal(told.status, "OK");
+  assert.match(told.text, /^\* 2 FETCH \(UID 2 BODY\[\] \{\d+\}\r\nSubject: two\r\n\r\n2\r\n\)\r\n/);
+  assert.match(told.text, /\* 1 FETCH \((UID 1 )?FLAGS \((\\Recent )?\\Flagged\)\)\r\n/);
+  assert.match(told.text, /\* 3 EXISTS\r\n/);
+  // Nothing changed since: the answer alone, the mailbox's row not read again after it.
+  const quiet = await a.command("UID FETCH 2 BODY.PEEK[]");
+  assert.equal(quiet.text.replace(/^\* 2 FETCH \(UID 2 BODY\[\] \{\d+\}\r\nSubject: two\r\n\r\n2\r\n\)\r\n/, ""), `${quiet.tag} OK FETCH completed\r\n`);
+  // A change after that FETCH is told by the next command.
+  assert.equal((await b.command("STORE 2 +FLAGS.SILENT (\\Answered)")).status, "OK");
+  assert.match((await a.command("UID FETCH 1 BODY.PEEK[]")).text, /\* 2 FETCH \((UID 2 )?FLAGS \((\\Recent )?\\Answered\)\)\r\n/);
+  assert.match((await a.command("NOOP")).text, /^[^*]/, "and only once");
+  a.close();
+  b.close();
 });

@@ -16,7 +16,7 @@ import { sectionRange, partAt } from "../../../lib/mime/structure";
 import { decodeBody } from "../../../lib/mime/part-body";
 import { bodyStructure, renderForImap, valueText, type ImapRendering } from "../../../lib/imap/structure";
 import { readStructure, type StoredStructure } from "../../../lib/store/parse";
-import { blobRange, fetchRows, structuresOf, type FetchOptions, type FetchRow, type RowSet } from "../../../lib/store/fetch-rows";
+import { blobRange, fetchRowsAndModSeq, structuresOf, type FetchOptions, type FetchRow, type RowSet } from "../../../lib/store/fetch-rows";
 import { atom, list, ParseError } from "../parser/tokens";
 import { flagList } from "../encode";
 import { filterHeader, internalDate } from "../render";
@@ -170,7 +170,7 @@ export const FETCH: CommandSpec = {
     const fills = new Map<string, { hash: string } & ImapRendering>();
     try {
       for (const batch of batches(s, uids, plan.bytes ? BATCH_WITH_BYTES : BATCH)) {
-        const rows = await fetchRows(store, s.account!.id, sel.id, batch, plan.rows);
+        const { rows, highestModSeq } = await fetchRowsAndModSeq(store, s.account!.id, sel.id, batch, plan.rows);
         const list = changedSince === null ? rows : rows.filter((r) => r.modSeq > changedSince!);
         // RFC 3501 7.2.6: a keyword another session just set is in FLAGS before a FETCH shows it.
         if (showsFlags) await s.announceKeywords(list.flatMap((r) => (r.keywords ? r.keywords.split(" ") : [])));
@@ -198,6 +198,8 @@ export const FETCH: CommandSpec = {
         }
         // Every message of the batch now shows its \Seen: the view need not read the change back.
         s.ownChange(seenModSeq);
+        // A FETCH that wrote nothing read the mailbox's HIGHESTMODSEQ with its rows: the check after the command can use it.
+        if (!setsSeen) s.sawModSeq(highestModSeq);
       }
     } finally {
       // What was built is sent even when a message fails (its NO follows the others' responses).
