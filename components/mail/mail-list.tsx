@@ -63,6 +63,9 @@ export async function runAction(targets: { ids: string[] } | { query: string }, 
   done();
 }
 
+/** Most rows a Shift-click range fetches to select (50 slices). */
+const RANGE_FETCH_MAX = 5000;
+
 export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight, moveTargets, empty, virtual }: ListProps) {
   const router = useRouter();
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -104,8 +107,9 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
           return next;
         });
       apply();
-      // Rows of the range not fetched yet (a jump between the two clicks) join when they are here.
-      if (virtual) void slices.ensure(a, b).then(apply);
+      // Rows of the range not fetched yet (a jump between the two clicks) join when they are here;
+      // a range wider than that is the loaded rows only ("select all N" is for the whole folder).
+      if (virtual && b - a <= RANGE_FETCH_MAX) void slices.ensure(a, b).then(apply);
       return;
     }
     setSelected((before) => {

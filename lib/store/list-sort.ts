@@ -106,8 +106,9 @@ export async function listSlice(
   } else if (start === 0) {
     rows = await db.message.findMany({ where, orderBy: orderBy(o), take: limit, select });
   } else {
-    // Position: the UIDs from the index alone, then their rows.
-    const uids = (await db.message.findMany({ where, orderBy: orderBy(o), skip: start, take: limit, select: { uid: true } })).map((r) => r.uid);
+    // Position: the UIDs from the index alone (mailboxId, key, uid: covering, so the rows
+    // skipped are never read; the folder is the account's, found above by its owner), then their rows.
+    const uids = (await db.message.findMany({ where: { mailboxId: folder.id }, orderBy: orderBy(o), skip: start, take: limit, select: { uid: true } })).map((r) => r.uid);
     const found = uids.length ? await db.message.findMany({ where: { ...where, uid: { in: uids } }, select }) : [];
     const byUid = new Map(found.map((r) => [r.uid, r]));
     rows = uids.map((u) => byUid.get(u)).filter((r) => r !== undefined);

@@ -142,7 +142,7 @@ test("an open message's neighbours follow the sort", async () => {
   }
 });
 
-test("on SQLite each sort reads its index: no sort step for a slice, first or deep", async () => {
+test("on SQLite each sort reads its index: no sort step, and a position deep in the list is a covering index walk", async () => {
   if (t.config.provider !== "sqlite") return;
   const orders: Record<ListSort, string> = {
     newest: `"internalDate" DESC, "uid" DESC`,
@@ -153,10 +153,11 @@ test("on SQLite each sort reads its index: no sort step for a slice, first or de
   };
   for (const [sort, order] of Object.entries(orders)) {
     const plan = await t.db.$queryRawUnsafe<Array<{ detail: string }>>(
-      `EXPLAIN QUERY PLAN SELECT "uid" FROM "Message" WHERE "accountId" = 'a' AND "mailboxId" = 'b' ORDER BY ${order} LIMIT 100 OFFSET 90000`,
+      `EXPLAIN QUERY PLAN SELECT "uid" FROM "Message" WHERE "mailboxId" = 'b' ORDER BY ${order} LIMIT 100 OFFSET 90000`,
     );
     const text = plan.map((p) => p.detail).join("; ");
-    assert.match(text, /USING (COVERING )?INDEX Message_mailboxId_/, `${sort}: ${text}`);
+    // Covering: an offset walks the index alone, never the rows it skips.
+    assert.match(text, /USING COVERING INDEX Message_mailboxId_/, `${sort}: ${text}`);
     assert.doesNotMatch(text, /TEMP B-TREE/, `${sort}: ${text}`);
   }
 });
