@@ -149,6 +149,13 @@ export async function run(argv: string[]): Promise<number> {
     const [ms, us] = [sortedCopy(moves), sortedCopy(undos)];
     rows.push(["bulk move 1,000 to Archive", { median: percentile(ms, 50), max: ms[ms.length - 1] }, "< 500"]);
     rows.push(["undo of that move", { median: percentile(us, 50), max: us[us.length - 1] }, ""]);
+    const print = (list: typeof rows) => {
+      console.log(`${"step".padEnd(56)} ${"median ms".padStart(10)} ${"max ms".padStart(8)} ${"target".padStart(8)}`);
+      for (const [name, r, target] of list) console.log(`${name.padEnd(56)} ${fmt(r.median).padStart(10)} ${fmt(r.max).padStart(8)} ${target.padStart(8)}`);
+    };
+    // The server's steps first: the browser's part builds the app when stale and may fail on its own.
+    print(rows);
+    const server = rows.length;
     if (!opts["no-browser"]) {
       const b = await measureBrowser(t, BENCH_EMAIL, BENCH_PASSWORD, runs);
       rows.push([`JavaScript to show the Inbox (${b.scripts} scripts), KB gzipped`, { median: b.jsGzip / 1024, max: NaN }, "< 200"]);
@@ -162,8 +169,7 @@ export async function run(argv: string[]): Promise<number> {
       rows.push([`browser: jump to 90% of the list to its rows shown`, stat(sc.jump), ""]);
       rows.push([`browser: GET /api/message-list, 100 rows at 90%`, stat(sc.apiSlice), "< 50"]);
     }
-    console.log(`${"step".padEnd(56)} ${"median ms".padStart(10)} ${"max ms".padStart(8)} ${"target".padStart(8)}`);
-    for (const [name, r, target] of rows) console.log(`${name.padEnd(56)} ${fmt(r.median).padStart(10)} ${fmt(r.max).padStart(8)} ${target.padStart(8)}`);
+    if (rows.length > server) print(rows.slice(server));
   } finally {
     await release();
   }

@@ -13,7 +13,7 @@ import type { BulkAction } from "@/lib/web/organise";
 import { useKeys } from "./keys";
 import { notify } from "./undo-toast";
 import { useMessagePane } from "./list-pane";
-import { LoadingRow, MessageRow, type Slot } from "./message-row";
+import { LoadingRow, MessageRow, type RowActions, type Slot } from "./message-row";
 import { useSlices, type VirtualSource } from "./virtual-rows";
 import { VirtualRows, type VirtualApi } from "./virtual-list";
 import type { ListRow } from "@/lib/web/list-rows";
@@ -196,35 +196,53 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
     return false;
   });
 
+  // The rows' handlers read this render's state through a ref: the row components stay the
+  // same between renders (memo), so a scroll re-renders only the rows whose place changed.
+  const rowActions = useRef<RowActions | null>(null);
+  rowActions.current = {
+    select: (i, range) => {
+      setCursor(i);
+      toggle(i, range);
+    },
+    open: (i) => {
+      const m = rowAt(i);
+      setCursor(i);
+      if (m) void pane.open(m.href, m.id);
+    },
+    focus: (i) => setCursor(i),
+    dragStart: (i, e) => {
+      const m = rowAt(i);
+      if (!m) return;
+      const drag = (live.has(m.id) ? loaded.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
+      e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
+      e.dataTransfer.effectAllowed = "move";
+    },
+  };
+  const actions = useMemo<RowActions>(
+    () => ({
+      select: (i, range) => rowActions.current?.select(i, range),
+      open: (i) => rowActions.current?.open(i),
+      focus: (i) => rowActions.current?.focus(i),
+      dragStart: (i, e) => rowActions.current?.dragStart(i, e),
+    }),
+    [],
+  );
+
   const renderRow = (i: number, slot?: Slot, place?: { pos: number; size: number }) => {
     const m = rowAt(i);
     if (!m) return <LoadingRow key={`loading-${i}`} index={i} slot={slot ?? {}} place={place ?? { pos: i + 1, size: count }} />;
-    const checked = live.has(m.id);
     return (
       <MessageRow
         key={m.id}
         m={m}
         index={i}
-        checked={checked}
+        checked={live.has(m.id)}
         current={i === cur}
         showFolder={showFolder}
         highlight={highlight}
         slot={slot}
         place={place}
-        onSelect={(range) => {
-          setCursor(i);
-          toggle(i, range);
-        }}
-        onOpen={() => {
-          setCursor(i);
-          void pane.open(m.href, m.id);
-        }}
-        onFocus={() => setCursor(i)}
-        onDragStart={(e) => {
-          const drag = (checked ? loaded.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
-          e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
-          e.dataTransfer.effectAllowed = "move";
-        }}
+        actions={actions}
       />
     );
   };

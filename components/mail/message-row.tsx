@@ -6,7 +6,7 @@
  * virtual list (virtual-list.tsx); `place` is its position in the whole list, for screen
  * readers (aria-posinset of aria-setsize).
  */
-import type { CSSProperties, DragEvent, MouseEvent, ReactNode } from "react";
+import { memo, type CSSProperties, type DragEvent, type MouseEvent, type ReactNode } from "react";
 import Link from "next/link";
 import type { ListRow } from "@/lib/web/list-rows";
 import { LocalTime } from "./local-time";
@@ -39,20 +39,15 @@ export function LoadingRow({ index, slot, place }: { index: number; slot: Slot; 
   );
 }
 
-export function MessageRow({
-  m,
-  index,
-  checked,
-  current,
-  showFolder,
-  highlight,
-  slot,
-  place,
-  onSelect,
-  onOpen,
-  onFocus,
-  onDragStart,
-}: {
+/** What a row does, by its index (one stable object for every row: see MailList). */
+export interface RowActions {
+  select(i: number, range: boolean): void;
+  open(i: number): void;
+  focus(i: number): void;
+  dragStart(i: number, e: DragEvent): void;
+}
+
+interface RowProps {
   m: ListRow;
   index: number;
   checked: boolean;
@@ -61,11 +56,27 @@ export function MessageRow({
   highlight: string[];
   slot?: Slot;
   place?: { pos: number; size: number };
-  onSelect: (range: boolean) => void;
-  onOpen: () => void;
-  onFocus: () => void;
-  onDragStart: (e: DragEvent) => void;
-}) {
+  actions: RowActions;
+}
+
+/** Same row, same place: no render (the slot's style object is new on every render of the list). */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  return (
+    a.m === b.m &&
+    a.index === b.index &&
+    a.checked === b.checked &&
+    a.current === b.current &&
+    a.showFolder === b.showFolder &&
+    a.highlight === b.highlight &&
+    a.actions === b.actions &&
+    a.slot?.ref === b.slot?.ref &&
+    a.slot?.style?.transform === b.slot?.style?.transform &&
+    a.place?.pos === b.place?.pos &&
+    a.place?.size === b.place?.size
+  );
+}
+
+export const MessageRow = memo(function MessageRow({ m, index, checked, current, showFolder, highlight, slot, place, actions }: RowProps) {
   const unread = !m.seen;
   return (
     <li
@@ -73,7 +84,7 @@ export function MessageRow({
       {...placeOf(place)}
       data-row-index={index}
       draggable
-      onDragStart={onDragStart}
+      onDragStart={(e) => actions.dragStart(index, e)}
       className={`group flex items-center ${slot ? "border-b border-slate-200" : ""} ${checked ? "bg-blue-50" : unread ? "bg-white" : "bg-slate-50"} ${current ? "shadow-[inset_3px_0_0_#2563eb]" : ""}`}
     >
       <input
@@ -82,18 +93,20 @@ export function MessageRow({
         aria-label={`Select: ${m.subject.trim() || "(no subject)"}`}
         checked={checked}
         onChange={() => undefined}
-        onClick={(e) => onSelect(e.shiftKey)}
+        onClick={(e) => {
+          actions.select(index, e.shiftKey);
+        }}
         data-testid="row-select"
       />
       <Link
         prefetch={false}
         href={m.href}
-        onFocus={onFocus}
+        onFocus={() => actions.focus(index)}
         onClick={(e: MouseEvent) => {
           // A plain click opens it here; with a modifier (new tab, window) the browser does.
           if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
           e.preventDefault();
-          onOpen();
+          actions.open(index);
         }}
         data-testid="message-row"
         data-message-id={m.id}
@@ -133,4 +146,4 @@ export function MessageRow({
       </Link>
     </li>
   );
-}
+}, sameRow);

@@ -66,9 +66,14 @@ after(async () => {
   await t?.stop();
 });
 
+/** Errors the pages logged (a hydration mismatch of the server's rows would show here). */
+const consoleErrors: string[] = [];
+
 async function openInbox(): Promise<Page> {
   const ctx = await app.newContext();
   const page = await ctx.newPage();
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.setViewportSize({ width: 1280, height: 800 });
   await app.signIn(page, "alice@example.test", PASSWORD);
   await page.waitForURL(/\/mail\/INBOX$/);
@@ -123,6 +128,7 @@ test("the first slice comes with the page; scrolling to the bottom keeps few row
   assert.equal(await page.locator(`[data-row-index="${COUNT - 1}"]`).getAttribute("aria-posinset"), String(COUNT));
   const n = await rowCount(page);
   assert.ok(n > 5 && n <= MAX_ROWS, `rows at the bottom: ${n}`);
+  assert.deepEqual(consoleErrors.filter((e) => /hydrat|did not match|Minified React error/i.test(e)), [], "the server's rows are the client's first render");
   await page.context().close();
 });
 
