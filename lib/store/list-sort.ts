@@ -81,6 +81,36 @@ function afterWhere(o: (typeof ORDERS)[ListSort], c: { key: KeyValue; uid: numbe
 }
 
 /**
+ * The UIDs at positions [start, start + limit) of a folder in `sort` order: an index-only
+ * walk of (mailboxId, key, uid), so the rows skipped are never read (PostgreSQL: "Index
+ * Only Scan", SQLite: "COVERING INDEX"). Raw SQL, as Prisma's findMany adds "id" to any
+ * select, which sends PostgreSQL to the table for every row skipped (100-200 ms at row
+ * 90,000 instead of about 20). The folder is the account's (found by its owner first).
+ */
+function uidsAt(db: Db, mailboxId: string, sort: ListSort, start: number, limit: number): Promise<number[]> {
+  type R = Promise<Array<{ uid: number | bigint }>>;
+  let q: R;
+  switch (sort) {
+    case "newest":
+      q = db.$queryRaw`SELECT "uid" FROM "Message" WHERE "mailboxId" = ${mailboxId} ORDER BY "internalDate" DESC, "uid" DESC LIMIT ${limit} OFFSET ${start}`;
+      break;
+    case "oldest":
+      q = db.$queryRaw`SELECT "uid" FROM "Message" WHERE "mailboxId" = ${mailboxId} ORDER BY "internalDate" ASC, "uid" ASC LIMIT ${limit} OFFSET ${start}`;
+      break;
+    case "sender":
+      q = db.$queryRaw`SELECT "uid" FROM "Message" WHERE "mailboxId" = ${mailboxId} ORDER BY "sortFrom" ASC, "uid" DESC LIMIT ${limit} OFFSET ${start}`;
+      break;
+    case "subject":
+      q = db.$queryRaw`SELECT "uid" FROM "Message" WHERE "mailboxId" = ${mailboxId} ORDER BY "sortSubject" ASC, "uid" DESC LIMIT ${limit} OFFSET ${start}`;
+      break;
+    case "size":
+      q = db.$queryRaw`SELECT "uid" FROM "Message" WHERE "mailboxId" = ${mailboxId} ORDER BY "size" DESC, "uid" DESC LIMIT ${limit} OFFSET ${start}`;
+      break;
+  }
+  return q.then((rows) => rows.map((r) => Number(r.uid)));
+}
+
+/**
  * `limit` rows of the account's folder in `sort` order from position `start`, or after
  * the cursor `after` when it is one of this sort's (then `start` is only echoed back).
  * Null when the account has no folder of that name.
@@ -106,9 +136,8 @@ export async function listSlice(
   } else if (start === 0) {
     rows = await db.message.findMany({ where, orderBy: orderBy(o), take: limit, select });
   } else {
-    // Position: the UIDs from the index alone (mailboxId, key, uid: covering, so the rows
-    // skipped are never read; the folder is the account's, found above by its owner), then their rows.
-    const uids = (await db.message.findMany({ where: { mailboxId: folder.id }, orderBy: orderBy(o), skip: start, take: limit, select: { uid: true } })).map((r) => r.uid);
+    // Position: the UIDs from the index alone, then their rows.
+    const uids = await uidsAt(db, folder.id, sort, start, limit);
     const found = uids.length ? await db.message.findMany({ where: { ...where, uid: { in: uids } }, select }) : [];
     const byUid = new Map(found.map((r) => [r.uid, r]));
     rows = uids.map((u) => byUid.get(u)).filter((r) => r !== undefined);
