@@ -31,7 +31,7 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<BenchMod
     load: () => import("./imap"),
   },
   web: {
-    summary: "the webmail on a 100,000-message Inbox: first and mid-folder list page, open, search across folders, bulk move of 1,000 and its undo; then in Chromium: JavaScript for the Inbox, click to body, sign-in to Inbox",
+    summary: "the webmail on a 100,000-message Inbox: first and mid-folder list page, list slices per sort at 90%, open, search across folders, bulk move of 1,000 and its undo; then in Chromium: JavaScript for the Inbox, click to body, sign-in to Inbox, scrolling the virtual list",
     load: () => import("./web"),
   },
   memory: {

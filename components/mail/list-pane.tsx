@@ -26,6 +26,16 @@ async function fetchPane(id: string): Promise<MessagePaneData> {
   return (await res.json()) as MessagePaneData;
 }
 
+/** Rows shown beside an open message: the virtual list may have fetched thousands; these are around it. */
+const SIDE_ROWS = 100;
+
+function near(rows: ListRow[], id: string): ListRow[] {
+  if (rows.length <= SIDE_ROWS) return rows;
+  const i = Math.max(0, rows.findIndex((r) => r.id === id));
+  const from = Math.max(0, Math.min(i - SIDE_ROWS / 2, rows.length - SIDE_ROWS));
+  return rows.slice(from, from + SIDE_ROWS);
+}
+
 /** `rows`: the list's, shown beside the message on wide screens as the message page does. */
 export function useMessagePane(rows: ListRow[]) {
   const router = useRouter();
@@ -103,7 +113,7 @@ export function useMessagePane(rows: ListRow[]) {
 
   const element = showing ? (
     <div className="flex min-h-full" data-pane-open="" data-testid="message-pane">
-      <SideList folder={showing.folder} rows={rows} current={showing.id} onOpen={(r) => void open(r.href, r.id)} />
+      <SideList folder={showing.folder} rows={near(rows, showing.id)} current={showing.id} onOpen={(r) => void open(r.href, r.id)} />
       <MessagePane key={showing.id} data={showing} onBack={back} neighbours={neighbours(showing.id)} />
     </div>
   ) : null;

@@ -6,34 +6,19 @@
  * (j/k, o/Enter, x, s, e, #, !, Shift+i, Shift+u). Changes go through server actions
  * (app/mail/actions.ts); the toast offers undo.
  */
-import { useMemo, useState, type ReactNode } from "react";
-import Link from "next/link";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { bulkAction } from "@/app/mail/actions";
 import type { BulkAction } from "@/lib/web/organise";
-import { LocalTime } from "./local-time";
 import { useKeys } from "./keys";
 import { notify } from "./undo-toast";
 import { useMessagePane } from "./list-pane";
-import { PaperclipIcon, StarIcon } from "../ui/icons";
+import { LoadingRow, MessageRow, type RowActions, type Slot } from "./message-row";
+import { useSlices, type VirtualSource } from "./virtual-rows";
+import { VirtualRows, type VirtualApi } from "./virtual-list";
+import type { ListRow } from "@/lib/web/list-rows";
 
-export interface ListRow {
-  id: string;
-  href: string;
-  /** The folder it is in (search results show it). */
-  folder: string;
-  who: string;
-  subject: string;
-  snippet: string;
-  iso: string;
-  initialDate: string;
-  seen: boolean;
-  flagged: boolean;
-  hasAttachments: boolean;
-  /** Conversations view: the messages in the conversation (all folders), and its messages here (what actions change). */
-  count?: number;
-  members?: string[];
-}
+export type { ListRow };
 
 export interface ListProps {
   rows: ListRow[];
@@ -47,6 +32,8 @@ export interface ListProps {
   highlight: string[];
   moveTargets: Array<{ name: string; label: string }>;
   empty: { title: string; text: string };
+  /** A folder's messages, scrolled virtually (`rows`: its first slice); without it `rows` is the whole list. */
+  virtual?: VirtualSource;
 }
 
 const LABELS: Record<string, string> = {
@@ -76,45 +63,67 @@ export async function runAction(targets: { ids: string[] } | { query: string }, 
   done();
 }
 
-/** The text with each highlighted term marked (case-insensitive). */
-function Highlighted({ text, terms }: { text: string; terms: string[] }): ReactNode {
-  const usable = terms.map((t) => t.trim()).filter((t) => t.length > 0);
-  if (usable.length === 0) return text;
-  const re = new RegExp(`(${usable.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "gi");
-  return text.split(re).map((part, i) => (i % 2 === 1 ? <mark key={i} className="rounded bg-yellow-200 px-0.5 text-slate-900">{part}</mark> : part));
-}
+/** Most rows a Shift-click range fetches to select (50 slices). */
+const RANGE_FETCH_MAX = 5000;
 
-export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight, moveTargets, empty }: ListProps) {
+export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight, moveTargets, empty, virtual }: ListProps) {
   const router = useRouter();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [allMatching, setAllMatching] = useState(false);
   const [cursor, setCursor] = useState(0);
   const [anchor, setAnchor] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
-  const ids = useMemo(() => rows.map((r) => r.id), [rows]);
+  const slices = useSlices(virtual ?? null, rows);
+  const scroller = useRef<VirtualApi | null>(null);
+  // Virtual: the scrollbar stands for the whole folder; the rows fetched so far are `loaded`.
+  const count = virtual ? Math.max(virtual.total, rows.length) : rows.length;
+  const loaded = slices.loaded;
+  const rowAt = slices.rowAt;
+  const ids = useMemo(() => loaded.map((r) => r.id), [loaded]);
   // Rows gone after a refresh (moved elsewhere) leave the selection.
-  const live = useMemo(() => new Set([...selected].filter((id) => ids.includes(id))), [selected, ids]);
-  const cur = Math.min(cursor, Math.max(0, rows.length - 1));
-  const pane = useMessagePane(rows);
+  const live = useMemo(() => {
+    const here = new Set(ids);
+    return new Set([...selected].filter((id) => here.has(id)));
+  }, [selected, ids]);
+  const cur = Math.min(cursor, Math.max(0, count - 1));
+  const pane = useMessagePane(loaded);
+  const onRange = useCallback((first: number, last: number) => slices.request(first, last), [slices]);
 
   const toggle = (i: number, range: boolean) => {
-    const next = new Set(live);
-    if (range && anchor !== null) {
-      const [a, b] = [Math.min(anchor, i), Math.max(anchor, i)];
-      const on = !live.has(rows[i].id);
-      for (let j = a; j <= b; j++) (on ? next.add(rows[j].id) : next.delete(rows[j].id));
-    } else if (next.has(rows[i].id)) next.delete(rows[i].id);
-    else next.add(rows[i].id);
+    const row = rowAt(i);
+    if (!row) return;
     setAnchor(i);
     setAllMatching(false);
-    setSelected(next);
+    if (range && anchor !== null) {
+      const [a, b] = [Math.min(anchor, i), Math.max(anchor, i)];
+      const on = !live.has(row.id);
+      const apply = () =>
+        setSelected((before) => {
+          const next = new Set(before);
+          for (let j = a; j <= b; j++) {
+            const r = rowAt(j);
+            if (r) (on ? next.add(r.id) : next.delete(r.id));
+          }
+          return next;
+        });
+      apply();
+      // Rows of the range not fetched yet (a jump between the two clicks) join when they are here;
+      // a range wider than that is the loaded rows only ("select all N" is for the whole folder).
+      if (virtual && b - a <= RANGE_FETCH_MAX) void slices.ensure(a, b).then(apply);
+      return;
+    }
+    setSelected((before) => {
+      const next = new Set([...before].filter((id) => live.has(id)));
+      if (next.has(row.id)) next.delete(row.id);
+      else next.add(row.id);
+      return next;
+    });
   };
 
-  /** The selection, or the row under the cursor when nothing is selected (a conversation: its messages here). */
-  const targetIds = (): string[] => {
-    const chosen = live.size ? rows.filter((r) => live.has(r.id)) : rows[cur] ? [rows[cur]] : [];
-    return chosen.flatMap((r) => r.members ?? [r.id]);
-  };
+  /** The selected rows, or the row under the cursor when nothing is selected. */
+  const chosenRows = () => (live.size ? loaded.filter((r) => live.has(r.id)) : rowAt(cur) ? [rowAt(cur)!] : []);
+  /** Their messages (a conversation: its messages here). */
+  const targetIds = (): string[] => chosenRows().flatMap((r) => r.members ?? [r.id]);
 
   const act = (action: BulkAction) => {
     const list = targetIds();
@@ -130,28 +139,38 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
   };
 
   const starAction = (): BulkAction => {
-    const chosen = live.size ? rows.filter((r) => live.has(r.id)) : rows[cur] ? [rows[cur]] : [];
+    const chosen = chosenRows();
     return chosen.length && chosen.every((r) => r.flagged) ? "unstar" : "star";
   };
 
   useKeys((key) => {
     // An open message has its own keys (message-actions.tsx).
-    if (rows.length === 0 || pane.showing) return false;
+    if (count === 0 || pane.showing) return false;
     const focusRow = (i: number) => {
       setCursor(i);
-      document.querySelector<HTMLElement>(`[data-row-index="${i}"] a`)?.focus();
+      scroller.current?.scrollToIndex(i);
+      // A virtual row is in the document once scrolled to (and fetched): a few frames at most.
+      let tries = 30;
+      const focus = () => {
+        const a = document.querySelector<HTMLElement>(`[data-row-index="${i}"] a`);
+        if (a) a.focus({ preventScroll: !!virtual });
+        else if (tries-- > 0) requestAnimationFrame(focus);
+      };
+      focus();
     };
     switch (key) {
       case "j":
-        focusRow(Math.min(rows.length - 1, cur + 1));
+        focusRow(Math.min(count - 1, cur + 1));
         return true;
       case "k":
         focusRow(Math.max(0, cur - 1));
         return true;
       case "o":
-      case "Enter":
-        void pane.open(rows[cur].href, rows[cur].id);
+      case "Enter": {
+        const row = rowAt(cur);
+        if (row) void pane.open(row.href, row.id);
         return true;
+      }
       case "x":
         toggle(cur, false);
         return true;
@@ -177,7 +196,58 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
     return false;
   });
 
-  if (rows.length === 0) {
+  // The rows' handlers read this render's state through a ref: the row components stay the
+  // same between renders (memo), so a scroll re-renders only the rows whose place changed.
+  const rowActions = useRef<RowActions | null>(null);
+  rowActions.current = {
+    select: (i, range) => {
+      setCursor(i);
+      toggle(i, range);
+    },
+    open: (i) => {
+      const m = rowAt(i);
+      setCursor(i);
+      if (m) void pane.open(m.href, m.id);
+    },
+    focus: (i) => setCursor(i),
+    dragStart: (i, e) => {
+      const m = rowAt(i);
+      if (!m) return;
+      const drag = (live.has(m.id) ? loaded.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
+      e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
+      e.dataTransfer.effectAllowed = "move";
+    },
+  };
+  const actions = useMemo<RowActions>(
+    () => ({
+      select: (i, range) => rowActions.current?.select(i, range),
+      open: (i) => rowActions.current?.open(i),
+      focus: (i) => rowActions.current?.focus(i),
+      dragStart: (i, e) => rowActions.current?.dragStart(i, e),
+    }),
+    [],
+  );
+
+  const renderRow = (i: number, slot?: Slot, place?: { pos: number; size: number }) => {
+    const m = rowAt(i);
+    if (!m) return <LoadingRow key={`loading-${i}`} index={i} slot={slot ?? {}} place={place ?? { pos: i + 1, size: count }} />;
+    return (
+      <MessageRow
+        key={m.id}
+        m={m}
+        index={i}
+        checked={live.has(m.id)}
+        current={i === cur}
+        showFolder={showFolder}
+        highlight={highlight}
+        slot={slot}
+        place={place}
+        actions={actions}
+      />
+    );
+  };
+
+  if (count === 0) {
     return (
       <div className="px-6 py-16 text-center text-slate-500" data-testid="empty-folder">
         <p className="text-base font-medium text-slate-600">{empty.title}</p>
@@ -186,8 +256,8 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
     );
   }
 
-  const allShown = live.size === rows.length;
-  const count = allMatching ? total : live.size;
+  const allShown = live.size === loaded.length;
+  const chosen = allMatching ? total : live.size;
   const button = "rounded-md px-2.5 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100 disabled:opacity-50";
 
   return (
@@ -206,10 +276,10 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
             className="mr-2 h-4 w-4"
             data-testid="select-all"
           />
-          {count > 0 ? (
+          {chosen > 0 ? (
             <>
               <span className="mr-2 text-sm text-slate-600" data-testid="selected-count">
-                {count} selected
+                {chosen} selected
               </span>
               <button type="button" className={button} disabled={busy} onClick={() => act("archive")} data-testid="bulk-archive">
                 Archive
@@ -251,13 +321,13 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
             <span className="hidden text-sm text-slate-500 sm:inline">Select messages to act on them, or press ? for keyboard shortcuts</span>
           )}
         </div>
-        {allShown && total > rows.length && (
+        {allShown && total > loaded.length && (
           <div className="border-b border-slate-200 bg-blue-50 px-4 py-2 text-center text-sm text-blue-900">
             {allMatching ? (
               <>All {total} messages are selected. </>
             ) : (
               <>
-                All {rows.length} messages shown are selected.{" "}
+                All {loaded.length} messages {virtual ? "loaded" : "shown"} are selected.{" "}
                 <button type="button" className="font-semibold underline" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
                   Select all {total} messages
                 </button>
@@ -265,85 +335,19 @@ export function MailList({ rows, total, allQuery, inJunk, showFolder, highlight,
             )}
           </div>
         )}
-        <ul className="divide-y divide-slate-200" data-testid="message-list" aria-label="Messages">
-          {rows.map((m, i) => {
-            const unread = !m.seen;
-            const checked = live.has(m.id);
-            return (
-              <li
-                key={m.id}
-                data-row-index={i}
-                draggable
-                onDragStart={(e) => {
-                  const drag = (checked ? rows.filter((r) => live.has(r.id)) : [m]).flatMap((r) => r.members ?? [r.id]);
-                  e.dataTransfer.setData("application/x-mail-ids", JSON.stringify(drag));
-                  e.dataTransfer.effectAllowed = "move";
-                }}
-                className={`group flex items-center ${checked ? "bg-blue-50" : unread ? "bg-white" : "bg-slate-50"} ${i === cur ? "shadow-[inset_3px_0_0_#2563eb]" : ""}`}
-              >
-                <input
-                  type="checkbox"
-                  className="ml-3 h-4 w-4 shrink-0"
-                  aria-label={`Select: ${m.subject.trim() || "(no subject)"}`}
-                  checked={checked}
-                  onChange={() => undefined}
-                  onClick={(e) => {
-                    setCursor(i);
-                    toggle(i, e.shiftKey);
-                  }}
-                  data-testid="row-select"
-                />
-                <Link
-                  prefetch={false}
-                  href={m.href}
-                  onFocus={() => setCursor(i)}
-                  onClick={(e) => {
-                    // A plain click opens it here; with a modifier (new tab, window) the browser does.
-                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-                    e.preventDefault();
-                    setCursor(i);
-                    void pane.open(m.href, m.id);
-                  }}
-                  data-testid="message-row"
-                  data-message-id={m.id}
-                  data-unread={unread ? "true" : "false"}
-                  className={`flex min-w-0 flex-1 flex-col gap-0.5 px-3 py-2.5 focus:outline-2 focus:-outline-offset-2 focus:outline-blue-600 sm:flex-row sm:items-center sm:gap-3 ${unread ? "text-slate-900" : "text-slate-600"}`}
-                >
-                  <div className="flex min-w-0 items-center gap-2 sm:w-56 sm:shrink-0">
-                    <span className={`h-2 w-2 shrink-0 rounded-full ${unread ? "bg-blue-600" : "bg-transparent"}`} aria-hidden="true" />
-                    {unread && <span className="sr-only">Unread,</span>}
-                    {m.flagged && <StarIcon className="h-4 w-4 shrink-0 fill-amber-400 text-amber-500" aria-label="Starred" />}
-                    <span className={`truncate ${unread ? "font-bold" : "font-normal"}`} data-testid="message-sender">
-                      <Highlighted text={m.who} terms={highlight} />
-                    </span>
-                    {m.count !== undefined && m.count > 1 && (
-                      <span className="shrink-0 text-xs text-slate-600" aria-label={`${m.count} messages`} data-testid="thread-count">
-                        {m.count}
-                      </span>
-                    )}
-                    <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`ml-auto shrink-0 pl-2 text-xs sm:hidden ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
-                  </div>
-                  <div className="min-w-0 flex-1 truncate pl-4 text-sm sm:pl-0">
-                    {showFolder && <span className="mr-2 rounded bg-slate-200 px-1.5 py-0.5 text-xs text-slate-700" data-testid="message-folder">{m.folder === "INBOX" ? "Inbox" : m.folder}</span>}
-                    <span className={unread ? "font-bold" : "font-normal"} data-testid="message-subject">
-                      <Highlighted text={m.subject.trim() || "(no subject)"} terms={highlight} />
-                    </span>
-                    {m.snippet && (
-                      <span className="font-normal text-slate-500">
-                        {" "}
-                        — <Highlighted text={m.snippet} terms={highlight} />
-                      </span>
-                    )}
-                  </div>
-                  <div className="hidden shrink-0 items-center gap-2 sm:flex">
-                    {m.hasAttachments && <PaperclipIcon className="h-4 w-4 text-slate-500" aria-label="Has attachments" />}
-                    <LocalTime iso={m.iso} mode="list" initial={m.initialDate} className={`w-20 text-right text-xs tabular-nums ${unread ? "font-bold text-slate-900" : "text-slate-500"}`} />
-                  </div>
-                </Link>
-              </li>
-            );
-          })}
-        </ul>
+        {virtual ? (
+          <VirtualRows
+            count={count}
+            hidden={pane.showing}
+            api={scroller}
+            onRange={onRange}
+            renderRow={(i, slot) => renderRow(i, slot, { pos: i + 1, size: count })}
+          />
+        ) : (
+          <ul className="divide-y divide-slate-200" data-testid="message-list" aria-label="Messages">
+            {rows.map((_, i) => renderRow(i))}
+          </ul>
+        )}
       </div>
     </>
   );

@@ -1,17 +1,11 @@
 /** A folder's page or a search's results as list rows (server side), shown by MailList (client). */
 import type { FolderInfo, MessageListItem } from "@/lib/store/read";
-import { folderLabel, formatListDate, messageHref, personName } from "@/lib/web/format";
-import { MailList, type ListRow } from "./mail-list";
+import { folderLabel } from "@/lib/web/format";
+import { toRows } from "@/lib/web/list-rows";
+import { MailList } from "./mail-list";
+import type { VirtualSource } from "./virtual-rows";
 
-function correspondent(m: MessageListItem, outgoing: boolean): string {
-  if (outgoing) {
-    const to = m.to.map(personName).join(", ");
-    return to ? `To: ${to}` : "(no recipients)";
-  }
-  return m.fromName.trim() || m.fromAddress || "(unknown sender)";
-}
-
-const OUTGOING = new Set(["\\Sent", "\\Drafts"]);
+export { toRows };
 
 /** What an empty folder says: Trash and Junk are not where new mail shows up. */
 export function emptyState(folder: Pick<FolderInfo, "name" | "specialUse">): { title: string; text: string } {
@@ -34,27 +28,6 @@ export function emptyState(folder: Pick<FolderInfo, "name" | "specialUse">): { t
   }
 }
 
-export function toRows(messages: Array<MessageListItem & { mailboxName?: string }>, folder: Pick<FolderInfo, "name" | "specialUse"> | null, folders: FolderInfo[], now: Date): ListRow[] {
-  const special = new Map(folders.map((f) => [f.name, f.specialUse]));
-  return messages.map((m) => {
-    const name = m.mailboxName ?? folder?.name ?? "";
-    const outgoing = OUTGOING.has((folder ? folder.specialUse : special.get(name)) ?? "");
-    return {
-      id: m.id,
-      href: messageHref(name, m.id),
-      folder: name,
-      who: correspondent(m, outgoing),
-      subject: m.subject,
-      snippet: m.snippet,
-      iso: m.internalDate.toISOString(),
-      initialDate: formatListDate(m.internalDate, now),
-      seen: m.seen,
-      flagged: m.flagged,
-      hasAttachments: m.hasAttachments,
-    };
-  });
-}
-
 export function moveTargets(folders: FolderInfo[], except?: string) {
   return folders.filter((f) => f.name !== except).map((f) => ({ name: f.name, label: folderLabel(f.name) }));
 }
@@ -64,7 +37,19 @@ export function folderQuery(name: string): string {
   return `in:"${name.replace(/"/g, "")}"`;
 }
 
-export function MessageList({ folder, folders, messages, now }: { folder: FolderInfo; folders: FolderInfo[]; messages: MessageListItem[]; now: Date }) {
+export function MessageList({
+  folder,
+  folders,
+  messages,
+  now,
+  virtual,
+}: {
+  folder: FolderInfo;
+  folders: FolderInfo[];
+  messages: MessageListItem[];
+  now: Date;
+  virtual?: VirtualSource;
+}) {
   return (
     <MailList
       rows={toRows(messages, folder, folders, now)}
@@ -75,6 +60,7 @@ export function MessageList({ folder, folders, messages, now }: { folder: Folder
       highlight={[]}
       moveTargets={moveTargets(folders, folder.name)}
       empty={emptyState(folder)}
+      virtual={virtual}
     />
   );
 }

@@ -2,8 +2,18 @@
 
 import { useRouter } from "next/navigation";
 
-/** Conversations or single messages, newest or oldest first; kept in cookies (the server renders the choice). */
-export function ViewToggle({ threads, sort }: { threads: boolean; sort: "newest" | "oldest" }) {
+import type { ListSort } from "@/lib/store/list-sort";
+
+const SORTS: Array<[ListSort, string]> = [
+  ["newest", "Newest first"],
+  ["oldest", "Oldest first"],
+  ["sender", "Sender (A–Z)"],
+  ["subject", "Subject (A–Z)"],
+  ["size", "Largest first"],
+];
+
+/** Conversations or single messages, and the messages' order; kept in cookies (the server renders the choice). */
+export function ViewToggle({ threads, sort }: { threads: boolean; sort: ListSort }) {
   const router = useRouter();
   const keep = (name: string, v: string) => {
     document.cookie = `${name}=${v}; path=/; max-age=${60 * 60 * 24 * 365}; samesite=lax`;
@@ -28,8 +38,11 @@ export function ViewToggle({ threads, sort }: { threads: boolean; sort: "newest"
             className="rounded-md border border-slate-200 bg-white px-1.5 py-0.5 text-xs text-slate-700"
             data-testid="sort"
           >
-            <option value="newest">Newest first</option>
-            <option value="oldest">Oldest first</option>
+            {SORTS.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
       )}

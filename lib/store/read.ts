@@ -139,7 +139,7 @@ export function toListItem(row: ListRow): MessageListItem {
  * (keyset) so a page deep in a 100,000-message folder costs what the first one does.
  */
 /** The list's order by internal date: newest first (the default) or oldest first. */
-export type ListSort = "newest" | "oldest";
+export type DateSort = "newest" | "oldest";
 
 export interface ListCursor {
   dir: "older" | "newer";
@@ -171,7 +171,7 @@ export async function listMessages(
   db: Db,
   accountId: string,
   folderName: string,
-  opts: { page?: unknown; pageSize?: number; cursor?: unknown; sort?: ListSort } = {},
+  opts: { page?: unknown; pageSize?: number; cursor?: unknown; sort?: DateSort } = {},
 ): Promise<MessagePage | null> {
   const folder = await findFolder(db, accountId, folderName);
   if (!folder) return null;

@@ -4,7 +4,9 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { requireSession, currentAccount } from "@/app/_lib/session";
 import { getStore, openedTitle } from "@/lib/web/mail";
-import { findFolder, listConversations, listFolders, listMessages, PAGE_SIZE, type ListSort } from "@/lib/store/read";
+import { findFolder, listConversations, listFolders, PAGE_SIZE } from "@/lib/store/read";
+import { listSlice, parseSort } from "@/lib/store/list-sort";
+import { SLICE } from "@/lib/web/list-rows";
 import { cookies } from "next/headers";
 import { ViewToggle } from "@/components/mail/view-toggle";
 import { MailList } from "@/components/mail/mail-list";
@@ -39,24 +41,24 @@ export default async function FolderPage({ params, searchParams }: Props) {
   // Conversations or single messages: the user's choice (components/mail/view-toggle.tsx).
   const jar = await cookies();
   const threads = jar.get("listView")?.value === "threads";
-  const sort: ListSort = jar.get("listSort")?.value === "oldest" ? "oldest" : "newest";
-  const opts = { page: firstParam(sp.page), cursor: firstParam(sp.c), sort };
+  const sort = parseSort(jar.get("listSort")?.value);
   const [folders, page] = await Promise.all([
     listFolders(db, account.id),
-    // Conversations come newest first only.
-    threads ? listConversations(db, account.id, name, opts) : listMessages(db, account.id, name, opts),
+    // Conversations come newest first only, a page at a time; messages scroll virtually from their first slice.
+    threads ? listConversations(db, account.id, name, { cursor: firstParam(sp.c) }) : listSlice(db, account.id, name, { sort, limit: SLICE }),
   ]);
   if (!page) notFound();
   const now = new Date();
+  const renderId = crypto.randomUUID();
   const pager =
     "items" in page
       ? { folder: page.folder.name, page: page.first ? 1 : 2, pageCount: page.older ? 3 : 2, pageSize: PAGE_SIZE, total: page.folder.total, prev: page.first ? null : "first", next: page.older, label: "Conversations" }
-      : { folder: page.folder.name, page: page.page, pageCount: page.pageCount, pageSize: page.pageSize, total: page.total, prev: page.prev, next: page.next };
-  const more = "items" in page ? !page.first || page.older !== null : page.pageCount > 1;
+      : null;
+  const more = "items" in page && (!page.first || page.older !== null);
 
   return (
     <AppShell account={account} folders={folders} currentFolder={page.folder.name}>
-      <MailboxWatcher renderId={crypto.randomUUID()} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
+      <MailboxWatcher renderId={renderId} inboxId={folders.find((f) => f.specialUse === "\\Inbox")?.id} />
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-2.5" data-list-header="">
         <h1 className="text-lg font-semibold text-slate-800" data-testid="folder-title">
           {folderLabel(page.folder.name)}
@@ -64,7 +66,13 @@ export default async function FolderPage({ params, searchParams }: Props) {
         </h1>
         {!page.folder.specialUse && <FolderMenu name={page.folder.name} total={page.folder.total} />}
         <ViewToggle threads={threads} sort={sort} />
-        <Pagination {...pager} />
+        {pager ? (
+          <Pagination {...pager} />
+        ) : (
+          <span className="text-sm tabular-nums text-slate-600" data-testid="list-total">
+            {page.folder.total} message{page.folder.total === 1 ? "" : "s"}
+          </span>
+        )}
       </div>
       {"items" in page ? (
         <MailList
@@ -78,9 +86,15 @@ export default async function FolderPage({ params, searchParams }: Props) {
           empty={emptyState(page.folder)}
         />
       ) : (
-        <MessageList folder={page.folder} folders={folders} messages={page.messages} now={now} />
+        <MessageList
+          folder={page.folder}
+          folders={folders}
+          messages={page.messages}
+          now={now}
+          virtual={{ folder: page.folder.name, sort, total: page.folder.total, next: page.next, version: renderId }}
+        />
       )}
-      {more && (
+      {more && pager && (
         <div className="flex justify-end border-t border-slate-200 bg-white px-4 py-2" data-list-header="">
           <Pagination {...pager} />
         </div>

@@ -17,6 +17,7 @@ import { recordChange } from "../journal";
 import { INBOX } from "../mailboxes";
 import type { SearchText } from "../../mime/search-text";
 import { indexBlobText } from "../search-index";
+import { senderSortKey, subjectSortKey } from "../sort-keys";
 import { renderingOf, writeImapRendering, type ImapRendering } from "../imap-cache";
 import { inList, type StoreTx } from "../tx";
 import { normaliseKeywords, rememberKeywords, writeKeywordIndex, type SystemFlags } from "./flags";
@@ -149,13 +150,14 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
     const f = t.flags ?? {};
     await tx.run(
       `INSERT INTO "Message" ("id", "mailboxId", "accountId", "uid", "modSeq", "blobHash", "size", "internalDate", "seen", "answered", "flagged", "deleted", "draft", "keywords",
-        "fromAddress", "fromName", "toAddresses", "ccAddresses", "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+        "fromAddress", "fromName", "toAddresses", "ccAddresses", "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId", "sortFrom", "sortSubject")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
       [
         id, mb.id, t.accountId, uid, modSeq, d.blob.hash, d.blob.size, d.internalDate,
         !!f.seen, !!f.answered, !!f.flagged, !!f.deleted, !!f.draft, keywords.join(" "),
         s.fromAddress, s.fromName, JSON.stringify(s.to), JSON.stringify(s.cc), s.subject, s.sentDate ?? null,
         s.messageId, s.inReplyTo, s.references.join(" "), s.snippet, s.hasAttachments, threads.get(t.accountId) || id, d.queueId,
+        senderSortKey(s.fromName, s.fromAddress), subjectSortKey(s.subject),
       ],
     );
     if (keywords.length) {

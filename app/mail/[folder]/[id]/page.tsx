@@ -4,7 +4,8 @@ import { cache } from "react";
 import crypto from "node:crypto";
 import { currentAccount, requireSession } from "@/app/_lib/session";
 import { getStore, imagesAllowedFor, messageSummary, openMessage } from "@/lib/web/mail";
-import { adjacentMessages, getMessage, listFolders, listMessages, listThread, type ListSort } from "@/lib/store/read";
+import { getMessage, listFolders, listThread } from "@/lib/store/read";
+import { listSlice, neighbourMessages, parseSort } from "@/lib/store/list-sort";
 import { cookies } from "next/headers";
 import { SideList } from "@/components/mail/side-list";
 import { toRows } from "@/components/mail/message-list";
@@ -49,15 +50,15 @@ export default async function MessagePage({ params, searchParams }: Props) {
   const { message, rendered } = opened;
   if (message.mailboxName !== folder) redirect(messageHref(message.mailboxName, message.id));
   // The list's order (the user's choice, as the folder page reads it): j is the message below, k the one above.
-  const sort: ListSort = (await cookies()).get("listSort")?.value === "oldest" ? "oldest" : "newest";
+  const sort = parseSort((await cookies()).get("listSort")?.value);
   const [folders, side, thread, adjacent] = await Promise.all([
     listFolders(db, account.id),
-    listMessages(db, account.id, message.mailboxName, { sort }),
+    listSlice(db, account.id, message.mailboxName, { sort, limit: 50 }),
     listThread(db, account.id, message.threadId),
-    adjacentMessages(db, account.id, message.mailboxId, message),
+    neighbourMessages(db, account.id, message.mailboxId, message, sort),
   ]);
   const href = (id: string | null) => (id ? messageHref(message.mailboxName, id) : null);
-  const [below, above] = sort === "oldest" ? [adjacent.newer, adjacent.older] : [adjacent.older, adjacent.newer];
+  const [below, above] = [adjacent.after, adjacent.before];
 
   return (
     <AppShell account={account} folders={folders} currentFolder={message.mailboxName}>
