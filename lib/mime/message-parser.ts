@@ -22,7 +22,7 @@
  * parser gives a minimal summary from the top header, never an exception: a message that
  * cannot be parsed must still be stored (never a 451 loop).
  */
-import { type HeaderLine, TEXT_TYPES, type TextLeaf, type WalkState } from "./summary-fast/common";
+import { type HeaderLine, otherAuthors, TEXT_TYPES, type TextLeaf, type WalkState } from "./summary-fast/common";
 import { embeddedMeta, envelope as summaryEnvelope, mimeInfo, splitHeaderLines } from "./summary-fast/headers";
 import { snippetOf } from "./summary-fast/text";
 import type { AddressEntry, MessageSummary } from "./summary";
@@ -561,6 +561,7 @@ export class MessageParser {
     return {
       fromAddress: from?.address ?? "",
       fromName: from?.name ?? "",
+      fromOthers: otherAuthors(env.from),
       to: env.to,
       cc: env.cc,
       subject: env.subject ?? "",

@@ -8,7 +8,7 @@
  */
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { parseMessage } from "./message-parser";
-import { SNIPPET_LENGTH, walkAddresses } from "./summary-fast/common";
+import { otherAuthors, SNIPPET_LENGTH, walkAddresses } from "./summary-fast/common";
 
 export interface AddressEntry {
   name: string;
@@ -18,6 +18,11 @@ export interface AddressEntry {
 export interface MessageSummary {
   fromAddress: string;
   fromName: string;
+  /**
+   * The other authors of a From with several (RFC 5322 3.6.2) as `name <address>, ...`;
+   * empty for one author. SEARCH FROM looks here besides the first author's columns.
+   */
+  fromOthers?: string;
   to: AddressEntry[];
   cc: AddressEntry[];
   subject: string;
@@ -54,7 +59,8 @@ export const MAILPARSER_OPTIONS = { skipImageLinks: true, skipTextLinks: true, s
 
 /** The summary of a message simpleParser(raw, MAILPARSER_OPTIONS) gave. */
 export function summaryOfParsedMail(parsed: ParsedMail): MessageSummary {
-  const from = flatten(parsed.from)[0];
+  const authors = flatten(parsed.from);
+  const from = authors[0];
   const text = (parsed.text ?? "").replace(/\s+/g, " ").trim();
   const refs = parsed.references ? (Array.isArray(parsed.references) ? parsed.references : [parsed.references]) : [];
   // NB: mailparser turns a Date header it cannot parse into the time of parsing, so the
@@ -63,6 +69,7 @@ export function summaryOfParsedMail(parsed: ParsedMail): MessageSummary {
   return {
     fromAddress: from?.address ?? "",
     fromName: from?.name ?? "",
+    fromOthers: otherAuthors(authors),
     to: flatten(parsed.to),
     cc: flatten(parsed.cc),
     subject: parsed.subject ?? "",

@@ -6,8 +6,9 @@
  * - Flags, size, internal date, sent date, MODSEQ and UIDs are columns of "Message";
  *   KEYWORD uses "MessageKeyword"'s (mailboxId, keyword) index.
  * - FROM/TO/CC/SUBJECT: case-insensitive substring of the decoded value, the address or
- *   the display name (RFC 3501 6.4.4), from the Message columns; FROM/TO/CC also of the
- *   field as written in the stored envelope (group names, every From address).
+ *   the display name (RFC 3501 6.4.4), from the Message columns (FROM's other authors, or
+ *   a From without an address as written, in "fromExtra"); TO/CC also of the field as
+ *   written in the stored envelope (group names).
  * - TEXT/BODY: the full-text index (search-index.ts), word-prefix match as Dovecot's fts
  *   does (lib/mime/search-text.ts explains the rule): a word of the message is found, a
  *   word that is not in it is not; "tion" does not find "information". Messages whose
@@ -211,7 +212,8 @@ class Compiler {
       case "subject":
         return { sql: this.contains(`m."subject"`, k.value) };
       case "from":
-        return { sql: `(${this.contains(`m."fromAddress"`, k.value)} OR ${this.contains(`m."fromName"`, k.value)} OR ${this.contains(this.envelopeField("from"), k.value)})` };
+        // fromExtra: the other authors, or the header as written when it has no address (ops/deliver.ts).
+        return { sql: `(${this.contains(`m."fromAddress"`, k.value)} OR ${this.contains(`m."fromName"`, k.value)} OR ${this.contains(`m."fromExtra"`, k.value)})` };
       case "to":
       case "cc": {
         const col = k.op === "to" ? `m."toAddresses"` : `m."ccAddresses"`;
@@ -319,7 +321,7 @@ class Compiler {
    * The header field as written, from the stored envelope: it has what the decoded columns
    * lack (group names, a From's second address), read only for messages the columns miss.
    */
-  private envelopeField(field: "from" | "to" | "cc"): string {
+  private envelopeField(field: "to" | "cc"): string {
     return this.dialect === "postgresql"
       ? `(SELECT b."structure"::json->'envelope'->>'${field}' FROM "Blob" b WHERE b."hash" = m."blobHash")`
       : `(SELECT json_extract(b."structure", '$.envelope.${field}') FROM "Blob" b WHERE b."hash" = m."blobHash")`;

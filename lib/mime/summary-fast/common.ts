@@ -58,3 +58,11 @@ export interface WalkState {
   /** The snippet ran out of time and stopped before a text part. */
   timedOut?: boolean;
 }
+
+/** The authors after the first, for MessageSummary.fromOthers. */
+export function otherAuthors(authors: AddressEntry[]): string {
+  return authors
+    .slice(1)
+    .map((a) => (a.name ? `${a.name} <${a.address}>` : a.address))
+    .join(", ");
+}

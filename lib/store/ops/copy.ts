@@ -89,7 +89,7 @@ export async function copyMessages(tx: StoreTx, a: CopyArgs): Promise<CopyResult
 /** The columns a copy takes from its source row unchanged. */
 const COPIED = [
   "blobHash", "size", "internalDate", "seen", "answered", "flagged", "deleted", "draft", "keywords", "fromAddress", "fromName", "toAddresses", "ccAddresses",
-  "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId", "sortFrom", "sortSubject",
+  "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId", "sortFrom", "sortSubject", "fromExtra",
 ].map((c) => `"${c}"`);
 
 /** [source id, new id, new UID] for each copy as a table n("src", "id", "uid"), its parameters from $n on. */

@@ -19,6 +19,7 @@ import type { SearchText } from "../../mime/search-text";
 import { indexBlobText } from "../search-index";
 import { senderSortKey, subjectSortKey } from "../sort-keys";
 import { renderingOf, writeImapRendering, type ImapRendering } from "../imap-cache";
+import { readStructure } from "../parse";
 import { inList, type StoreTx } from "../tx";
 import { normaliseKeywords, rememberKeywords, writeKeywordIndex, type SystemFlags } from "./flags";
 
@@ -115,6 +116,7 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
     if (imap) await writeImapRendering(tx, d.blob.hash, imap);
   }
 
+  const fromExtra = s ? fromSearchExtra(s, d.blob.structure) : "";
   const targets = sortTargets(d.targets);
   const out: Delivered[] = [];
   const threads = new Map<string, string>();
@@ -150,14 +152,14 @@ export async function deliverRows(tx: StoreTx, d: DeliverArgs): Promise<Delivere
     const f = t.flags ?? {};
     await tx.run(
       `INSERT INTO "Message" ("id", "mailboxId", "accountId", "uid", "modSeq", "blobHash", "size", "internalDate", "seen", "answered", "flagged", "deleted", "draft", "keywords",
-        "fromAddress", "fromName", "toAddresses", "ccAddresses", "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId", "sortFrom", "sortSubject")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`,
+        "fromAddress", "fromName", "toAddresses", "ccAddresses", "subject", "sentDate", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "threadId", "queueId", "sortFrom", "sortSubject", "fromExtra")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
       [
         id, mb.id, t.accountId, uid, modSeq, d.blob.hash, d.blob.size, d.internalDate,
         !!f.seen, !!f.answered, !!f.flagged, !!f.deleted, !!f.draft, keywords.join(" "),
         s.fromAddress, s.fromName, JSON.stringify(s.to), JSON.stringify(s.cc), s.subject, s.sentDate ?? null,
         s.messageId, s.inReplyTo, s.references.join(" "), s.snippet, s.hasAttachments, threads.get(t.accountId) || id, d.queueId,
-        senderSortKey(s.fromName, s.fromAddress), subjectSortKey(s.subject),
+        senderSortKey(s.fromName, s.fromAddress), subjectSortKey(s.subject), fromExtra,
       ],
     );
     if (keywords.length) {
@@ -216,6 +218,16 @@ export function sortTargets(targets: DeliveryTarget[]): DeliveryTarget[] {
  * The thread of the message this one answers: the parent named by In-Reply-To, else the
  * nearest ancestor in References (the last one first), among the account's messages.
  */
+/**
+ * What SEARCH FROM matches besides the first author's columns (Message.fromExtra): the
+ * other authors, or, for a From the parser found no address in (a group, garbage), the
+ * header as written, from the stored envelope. Kept on the row so FROM never reads Blob.
+ */
+function fromSearchExtra(s: MessageSummary, structure: string | null | undefined): string {
+  if (s.fromAddress) return s.fromOthers ?? "";
+  return readStructure(structure)?.envelope.from ?? "";
+}
+
 async function findThread(tx: StoreTx, accountId: string, s: MessageSummary): Promise<string> {
   const wanted = [s.inReplyTo, ...s.references.slice().reverse()].filter(Boolean);
   if (wanted.length === 0) return "";
