@@ -117,6 +117,7 @@ export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<str
       web.kill("SIGTERM"); // no browser (not installed?): the server would outlive the run
       throw err;
     });
+  boundContextClose(browser);
   return {
     base,
     port,
@@ -148,7 +149,7 @@ export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<str
     },
     async stop() {
       if (process.env.TEST_LOG) process.stderr.write(`--- web server output ---\n${log}\n`);
-      await browser.close().catch(() => {});
+      await Promise.race([browser.close().catch(() => {}), sleep(CLOSE_WAIT_MS)]);
       if (web.exitCode === null) {
         const exited = new Promise((r) => web.once("exit", r));
         web.kill("SIGTERM");
@@ -157,5 +158,27 @@ export async function startWebApp(t: Pick<TestEngine, "config">, env: Record<str
         clearTimeout(timer);
       }
     },
+  };
+}
+
+/** How long closing a context or the browser may take before the test goes on without it. */
+const CLOSE_WAIT_MS = 10_000;
+
+/**
+ * Every context of this browser closes within CLOSE_WAIT_MS. Playwright's
+ * BrowserContext.close() has no timeout, and with Debian's Chromium it now and then never
+ * returns (a CI run waited an hour in one, its test's checks all done; the inspector
+ * showed the one pending call, BrowserContext.close). The browser itself goes with the
+ * web app at the end of the file.
+ */
+function boundContextClose(browser: Browser): void {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const ctx = await newContext(options);
+    const close = ctx.close.bind(ctx);
+    ctx.close = async (opts) => {
+      await Promise.race([close(opts), sleep(CLOSE_WAIT_MS)]);
+    };
+    return ctx;
   };
 }
